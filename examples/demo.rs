@@ -1,0 +1,54 @@
+//! A real deploy flow against the embedded fake Nodion API, showing the log a pipeline would show.
+//!
+//! `cargo run --example demo` — starts the fake API on a free loopback port, then runs
+//! nodion-deploy's own code on it exactly as the binary would: snapshot, trigger, poll until
+//! deployment #3 is available, write the outputs (here: the JSON result on standard output).
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use fake_nodion::{FakeNodion, Hold, Options, Seed, Stage};
+
+fn main() -> ExitCode {
+    let fake = FakeNodion::start(Options {
+        existing: vec![Seed::new(1, "available"), Seed::new(2, "failed")],
+        lifecycle: vec![
+            Stage::new("created", Hold::For(Duration::from_millis(1500))),
+            Stage::new("waiting", Hold::For(Duration::from_secs(2))),
+            Stage::new("deploying", Hold::For(Duration::from_secs(3))),
+            Stage::new("available", Hold::Forever),
+        ],
+        ..Options::default()
+    });
+    eprintln!(
+        "demo: a fake Nodion API is serving {} on loopback\n",
+        fake.url()
+    );
+
+    let env: HashMap<String, String> = [
+        ("NODION_API_URL", fake.url()),
+        ("NODION_API_TOKEN", fake.token()),
+        ("NODION_APPLICATION_ID", fake.application_id()),
+        ("NODION_POLL_INTERVAL", "1s".into()),
+        ("NODION_MAX_POLL_INTERVAL", "2s".into()),
+        ("NODION_TIMEOUT", "2m".into()),
+        ("NODION_RESULT_FILE", "-".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+
+    let code = match nodion_deploy::run::main(&[], &env) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("demo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "\ndemo: nodion-deploy exited with {code} after {} requests to the fake API",
+        fake.requests().len()
+    );
+    ExitCode::from(code)
+}

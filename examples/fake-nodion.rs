@@ -1,0 +1,168 @@
+//! Serves the fake Nodion API on a local port, to try `nodion-deploy` by hand.
+//!
+//! `cargo run --example fake-nodion -- --port 8080 --lifecycle created:2s,waiting:3s,deploying:5s,available`
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use fake_nodion::{FakeNodion, Hold, Options, Seed, Stage};
+
+const USAGE: &str = "\
+Serve a fake Nodion API on 127.0.0.1 until interrupted.
+
+Usage: cargo run --example fake-nodion -- [OPTIONS]
+
+Options:
+  --port N          port to listen on (default 0: any free port)
+  --token T         bearer token to accept (default test-token)
+  --app ID          application id to serve (default app-1)
+  --existing N      deployments #1..#N already exist as available (default 2)
+  --lifecycle SPEC  statuses a new deployment goes through, comma-separated, each
+                    STATUS:HOLD with HOLD as Ns, Nms or Nlists; the last may omit HOLD
+                    to stay forever
+                    (default created:2s,waiting:3s,deploying:5s,available)
+  -h, --help        print this help";
+
+const DEFAULT_LIFECYCLE: &str = "created:2s,waiting:3s,deploying:5s,available";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opts = match parse_args(&args) {
+        Ok(Some(opts)) => opts,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("fake-nodion: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let lifecycle = describe_lifecycle(&opts.lifecycle);
+    let fake = FakeNodion::start(opts);
+    let (url, token, app) = (fake.url(), fake.token(), fake.application_id());
+    println!("Fake Nodion API listening on {url}");
+    println!("  token:          {token}");
+    println!("  application id: {app}");
+    println!("  lifecycle:      {lifecycle}");
+    println!();
+    println!("Point nodion-deploy at it:");
+    println!("  export NODION_API_URL={url}");
+    println!("  export NODION_API_TOKEN={token}");
+    println!("  export NODION_APPLICATION_ID={app}");
+    println!();
+    println!("Requests are logged to standard error. Stop with Ctrl-C.");
+    fake.wait();
+    ExitCode::SUCCESS
+}
+
+/// `Ok(None)` means help was asked for.
+fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
+    let mut opts = Options {
+        log_requests: true,
+        lifecycle: parse_lifecycle(DEFAULT_LIFECYCLE)?,
+        existing: seeds(2),
+        ..Options::default()
+    };
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        if flag == "-h" || flag == "--help" {
+            return Ok(None);
+        }
+        // Both `--flag value` and `--flag=value`, as most command lines accept.
+        let (name, inline) = match flag.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_string())),
+            None => (flag.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match name {
+            "--port" => {
+                let v = value()?;
+                opts.port = v.parse().map_err(|_| format!("--port: not a port: {v}"))?;
+            }
+            "--token" => opts.token = non_empty(name, value()?)?,
+            "--app" => opts.application_id = non_empty(name, value()?)?,
+            "--existing" => {
+                let v = value()?;
+                let n = v
+                    .parse()
+                    .map_err(|_| format!("--existing: not a count: {v}"))?;
+                opts.existing = seeds(n);
+            }
+            "--lifecycle" => opts.lifecycle = parse_lifecycle(&value()?)?,
+            _ => return Err(format!("unknown argument: {flag}")),
+        }
+    }
+    Ok(Some(opts))
+}
+
+fn non_empty(name: &str, value: String) -> Result<String, String> {
+    if value.trim().is_empty() {
+        Err(format!("{name} must not be empty"))
+    } else {
+        Ok(value)
+    }
+}
+
+fn seeds(count: u64) -> Vec<Seed> {
+    (1..=count).map(|n| Seed::new(n, "available")).collect()
+}
+
+/// `created:2s,waiting:3lists,available` → stages; only the last may leave out its hold.
+fn parse_lifecycle(spec: &str) -> Result<Vec<Stage>, String> {
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    let mut stages = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        let (status, hold) = match part.split_once(':') {
+            Some((status, hold)) => (status.trim(), parse_hold(hold.trim())?),
+            None if last => (*part, Hold::Forever),
+            None => {
+                return Err(format!(
+                    "--lifecycle: stage `{part}` needs a hold, e.g. {part}:5s"
+                ));
+            }
+        };
+        if status.is_empty() {
+            return Err(format!("--lifecycle: empty status in `{spec}`"));
+        }
+        stages.push(Stage::new(status, hold));
+    }
+    Ok(stages)
+}
+
+fn parse_hold(hold: &str) -> Result<Hold, String> {
+    let digits = hold.len() - hold.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (number, unit) = hold.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("--lifecycle: `{hold}` does not start with a number"))?;
+    match unit {
+        "ms" => Ok(Hold::For(Duration::from_millis(number))),
+        "s" => Ok(Hold::For(Duration::from_secs(number))),
+        "m" => Ok(Hold::For(Duration::from_secs(number * 60))),
+        "list" | "lists" => u32::try_from(number)
+            .map(Hold::Lists)
+            .map_err(|_| format!("--lifecycle: too many lists: {number}")),
+        _ => Err(format!(
+            "--lifecycle: unknown unit in `{hold}` (use ms, s, m or lists)"
+        )),
+    }
+}
+
+fn describe_lifecycle(stages: &[Stage]) -> String {
+    let described: Vec<String> = stages
+        .iter()
+        .map(|s| match s.hold {
+            Hold::Lists(n) => format!("{} ({n} lists)", s.status),
+            Hold::For(d) => format!("{} ({d:?})", s.status),
+            Hold::Forever => s.status.clone(),
+        })
+        .collect();
+    described.join(" -> ")
+}

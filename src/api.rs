@@ -1,0 +1,427 @@
+//! Talking to the Nodion API: one ureq agent, every request bounded by the run's deadline, and every
+//! failure sorted into "refused" (final) or "transient" (worth retrying) where it arises.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use ureq::config::RedirectAuthHeaders;
+use ureq::http::{self, Method, Request};
+use ureq::{Agent, Body};
+
+use crate::deployment::{self, Deployment};
+use crate::inputs::{Settings, Token};
+use crate::log::Log;
+use crate::sanitize;
+
+/// Response bodies larger than this are an error, not an out-of-memory.
+pub const MAX_BODY: u64 = 16 * 1024 * 1024;
+/// How much of an API error message is shown.
+const MAX_MESSAGE: usize = 500;
+
+/// Whether a failed request may have been acted on by the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// It never reached the API (connection refused, unknown host): safe to send again.
+    NotSent,
+    /// The API said it did not process it (408, 429): safe to send again after waiting.
+    NotProcessed,
+    /// It may have been processed (reset or timeout after sending, 5xx, unusable answer).
+    Unknown,
+}
+
+/// A request that did not give a usable answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// The API refused the request (a non-retryable 4xx); retrying cannot help.
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The API's own message, sanitised and bounded.
+        message: String,
+    },
+    /// Connection trouble, a timeout, a 408/429/5xx or an unusable body.
+    Transient {
+        /// What happened, for the log.
+        reason: String,
+        /// How long the API asked us to wait (`Retry-After`).
+        retry_after: Option<Duration>,
+        /// Whether the request may have been acted on.
+        delivery: Delivery,
+    },
+}
+
+impl ApiError {
+    /// A one-line description for the log.
+    pub fn describe(&self) -> String {
+        match self {
+            ApiError::Refused { status, message } => format!("HTTP {status}: {message}"),
+            ApiError::Transient { reason, .. } => reason.clone(),
+        }
+    }
+
+    fn transient(reason: impl Into<String>, delivery: Delivery) -> ApiError {
+        ApiError::Transient {
+            reason: reason.into(),
+            retry_after: None,
+            delivery,
+        }
+    }
+}
+
+/// A client for one application's deployments.
+pub struct Api {
+    agent: Agent,
+    base: String,
+    application_id: String,
+    token: Token,
+    project_id: Option<String>,
+    request_timeout: Duration,
+    log: Arc<Log>,
+}
+
+/// A response's status, `Retry-After` and body.
+struct Answer {
+    status: u16,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+}
+
+impl Api {
+    /// A client built from the settings. Builds the TLS configuration once.
+    pub fn new(settings: &Settings, log: Arc<Log>) -> Api {
+        let config = Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(format!("nodion-deploy/{}", crate::VERSION))
+            .accept("application/json")
+            .redirect_auth_headers(RedirectAuthHeaders::Never)
+            .max_redirects(5)
+            .timeout_global(Some(settings.request_timeout));
+        // A proxy cannot reach this machine's loopback API (the demo, tests, local fakes).
+        let config = if crate::inputs::is_loopback_url(&settings.api_url) {
+            config.proxy(None)
+        } else {
+            config
+        }
+        .build();
+        Api {
+            agent: config.new_agent(),
+            base: settings.api_url.clone(),
+            application_id: settings.application_id.clone(),
+            token: settings.token.clone(),
+            project_id: settings.project_id.clone(),
+            request_timeout: settings.request_timeout,
+            log,
+        }
+    }
+
+    fn deployments_url(&self) -> String {
+        format!(
+            "{}/applications/{}/deployments",
+            self.base, self.application_id
+        )
+    }
+
+    /// Lists the application's deployments.
+    pub fn list(&self, deadline: Instant) -> Result<Vec<Deployment>, ApiError> {
+        let answer = self.send(Method::GET, &self.deployments_url(), None, deadline)?;
+        deployment::parse_list(&answer.body).map_err(|e| ApiError::Transient {
+            reason: e.0,
+            retry_after: None,
+            delivery: Delivery::Unknown,
+        })
+    }
+
+    /// Triggers a deployment, with `image_tag` for pre-built image apps.
+    pub fn trigger(
+        &self,
+        image_tag: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Deployment, ApiError> {
+        let body = match image_tag {
+            Some(tag) => serde_json::json!({ "image_tag": tag }).to_string(),
+            None => "{}".to_string(),
+        };
+        let answer = self.send(
+            Method::POST,
+            &self.deployments_url(),
+            Some(body.into_bytes()),
+            deadline,
+        )?;
+        deployment::parse_triggered(&answer.body).map_err(|e| ApiError::Transient {
+            reason: format!("HTTP {}, but {}", answer.status, e.0),
+            retry_after: None,
+            delivery: Delivery::Unknown,
+        })
+    }
+
+    /// Sends one request, bounded by `min(request_timeout, time left)`, and sorts the outcome.
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+        deadline: Instant,
+    ) -> Result<Answer, ApiError> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ApiError::transient(
+                "the deadline has passed",
+                Delivery::NotSent,
+            ));
+        }
+        let limit = self.request_timeout.min(left);
+        let path = url
+            .find("://")
+            .and_then(|i| url[i + 3..].find('/').map(|j| &url[i + 3 + j..]))
+            .unwrap_or("/")
+            .to_string();
+        let mut builder = Request::builder()
+            .method(method.clone())
+            .uri(url)
+            .header("Authorization", format!("Bearer {}", self.token.expose()));
+        if let Some(project) = &self.project_id {
+            builder = builder.header("X-Nodion-Project", project);
+        }
+        let has_body = body.is_some();
+        if has_body {
+            builder = builder.header("Content-Type", "application/json");
+        }
+        let request = builder.body(body.unwrap_or_default()).map_err(|e| {
+            ApiError::transient(format!("cannot build the request: {e}"), Delivery::NotSent)
+        })?;
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(limit))
+            .build();
+
+        let started = Instant::now();
+        let result = if has_body {
+            self.agent.run(request)
+        } else {
+            // A GET must not carry a body (and a Content-Length of 0 is noise).
+            let (parts, _) = request.into_parts();
+            self.agent.run(Request::from_parts(parts, ()))
+        };
+        let result = result
+            .map_err(|e| classify(e, limit))
+            .and_then(|mut response| {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                read_body(response.body_mut(), limit).map(|body| Answer {
+                    status,
+                    retry_after,
+                    body,
+                })
+            });
+        let took = started.elapsed().as_millis();
+        match &result {
+            Ok(a) => self
+                .log
+                .debug(&format!("{method} {path} -> {} in {took} ms", a.status)),
+            Err(e) => self
+                .log
+                .debug(&format!("{method} {path} -> {} in {took} ms", e.describe())),
+        }
+        let answer = result?;
+        match answer.status {
+            200..=299 => Ok(answer),
+            408 | 429 => Err(ApiError::Transient {
+                reason: format!("HTTP {}: {}", answer.status, error_message(&answer.body)),
+                retry_after: answer.retry_after,
+                delivery: Delivery::NotProcessed,
+            }),
+            400..=499 => Err(ApiError::Refused {
+                status: answer.status,
+                message: error_message(&answer.body),
+            }),
+            status => Err(ApiError::Transient {
+                reason: format!("HTTP {status}: {}", error_message(&answer.body)),
+                retry_after: answer.retry_after,
+                delivery: Delivery::Unknown,
+            }),
+        }
+    }
+}
+
+fn read_body(body: &mut Body, limit: Duration) -> Result<Vec<u8>, ApiError> {
+    body.with_config()
+        .limit(MAX_BODY)
+        .read_to_vec()
+        .map_err(|e| classify(e, limit))
+}
+
+/// Sorts a transport error: was the request possibly acted on?
+fn classify(error: ureq::Error, limit: Duration) -> ApiError {
+    use ureq::Error as E;
+    let not_sent = |reason: String| ApiError::transient(reason, Delivery::NotSent);
+    let unknown = |reason: String| ApiError::transient(reason, Delivery::Unknown);
+    match error {
+        E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+            not_sent("timed out connecting".into())
+        }
+        E::Timeout(_) => unknown(format!(
+            "no complete answer within {}",
+            humantime::format_duration(limit)
+        )),
+        E::HostNotFound => not_sent("the API host was not found".into()),
+        E::ConnectionFailed => not_sent("the connection failed".into()),
+        E::Io(e) if matches!(e.kind(), io::ErrorKind::ConnectionRefused) => {
+            not_sent("the connection was refused".into())
+        }
+        E::Io(e) => unknown(format!(
+            "connection error: {}",
+            sanitize::one_line(&e.to_string())
+        )),
+        E::BodyExceedsLimit(_) => {
+            unknown(format!("the answer is larger than {} MiB", MAX_BODY >> 20))
+        }
+        E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => not_sent(format!(
+            "TLS failed: {}",
+            sanitize::one_line(&error.to_string())
+        )),
+        E::ConnectProxyFailed(_) | E::InvalidProxyUrl => not_sent(format!(
+            "the proxy failed: {}",
+            sanitize::one_line(&error.to_string())
+        )),
+        other => unknown(format!(
+            "the request failed: {}",
+            sanitize::one_line(&other.to_string())
+        )),
+    }
+}
+
+/// The API's own words from an error body: `{"errors":[…]}`, `{"error":…}`, `{"message":…}`, or
+/// the body itself — one line, without control characters, bounded.
+pub fn error_message(body: &[u8]) -> String {
+    use serde_json::Value;
+    fn text(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Array(items) => {
+                let parts: Vec<String> = items.iter().filter_map(text).collect();
+                (!parts.is_empty()).then(|| parts.join("; "))
+            }
+            Value::Object(map) => ["message", "error", "errors", "detail"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(text)),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+    let message = match serde_json::from_slice::<Value>(body) {
+        Ok(value) => text(&value).unwrap_or_else(|| value.to_string()),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    let message = sanitize::one_line(&message);
+    if message.is_empty() {
+        "(no message)".to_string()
+    } else {
+        sanitize::bounded(&message, MAX_MESSAGE)
+    }
+}
+
+/// Reads `Retry-After`: delay-seconds, or an HTTP date (IMF-fixdate) relative to `now`.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = parse_http_date(value)?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Parses `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn parse_http_date(value: &str) -> Option<SystemTime> {
+    let rest = value.split_once(", ")?.1;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let day: u64 = day.parse().ok()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m == month)? as u64
+        + 1;
+    let year: u64 = year.parse().ok()?;
+    let hms: Vec<u64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, s] = hms.as_slice() else {
+        return None;
+    };
+    if !(1..=31).contains(&day) || year < 1970 || *h > 23 || *m > 59 || *s > 60 {
+        return None;
+    }
+    // Days since the epoch (civil-from-days inverse, Howard Hinnant's algorithm).
+    let (y, mo) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * mo + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + m * 60 + s;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_messages_are_read_from_every_known_shape() {
+        assert_eq!(
+            error_message(br#"{"errors":["Name can't be blank","Token invalid"]}"#),
+            "Name can't be blank; Token invalid"
+        );
+        assert_eq!(
+            error_message(br#"{"error":"Unauthorized"}"#),
+            "Unauthorized"
+        );
+        assert_eq!(error_message(br#"{"error":{"message":"nope"}}"#), "nope");
+        assert_eq!(error_message(br#"{"message":"Not found"}"#), "Not found");
+        assert_eq!(
+            error_message(b"<h1>Bad\r\nGateway</h1>"),
+            "<h1>Bad Gateway</h1>"
+        );
+        assert_eq!(error_message(b""), "(no message)");
+        assert_eq!(error_message(br#"{"other":1}"#), r#"{"other":1}"#);
+    }
+
+    #[test]
+    fn error_messages_are_bounded_and_free_of_escapes() {
+        let long = format!("{{\"errors\":[\"\u{1b}[31m{}\"]}}", "x".repeat(10_000));
+        let message = error_message(long.as_bytes());
+        assert!(message.chars().count() <= MAX_MESSAGE);
+        assert!(!message.chars().any(sanitize::is_control));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_770);
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT.
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
+    }
+}

@@ -1,0 +1,25 @@
+//! Time as the run sees it: injected, so the wait loop can be tested without sleeping.
+
+use std::time::{Duration, Instant};
+
+/// Where the run gets "now" from and how it waits.
+pub trait Clock {
+    /// The current instant.
+    fn now(&self) -> Instant;
+    /// Waits for `duration`; returns early (with `false`) when the run is being cancelled.
+    fn sleep(&self, duration: Duration) -> bool;
+}
+
+/// The real clock: `Instant::now` and `thread::sleep`.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn sleep(&self, duration: Duration) -> bool {
+        std::thread::sleep(duration);
+        true
+    }
+}

@@ -1,0 +1,347 @@
+//! The job's outputs (SPEC §5) and the three ways they are written: GitHub's `GITHUB_OUTPUT`
+//! heredocs, GitLab's dotenv report, and the JSON `result_file`.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::deployment::Deployment;
+use crate::outcome::Outcome;
+use crate::random::Random;
+use crate::sanitize;
+
+/// One output: its name, its dotenv key (if it has one) and what it means.
+pub struct OutputSpec {
+    /// The output's name (GitHub, JSON).
+    pub name: &'static str,
+    /// Its key in the dotenv report; `None` keeps it out (multi-line values).
+    pub dotenv: Option<&'static str>,
+    /// What it holds.
+    pub help: &'static str,
+}
+
+/// Every output, in order.
+pub const OUTPUTS: &[OutputSpec] = &[
+    OutputSpec {
+        name: "result",
+        dotenv: Some("NODION_RESULT"),
+        help: "success, failure, timeout, cancelled, triggered or error",
+    },
+    OutputSpec {
+        name: "deployment_id",
+        dotenv: Some("NODION_DEPLOYMENT_ID"),
+        help: "the deployment's id",
+    },
+    OutputSpec {
+        name: "deploy_number",
+        dotenv: Some("NODION_DEPLOY_NUMBER"),
+        help: "the deployment's number within the application",
+    },
+    OutputSpec {
+        name: "status",
+        dotenv: Some("NODION_DEPLOY_STATUS"),
+        help: "the last status seen (empty if none)",
+    },
+    OutputSpec {
+        name: "git_sha",
+        dotenv: Some("NODION_GIT_SHA"),
+        help: "the commit deployed (empty for image apps)",
+    },
+    OutputSpec {
+        name: "image_reference",
+        dotenv: Some("NODION_IMAGE_REFERENCE"),
+        help: "the image deployed (empty for git apps)",
+    },
+    OutputSpec {
+        name: "strategy",
+        dotenv: Some("NODION_STRATEGY"),
+        help: "dockerfile, prebuilt_image, …",
+    },
+    OutputSpec {
+        name: "created_at",
+        dotenv: Some("NODION_CREATED_AT"),
+        help: "when the deployment was created",
+    },
+    OutputSpec {
+        name: "commit_message",
+        dotenv: None,
+        help: "the commit message (may span lines; not in the dotenv report)",
+    },
+    OutputSpec {
+        name: "elapsed_seconds",
+        dotenv: Some("NODION_ELAPSED_SECONDS"),
+        help: "whole seconds since the start",
+    },
+];
+
+/// The longest value a dotenv line carries: nine keys stay well under GitLab's 5 KB.
+const DOTENV_VALUE_MAX: usize = 400;
+
+/// What the run ended with, to be written out.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The application deployed.
+    pub application_id: String,
+    /// Our deployment as last seen, if one became ours.
+    pub deployment: Option<Deployment>,
+    /// Time since the start.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// The value of each output in [`OUTPUTS`] order: text, a number, or null when absent.
+    pub fn values(&self) -> Vec<(&'static OutputSpec, Value)> {
+        let d = self.deployment.clone().unwrap_or_default();
+        let text = |v: Option<String>| v.map(Value::String).unwrap_or(Value::Null);
+        OUTPUTS
+            .iter()
+            .map(|spec| {
+                let value = match spec.name {
+                    "result" => Value::String(self.outcome.result().into()),
+                    "deployment_id" => text(d.id.clone()),
+                    "deploy_number" => d.deploy_number.map(Value::from).unwrap_or(Value::Null),
+                    "status" => text(d.status.clone()),
+                    "git_sha" => text(d.git_sha.clone()),
+                    "image_reference" => text(d.image_reference.clone()),
+                    "strategy" => text(d.strategy.clone()),
+                    "created_at" => text(d.created_at.clone()),
+                    "commit_message" => text(d.commit_message.clone()),
+                    "elapsed_seconds" => Value::from(self.elapsed.as_secs()),
+                    other => unreachable!("output {other} has no value"),
+                };
+                (spec, value)
+            })
+            .collect()
+    }
+
+    /// The JSON result: every output, the exit code and the application id.
+    pub fn json(&self) -> Value {
+        let mut map = Map::new();
+        for (spec, value) in self.values() {
+            let value = match value {
+                Value::String(s) if spec.name == "commit_message" => {
+                    Value::String(sanitize::multi_line(&s))
+                }
+                Value::String(s) => Value::String(sanitize::one_line(&s)),
+                other => other,
+            };
+            map.insert(spec.name.into(), value);
+        }
+        map.insert("exit_code".into(), Value::from(self.outcome.exit_code()));
+        map.insert(
+            "application_id".into(),
+            Value::String(self.application_id.clone()),
+        );
+        Value::Object(map)
+    }
+}
+
+/// A value as text: empty when absent.
+fn as_text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The `GITHUB_OUTPUT` text: every output as `name<<DELIM` / value / `DELIM`, with a fresh random
+/// delimiter per value that the value does not contain, so no value can end its heredoc early or
+/// add an output.
+pub fn github_output(report: &Report, random: &mut Random) -> String {
+    let mut out = String::new();
+    for (spec, value) in report.values() {
+        let value = if spec.name == "commit_message" {
+            sanitize::multi_line(&as_text(&value))
+        } else {
+            sanitize::one_line(&as_text(&value))
+        };
+        let delimiter = loop {
+            let candidate = format!("ghadelimiter_{}", random.hex(16));
+            if !value.contains(&candidate) {
+                break candidate;
+            }
+        };
+        out.push_str(&format!(
+            "{}<<{delimiter}\n{value}\n{delimiter}\n",
+            spec.name
+        ));
+    }
+    out
+}
+
+/// The dotenv report: `KEY=value` per line, values on one line without control characters,
+/// bounded so the file stays under GitLab's 5 KB; no blank lines, no comments.
+pub fn dotenv(report: &Report) -> String {
+    let mut out = String::new();
+    for (spec, value) in report.values() {
+        if let Some(key) = spec.dotenv {
+            let value = sanitize::bounded(&sanitize::one_line(&as_text(&value)), DOTENV_VALUE_MAX);
+            out.push_str(&format!("{key}={value}\n"));
+        }
+    }
+    out
+}
+
+/// Appends `text` to the file at `path` (GitHub's file commands are appended to, never replaced).
+pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+/// Reads a `GITHUB_OUTPUT` file the way the Actions runner does: a line is `name=value` when `=`
+/// comes before any `<<`, otherwise `name<<DELIM` starts a heredoc that ends at the first line equal
+/// to `DELIM`. Used by tests and available to anyone checking what the runner will see.
+pub fn read_github_output(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let mut outputs = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.is_empty() {
+            continue;
+        }
+        let equals = line.find('=');
+        let heredoc = line.find("<<");
+        match (equals, heredoc) {
+            (Some(e), h) if h.is_none_or(|h| e < h) => {
+                outputs.push((line[..e].to_string(), line[e + 1..].to_string()));
+            }
+            (_, Some(h)) => {
+                let name = &line[..h];
+                let delimiter = &line[h + 2..];
+                if name.is_empty() || delimiter.is_empty() {
+                    return Err(format!("invalid heredoc line: {line:?}"));
+                }
+                let mut value: Vec<&str> = Vec::new();
+                loop {
+                    match lines.next() {
+                        Some(l) if l == delimiter => break,
+                        Some(l) => value.push(l),
+                        None => return Err(format!("heredoc {delimiter} never ends")),
+                    }
+                }
+                outputs.push((name.to_string(), value.join("\n")));
+            }
+            _ => return Err(format!("invalid line: {line:?}")),
+        }
+    }
+    Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> Report {
+        Report {
+            outcome: Outcome::Success,
+            application_id: "app-1".into(),
+            deployment: Some(Deployment {
+                id: Some("c3f85434".into()),
+                status: Some("available".into()),
+                deploy_number: Some(3),
+                git_sha: Some("d77ead8c".into()),
+                commit_message: Some("Fix it\n\nLonger text\nname=value".into()),
+                committer_name: None,
+                strategy: Some("dockerfile".into()),
+                image_reference: None,
+                created_at: Some("2023-04-25T08:58:59.771+02:00".into()),
+            }),
+            elapsed: Duration::from_millis(42_900),
+        }
+    }
+
+    #[test]
+    fn github_output_reads_back_exactly_with_the_runners_rules() {
+        let text = github_output(&report(), &mut Random::seeded(1));
+        let read = read_github_output(&text).unwrap();
+        let names: Vec<&str> = read.iter().map(|(n, _)| n.as_str()).collect();
+        let expected: Vec<&str> = OUTPUTS.iter().map(|o| o.name).collect();
+        assert_eq!(names, expected);
+        let get = |n: &str| read.iter().find(|(k, _)| k == n).unwrap().1.clone();
+        assert_eq!(get("result"), "success");
+        assert_eq!(get("deploy_number"), "3");
+        assert_eq!(get("image_reference"), "");
+        assert_eq!(get("commit_message"), "Fix it\n\nLonger text\nname=value");
+        assert_eq!(get("elapsed_seconds"), "42");
+    }
+
+    #[test]
+    fn every_github_delimiter_is_fresh() {
+        let text = github_output(&report(), &mut Random::seeded(9));
+        let delimiters: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once("<<").map(|(_, d)| d))
+            .collect();
+        let mut unique = delimiters.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), OUTPUTS.len());
+    }
+
+    #[test]
+    fn dotenv_has_one_line_per_key_and_no_commit_message() {
+        let text = dotenv(&report());
+        let keys: Vec<&str> = text.lines().map(|l| l.split_once('=').unwrap().0).collect();
+        assert_eq!(
+            keys,
+            [
+                "NODION_RESULT",
+                "NODION_DEPLOYMENT_ID",
+                "NODION_DEPLOY_NUMBER",
+                "NODION_DEPLOY_STATUS",
+                "NODION_GIT_SHA",
+                "NODION_IMAGE_REFERENCE",
+                "NODION_STRATEGY",
+                "NODION_CREATED_AT",
+                "NODION_ELAPSED_SECONDS"
+            ]
+        );
+        assert!(text.contains("NODION_DEPLOY_NUMBER=3\n"));
+    }
+
+    #[test]
+    fn dotenv_values_stay_on_one_line_and_the_file_under_5_kb() {
+        let mut r = report();
+        let d = r.deployment.as_mut().unwrap();
+        d.status = Some(format!("x\nNODION_RESULT=success\r{}", "y".repeat(10_000)));
+        d.strategy = Some("z".repeat(10_000));
+        let text = dotenv(&r);
+        assert_eq!(text.lines().count(), 9);
+        assert!(text.len() < 5 * 1024);
+        let results: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("NODION_RESULT="))
+            .collect();
+        assert_eq!(results, ["NODION_RESULT=success"]);
+    }
+
+    #[test]
+    fn json_has_numbers_as_numbers_and_absent_as_null() {
+        let json = report().json();
+        assert_eq!(json["deploy_number"], 3);
+        assert_eq!(json["elapsed_seconds"], 42);
+        assert_eq!(json["exit_code"], 0);
+        assert_eq!(json["image_reference"], Value::Null);
+        assert_eq!(json["application_id"], "app-1");
+        assert_eq!(json["result"], "success");
+    }
+
+    #[test]
+    fn the_runner_reader_handles_both_forms() {
+        let read = read_github_output("a=1=2\nb<<EOF\nx\ny\nEOF\nc=<<d\n").unwrap();
+        assert_eq!(
+            read,
+            [
+                ("a".to_string(), "1=2".to_string()),
+                ("b".to_string(), "x\ny".to_string()),
+                ("c".to_string(), "<<d".to_string())
+            ]
+        );
+        assert!(read_github_output("b<<EOF\nx\n").is_err());
+    }
+}

@@ -1,0 +1,495 @@
+//! The flow (SPEC §3): validate, snapshot, trigger exactly once, wait for *our* deployment, write
+//! the outputs. Every step's failure becomes an [`Outcome`] here; the exit code follows from it.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::api::{Api, ApiError, Delivery};
+use crate::clock::{Clock, SystemClock};
+use crate::deployment::{self, Deployment};
+use crate::help;
+use crate::inputs::{Env, ResultFile, Settings};
+use crate::log::Log;
+use crate::outcome::{EXIT_INPUT, EXIT_SUCCESS, Outcome};
+use crate::outputs::{self, Report};
+use crate::platform::Platform;
+use crate::random::Random;
+use crate::sanitize;
+use crate::schedule::Schedule;
+use crate::watch::{Event, Next, Rules, Verdict, Watch};
+
+/// Before a deployment is ours, transient failures are retried at most this many times.
+pub const MAX_RETRIES: u32 = 6;
+/// The retry waits before a deployment is ours: 1.5 s growing to 10 s, about 30 s in all.
+const RETRY_FIRST: Duration = Duration::from_millis(1500);
+const RETRY_LONGEST: Duration = Duration::from_secs(10);
+
+/// Runs the tool with its arguments and environment; returns the exit code. Errors are only
+/// failures to write `--help` / `--version` to standard output.
+pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
+    let started = Instant::now();
+    match args {
+        [] => {}
+        [flag] if flag == "--help" || flag == "-h" => {
+            io::stdout().write_all(help::text().as_bytes())?;
+            return Ok(EXIT_SUCCESS);
+        }
+        [flag] if flag == "--version" || flag == "-V" => {
+            writeln!(io::stdout(), "nodion-deploy {}", crate::VERSION)?;
+            return Ok(EXIT_SUCCESS);
+        }
+        [other, ..] => {
+            eprintln!(
+                "nodion-deploy: unexpected argument '{}': inputs come from environment variables; see --help",
+                sanitize::bounded(&sanitize::one_line(other), 80)
+            );
+            return Ok(EXIT_INPUT);
+        }
+    }
+    let settings = match Settings::from_env(env) {
+        Ok(settings) => settings,
+        Err(problems) => {
+            let mut text = format!(
+                "nodion-deploy: {} problem{} with the inputs; nothing was sent:\n",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+            for problem in &problems {
+                text.push_str(&format!("  - {problem}\n"));
+            }
+            eprint!("{text}");
+            return Ok(EXIT_INPUT);
+        }
+    };
+    let log = Arc::new(Log::stderr(settings.platform.is_github(), settings.debug));
+    if settings.platform.is_github() {
+        // Before anything else, so the runner masks the token in everything that follows.
+        log.line(&format!("::add-mask::{}", settings.token.expose()));
+    }
+    let api = Api::new(&settings, log.clone());
+    let mut random = Random::from_entropy();
+    let jitter = Random::seeded(random.next_u64());
+    let mut run = Run {
+        settings: &settings,
+        api: &api,
+        log: &log,
+        clock: &SystemClock,
+        started,
+        deadline: started + settings.timeout,
+        jitter: Some(Box::new(jitter)),
+    };
+    let (report, summary) = run.deploy();
+    write_outputs(&settings, &report, &log, &mut random);
+    log.line(&summary);
+    Ok(report.outcome.exit_code())
+}
+
+/// One run of the flow, with its collaborators injected.
+pub struct Run<'a> {
+    /// The validated inputs.
+    pub settings: &'a Settings,
+    /// The API client.
+    pub api: &'a Api,
+    /// The log.
+    pub log: &'a Log,
+    /// Time.
+    pub clock: &'a dyn Clock,
+    /// When the run started (the deadline counts from here).
+    pub started: Instant,
+    /// `started + timeout`.
+    pub deadline: Instant,
+    /// Jitter for the schedules (taken by the first schedule built).
+    pub jitter: Option<Box<dyn crate::schedule::JitterSource + Send>>,
+}
+
+/// Why the flow stopped before a deployment was ours.
+struct Stop {
+    outcome: Outcome,
+    detail: String,
+}
+
+/// The retry budget before a deployment is ours.
+struct Budget {
+    failures: u32,
+    schedule: Schedule,
+}
+
+impl Run<'_> {
+    fn elapsed(&self) -> Duration {
+        self.clock.now().saturating_duration_since(self.started)
+    }
+
+    fn schedule(&mut self, first: Duration, longest: Duration) -> Schedule {
+        let jitter = self
+            .jitter
+            .take()
+            .unwrap_or_else(|| Box::new(Random::from_entropy()));
+        Schedule::new(first, longest, jitter)
+    }
+
+    /// Runs the flow; returns the report and the one-line summary that ends the log.
+    pub fn deploy(&mut self) -> (Report, String) {
+        let settings = self.settings;
+        let what = match &settings.image_tag {
+            Some(tag) => format!(" with image tag {tag}"),
+            None => String::new(),
+        };
+        self.log.line(&format!(
+            "nodion-deploy {} · application {}{what} · {} · on {}",
+            crate::VERSION,
+            settings.application_id,
+            settings.api_url,
+            settings.platform.name()
+        ));
+        let mut report = Report {
+            outcome: Outcome::Unreachable,
+            application_id: settings.application_id.clone(),
+            deployment: None,
+            elapsed: Duration::ZERO,
+        };
+        let app = &settings.application_id;
+
+        let (ours, seed) = match settings.deploy_number {
+            Some(number) => {
+                self.log.line(&format!(
+                    "Attaching to deployment #{number}: nothing is triggered"
+                ));
+                (number, None)
+            }
+            None => match self.trigger() {
+                Ok(deployment) => {
+                    let number = deployment.deploy_number.unwrap_or_default();
+                    (number, Some(deployment))
+                }
+                Err(stop) => {
+                    report.outcome = stop.outcome;
+                    report.elapsed = self.elapsed();
+                    let summary = format!(
+                        "nodion-deploy: {}: {} ({})",
+                        report.outcome.result(),
+                        stop.detail,
+                        elapsed_text(report.elapsed)
+                    );
+                    return (report, summary);
+                }
+            },
+        };
+
+        if let Some(seed) = &seed
+            && !settings.wait
+        {
+            report.outcome = Outcome::Triggered;
+            report.deployment = Some(seed.clone());
+            report.elapsed = self.elapsed();
+            let summary = format!(
+                "nodion-deploy: triggered: deployment #{ours} of {app} is {}; not waiting (wait=false)",
+                self.log
+                    .untrusted(seed.status.as_deref().unwrap_or("created"))
+            );
+            return (report, summary);
+        }
+
+        let verdict = self.watch(ours, seed, &mut report);
+        report.elapsed = self.elapsed();
+        let took = elapsed_text(report.elapsed);
+        let status = report
+            .deployment
+            .as_ref()
+            .and_then(|d| d.status.as_deref())
+            .map(|s| self.log.untrusted(s));
+        let (outcome, summary) = match verdict {
+            Verdict::Success => (
+                Outcome::Success,
+                format!(
+                    "nodion-deploy: success: deployment #{ours} of {app} is {} after {took}",
+                    status.unwrap_or_default()
+                ),
+            ),
+            Verdict::Failure => (
+                Outcome::Failure,
+                format!(
+                    "nodion-deploy: failure: deployment #{ours} of {app} ended {} after {took}",
+                    status.unwrap_or_default()
+                ),
+            ),
+            Verdict::Timeout => (
+                Outcome::Timeout,
+                format!(
+                    "nodion-deploy: timeout: deployment #{ours} of {app} is still {} after {took}; it goes on at Nodion",
+                    status.as_deref().unwrap_or("not listed")
+                ),
+            ),
+            Verdict::Refused(error) => (
+                Outcome::Refused,
+                format!(
+                    "nodion-deploy: error: the API refused to list deployments ({}) after {took}; deployment #{ours} goes on at Nodion",
+                    error.describe()
+                ),
+            ),
+        };
+        report.outcome = outcome;
+        (report, summary)
+    }
+
+    /// Retries a transient failure before a deployment is ours, or says why to stop.
+    fn retry(&self, budget: &mut Budget, doing: &str, error: ApiError) -> Result<(), Stop> {
+        let (reason, retry_after) = match error {
+            ApiError::Refused { .. } => {
+                let detail = format!("the API refused {doing}: {}", error.describe());
+                self.log.line(&format!("error: {detail}"));
+                return Err(Stop {
+                    outcome: Outcome::Refused,
+                    detail,
+                });
+            }
+            ApiError::Transient {
+                reason,
+                retry_after,
+                ..
+            } => (reason, retry_after),
+        };
+        budget.failures += 1;
+        let wait = budget
+            .schedule
+            .next_wait()
+            .max(retry_after.unwrap_or_default());
+        let unreachable = |why: &str| Stop {
+            outcome: Outcome::Unreachable,
+            detail: format!("could not {doing}: {reason} ({why})"),
+        };
+        if budget.failures > MAX_RETRIES {
+            return Err(unreachable(&format!("gave up after {MAX_RETRIES} retries")));
+        }
+        if self.clock.now() + wait >= self.deadline {
+            return Err(unreachable("the timeout leaves no time to retry"));
+        }
+        self.log.line(&format!(
+            "{doing} failed: {reason}; retry {} of {MAX_RETRIES} in {}",
+            budget.failures,
+            humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
+        ));
+        self.clock.sleep(wait);
+        Ok(())
+    }
+
+    /// Snapshots the list, then triggers exactly once: an answer that may have been lost is
+    /// reconciled against the list before anything is sent again.
+    fn trigger(&mut self) -> Result<Deployment, Stop> {
+        let schedule = self.schedule(RETRY_FIRST, RETRY_LONGEST);
+        let mut budget = Budget {
+            failures: 0,
+            schedule,
+        };
+        let before = loop {
+            match self.api.list(self.deadline) {
+                Ok(list) => break deployment::highest_number(&list),
+                Err(error) => self.retry(&mut budget, "list deployments", error)?,
+            }
+        };
+        self.log.line(&match before {
+            0 => "No earlier deployments".to_string(),
+            n => format!("Latest deployment before ours: #{n}"),
+        });
+        let mut unsure = false;
+        loop {
+            if unsure {
+                match self.api.list(self.deadline) {
+                    Ok(list) => {
+                        let newer = list
+                            .into_iter()
+                            .filter(|d| d.deploy_number.is_some_and(|n| n > before))
+                            .min_by_key(|d| d.deploy_number);
+                        if let Some(adopted) = newer {
+                            self.log.line(&format!(
+                                "The trigger's answer was lost, but deployment #{} appeared since the snapshot: adopting it as ours (not triggering again)",
+                                adopted.deploy_number.unwrap_or_default()
+                            ));
+                            self.log_triggered(&adopted);
+                            return Ok(adopted);
+                        }
+                        self.log
+                            .line("No deployment appeared since the snapshot: triggering again");
+                        unsure = false;
+                    }
+                    Err(error) => {
+                        self.retry(
+                            &mut budget,
+                            "check for a deployment after a lost answer",
+                            error,
+                        )?;
+                        continue;
+                    }
+                }
+            }
+            match self
+                .api
+                .trigger(self.settings.image_tag.as_deref(), self.deadline)
+            {
+                Ok(deployment) => {
+                    self.log_triggered(&deployment);
+                    return Ok(deployment);
+                }
+                Err(error) => {
+                    if let ApiError::Transient {
+                        delivery: Delivery::Unknown,
+                        ..
+                    } = error
+                    {
+                        unsure = true;
+                    }
+                    self.retry(&mut budget, "trigger a deployment", error)?;
+                }
+            }
+        }
+    }
+
+    fn log_triggered(&self, d: &Deployment) {
+        let log = self.log;
+        let mut parts = Vec::new();
+        if let Some(id) = &d.id {
+            parts.push(format!("id {}", log.untrusted(id)));
+        }
+        if let Some(strategy) = &d.strategy {
+            parts.push(format!("strategy {}", log.untrusted(strategy)));
+        }
+        if let Some(image) = &d.image_reference {
+            parts.push(format!("image {}", log.untrusted(image)));
+        } else if let Some(sha) = &d.git_sha {
+            let short: String = sha.chars().take(7).collect();
+            let message = d
+                .commit_message
+                .as_deref()
+                .and_then(|m| m.lines().next())
+                .map(|m| format!(" \"{}\"", sanitize::bounded(&log.untrusted(m), 72)))
+                .unwrap_or_default();
+            parts.push(format!("commit {}{message}", log.untrusted(&short)));
+        }
+        log.line(&format!(
+            "Triggered deployment #{} ({})",
+            d.deploy_number.unwrap_or_default(),
+            parts.join(", ")
+        ));
+    }
+
+    /// Polls until our deployment is terminal, the deadline passes or the API refuses.
+    fn watch(&mut self, ours: u64, seed: Option<Deployment>, report: &mut Report) -> Verdict {
+        let settings = self.settings;
+        let rules = Rules {
+            success: settings.success_statuses.clone(),
+            failure: settings.failure_statuses.clone(),
+        };
+        let schedule = self.schedule(settings.poll_interval, settings.max_poll_interval);
+        let poll_now = seed.is_none();
+        let mut watch = Watch::new(
+            ours,
+            rules,
+            self.started,
+            self.deadline,
+            schedule,
+            self.clock.now(),
+            poll_now,
+        );
+        self.log.line(&format!(
+            "Waiting for deployment #{ours} (timeout {}, success: {}, failure: {})",
+            humantime::format_duration(settings.timeout),
+            settings.success_statuses.join(","),
+            settings.failure_statuses.join(",")
+        ));
+        if let Some(seed) = seed {
+            let events = watch.seed(self.clock.now(), seed);
+            self.log_events(ours, events);
+        }
+        let verdict = loop {
+            match watch.next(self.clock.now()) {
+                Next::Sleep(d) => {
+                    self.clock.sleep(d);
+                }
+                Next::Poll => {
+                    let answer = self.api.list(self.deadline);
+                    let events = watch.observe(self.clock.now(), answer);
+                    self.log_events(ours, events);
+                }
+                Next::Finish(verdict) => break verdict,
+            }
+        };
+        report.deployment = watch.deployment().cloned();
+        verdict
+    }
+
+    fn log_events(&self, ours: u64, events: Vec<Event>) {
+        let log = self.log;
+        for event in events {
+            let line = match event {
+                Event::Status { status, elapsed } => {
+                    format!(
+                        "[{:>7}] #{ours} {}",
+                        elapsed_text(elapsed),
+                        log.untrusted(&status)
+                    )
+                }
+                Event::UnknownStatus(status) => format!(
+                    "          '{}' is not a status nodion-deploy knows: it counts as in progress, never as success (see success_statuses / failure_statuses)",
+                    log.untrusted(&status)
+                ),
+                Event::Heartbeat { status, elapsed } => format!(
+                    "[{:>7}] #{ours} still {}",
+                    elapsed_text(elapsed),
+                    status
+                        .map(|s| log.untrusted(&s))
+                        .unwrap_or_else(|| "not listed".into())
+                ),
+                Event::NotListed => format!(
+                    "[{:>7}] #{ours} is not in the deployment list yet",
+                    elapsed_text(self.elapsed())
+                ),
+                Event::Retrying(reason) => format!(
+                    "[{:>7}] listing deployments failed: {reason}; retrying",
+                    elapsed_text(self.elapsed())
+                ),
+            };
+            log.line(&line);
+        }
+    }
+}
+
+/// Whole seconds, humanly (`1m 30s`).
+fn elapsed_text(elapsed: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(elapsed.as_secs())).to_string()
+}
+
+/// Writes the outputs everywhere they are wanted; a file that cannot be written is a warning.
+pub fn write_outputs(settings: &Settings, report: &Report, log: &Log, random: &mut Random) {
+    if let Platform::GitHub { output, .. } = &settings.platform {
+        match output {
+            Some(path) => {
+                if let Err(e) = outputs::append(path, &outputs::github_output(report, random)) {
+                    log.warn(&format!(
+                        "cannot write GITHUB_OUTPUT {}: {e}",
+                        path.display()
+                    ));
+                }
+            }
+            None => log.warn("GITHUB_OUTPUT is not set: the step's outputs are not written"),
+        }
+    }
+    if let Some(path) = &settings.dotenv_file
+        && let Err(e) = std::fs::write(path, outputs::dotenv(report))
+    {
+        log.warn(&format!(
+            "cannot write the dotenv report {}: {e}",
+            path.display()
+        ));
+    }
+    match &settings.result_file {
+        Some(ResultFile::Stdout) => {
+            let _ = writeln!(io::stdout(), "{}", report.json());
+        }
+        Some(ResultFile::Path(path)) => {
+            if let Err(e) = std::fs::write(path, format!("{}\n", report.json())) {
+                log.warn(&format!("cannot write result_file {}: {e}", path.display()));
+            }
+        }
+        None => {}
+    }
+}

@@ -1,0 +1,564 @@
+//! The wait loop as a pure state machine: it is told what the list said and what time it is, and
+//! answers what to do next (sleep, poll, or finish) and what is worth logging. No HTTP, no sleeping.
+
+use std::time::{Duration, Instant};
+
+use crate::api::ApiError;
+use crate::deployment::Deployment;
+use crate::schedule::Schedule;
+
+/// Statuses known to mean "still in progress"; any other non-terminal status is logged once as
+/// unknown (and still treated as in progress — never as success).
+pub const IN_PROGRESS: &[&str] = &[
+    "created",
+    "waiting",
+    "deploying",
+    "queued",
+    "pending",
+    "building",
+];
+
+/// How long without a status change before the log says it is still waiting.
+pub const HEARTBEAT: Duration = Duration::from_secs(60);
+
+/// How the wait ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Ours reached a success status.
+    Success,
+    /// Ours reached a failure status.
+    Failure,
+    /// The deadline came first.
+    Timeout,
+    /// The API refused a poll (token revoked, application deleted).
+    Refused(ApiError),
+}
+
+/// What to do next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Wait this long, then ask again.
+    Sleep(Duration),
+    /// List the deployments now and [`Watch::observe`] the answer.
+    Poll,
+    /// Stop.
+    Finish(Verdict),
+}
+
+/// Something worth a log line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Ours changed status (or was seen for the first time).
+    Status {
+        /// The status as the API wrote it.
+        status: String,
+        /// Time since the run started.
+        elapsed: Duration,
+    },
+    /// A status that is in neither list nor known to be in progress (said once per status).
+    UnknownStatus(String),
+    /// Nothing changed for a while.
+    Heartbeat {
+        /// The status it is still in.
+        status: Option<String>,
+        /// Time since the run started.
+        elapsed: Duration,
+    },
+    /// Ours is not in the list (yet) — said once.
+    NotListed,
+    /// A poll failed in a way worth retrying.
+    Retrying(String),
+}
+
+/// The status lists a deployment is judged by (lower-case).
+#[derive(Clone, Debug)]
+pub struct Rules {
+    /// Statuses meaning success.
+    pub success: Vec<String>,
+    /// Statuses meaning failure.
+    pub failure: Vec<String>,
+}
+
+/// Waiting for one deployment, identified by its `deploy_number`.
+pub struct Watch {
+    deploy_number: u64,
+    rules: Rules,
+    started: Instant,
+    deadline: Instant,
+    schedule: Schedule,
+    due: Instant,
+    deployment: Option<Deployment>,
+    status: Option<String>,
+    last_news: Instant,
+    unknown_said: Vec<String>,
+    not_listed_said: bool,
+    timeline: Vec<(Duration, String)>,
+    verdict: Option<Verdict>,
+}
+
+impl Watch {
+    /// Starts watching `deploy_number`. The first poll is due after the schedule's first wait, or
+    /// at once when `poll_now` (attach mode: it may be finished already).
+    pub fn new(
+        deploy_number: u64,
+        rules: Rules,
+        started: Instant,
+        deadline: Instant,
+        mut schedule: Schedule,
+        now: Instant,
+        poll_now: bool,
+    ) -> Watch {
+        let due = if poll_now {
+            now
+        } else {
+            now + schedule.next_wait()
+        };
+        Watch {
+            deploy_number,
+            rules,
+            started,
+            deadline,
+            schedule,
+            due,
+            deployment: None,
+            status: None,
+            last_news: now,
+            unknown_said: Vec::new(),
+            not_listed_said: false,
+            timeline: Vec::new(),
+            verdict: None,
+        }
+    }
+
+    /// The deployment as last seen.
+    pub fn deployment(&self) -> Option<&Deployment> {
+        self.deployment.as_ref()
+    }
+
+    /// The last status seen, as the API wrote it.
+    pub fn status(&self) -> Option<&str> {
+        self.deployment.as_ref().and_then(|d| d.status.as_deref())
+    }
+
+    /// Each status change with the time since start.
+    pub fn timeline(&self) -> &[(Duration, String)] {
+        &self.timeline
+    }
+
+    /// What to do at `now`.
+    pub fn next(&self, now: Instant) -> Next {
+        if let Some(verdict) = &self.verdict {
+            return Next::Finish(verdict.clone());
+        }
+        if now >= self.deadline {
+            return Next::Finish(Verdict::Timeout);
+        }
+        if now >= self.due {
+            return Next::Poll;
+        }
+        Next::Sleep(self.due.min(self.deadline) - now)
+    }
+
+    /// Takes in what the trigger returned for our deployment (its first status).
+    pub fn seed(&mut self, now: Instant, deployment: Deployment) -> Vec<Event> {
+        let mut events = Vec::new();
+        self.see(now, deployment, &mut events);
+        events
+    }
+
+    /// Takes in the answer to a poll made just before `now`.
+    pub fn observe(
+        &mut self,
+        now: Instant,
+        answer: Result<Vec<Deployment>, ApiError>,
+    ) -> Vec<Event> {
+        let mut events = Vec::new();
+        let mut wait = self.schedule.next_wait();
+        match answer {
+            Ok(list) => match list
+                .into_iter()
+                .find(|d| d.deploy_number == Some(self.deploy_number))
+            {
+                Some(ours) => self.see(now, ours, &mut events),
+                None if !self.not_listed_said => {
+                    self.not_listed_said = true;
+                    events.push(Event::NotListed);
+                }
+                None => {}
+            },
+            Err(ApiError::Transient {
+                reason,
+                retry_after,
+                ..
+            }) => {
+                events.push(Event::Retrying(reason));
+                wait = wait.max(retry_after.unwrap_or_default());
+            }
+            Err(refused @ ApiError::Refused { .. }) => {
+                self.verdict = Some(Verdict::Refused(refused));
+            }
+        }
+        if self.verdict.is_none() && now.duration_since(self.last_news) >= HEARTBEAT {
+            self.last_news = now;
+            events.push(Event::Heartbeat {
+                status: self.status().map(str::to_string),
+                elapsed: now.duration_since(self.started),
+            });
+        }
+        self.due = now + wait;
+        events
+    }
+
+    fn see(&mut self, now: Instant, ours: Deployment, events: &mut Vec<Event>) {
+        let key = ours.status_key();
+        let shown = ours.status.clone();
+        self.deployment = Some(ours);
+        let Some(key) = key else { return };
+        if self.status.as_ref() != Some(&key) {
+            let elapsed = now.duration_since(self.started);
+            let status = shown.unwrap_or_default();
+            self.timeline.push((elapsed, status.clone()));
+            events.push(Event::Status {
+                status: status.clone(),
+                elapsed,
+            });
+            self.last_news = now;
+            let known = self.rules.success.contains(&key)
+                || self.rules.failure.contains(&key)
+                || IN_PROGRESS.contains(&key.as_str());
+            if !known && !self.unknown_said.contains(&key) {
+                self.unknown_said.push(key.clone());
+                events.push(Event::UnknownStatus(status));
+            }
+            self.status = Some(key.clone());
+        }
+        if self.rules.success.contains(&key) {
+            self.verdict = Some(Verdict::Success);
+        } else if self.rules.failure.contains(&key) {
+            self.verdict = Some(Verdict::Failure);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Delivery;
+    use crate::schedule::FixedJitter;
+
+    const S: Duration = Duration::from_secs(1);
+
+    fn rules() -> Rules {
+        Rules {
+            success: vec!["available".into()],
+            failure: ["failed", "error", "expired", "canceled", "cancelled"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+
+    fn dep(number: u64, status: &str) -> Deployment {
+        Deployment {
+            deploy_number: Some(number),
+            status: Some(status.into()),
+            ..Deployment::default()
+        }
+    }
+
+    /// A watch of #3 with the default intervals, a 15-minute deadline and no jitter.
+    fn watch(t0: Instant) -> Watch {
+        watch_with(t0, 900 * S, 2 * S, 15 * S)
+    }
+
+    fn watch_with(t0: Instant, timeout: Duration, min: Duration, max: Duration) -> Watch {
+        let schedule = Schedule::new(min, max, Box::new(FixedJitter(0.0)));
+        Watch::new(3, rules(), t0, t0 + timeout, schedule, t0, false)
+    }
+
+    /// Drives the watch with the injected clock until it finishes; `list(t)` is what the API
+    /// answers at `t` seconds. Returns the verdict, the number of polls and the finish time.
+    fn drive(
+        w: &mut Watch,
+        t0: Instant,
+        mut list: impl FnMut(f64) -> Result<Vec<Deployment>, ApiError>,
+    ) -> (Verdict, u32, Duration, Vec<Event>) {
+        let mut now = t0;
+        let mut polls = 0;
+        let mut events = Vec::new();
+        loop {
+            match w.next(now) {
+                Next::Sleep(d) => {
+                    assert!(!d.is_zero());
+                    now += d;
+                }
+                Next::Poll => {
+                    polls += 1;
+                    let answer = list(now.duration_since(t0).as_secs_f64());
+                    events.extend(w.observe(now, answer));
+                }
+                Next::Finish(v) => return (v, polls, now.duration_since(t0), events),
+            }
+        }
+    }
+
+    fn at(t: f64, steps: &[(f64, &str)]) -> Result<Vec<Deployment>, ApiError> {
+        let status = steps.iter().rev().find(|(from, _)| t >= *from).map(|s| s.1);
+        let mut list = vec![dep(2, "available"), dep(1, "failed")];
+        if let Some(status) = status {
+            list.insert(0, dep(3, status));
+        }
+        Ok(list)
+    }
+
+    fn statuses(events: &[Event]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Status { status, .. } => Some(status.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn created_waiting_available_is_success() {
+        let t0 = Instant::now();
+        let mut w = watch(t0);
+        let (v, _, _, events) = drive(&mut w, t0, |t| {
+            at(
+                t,
+                &[(0.0, "created"), (4.0, "waiting"), (20.0, "available")],
+            )
+        });
+        assert_eq!(v, Verdict::Success);
+        assert_eq!(statuses(&events), ["created", "waiting", "available"]);
+        assert_eq!(w.status(), Some("available"));
+    }
+
+    #[test]
+    fn failure_statuses_are_failure() {
+        for status in ["failed", "expired", "Error", "CANCELED"] {
+            let t0 = Instant::now();
+            let mut w = watch(t0);
+            let (v, ..) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying"), (10.0, status)]));
+            assert_eq!(v, Verdict::Failure, "{status}");
+        }
+    }
+
+    #[test]
+    fn statuses_compare_case_insensitively() {
+        let t0 = Instant::now();
+        let mut w = watch(t0);
+        let (v, ..) = drive(&mut w, t0, |t| {
+            at(t, &[(0.0, "Created"), (5.0, "AVAILABLE")])
+        });
+        assert_eq!(v, Verdict::Success);
+    }
+
+    #[test]
+    fn never_terminal_times_out_at_the_deadline_and_no_later() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 100 * S, 2 * S, 15 * S);
+        let (v, _, finished, _) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
+        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(finished, 100 * S);
+        assert_eq!(w.status(), Some("deploying"));
+    }
+
+    #[test]
+    fn no_poll_is_due_after_the_deadline() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 10 * S, 2 * S, 15 * S);
+        let mut polls_at = Vec::new();
+        drive(&mut w, t0, |t| {
+            polls_at.push(t);
+            at(t, &[(0.0, "deploying")])
+        });
+        assert!(polls_at.iter().all(|t| *t < 10.0), "{polls_at:?}");
+    }
+
+    #[test]
+    fn older_deployments_change_nothing() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 30 * S, 2 * S, 15 * S);
+        // The older #2 is available and #1 failed: neither is ours, so this times out.
+        let (v, ..) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
+        assert_eq!(v, Verdict::Timeout);
+    }
+
+    #[test]
+    fn ours_missing_at_first_is_still_tracked_when_it_appears() {
+        let t0 = Instant::now();
+        let mut w = watch(t0);
+        let (v, _, _, events) = drive(&mut w, t0, |t| {
+            at(t, &[(12.0, "deploying"), (30.0, "available")])
+        });
+        assert_eq!(v, Verdict::Success);
+        assert_eq!(events.iter().filter(|e| **e == Event::NotListed).count(), 1);
+    }
+
+    #[test]
+    fn an_unknown_status_keeps_waiting_is_said_once_and_is_never_success() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 120 * S, 2 * S, 15 * S);
+        let (v, _, _, events) = drive(&mut w, t0, |t| at(t, &[(0.0, "rolling_out")]));
+        assert_eq!(v, Verdict::Timeout);
+        let unknown: Vec<_> = events
+            .iter()
+            .filter(|e| matches!(e, Event::UnknownStatus(_)))
+            .collect();
+        assert_eq!(unknown, [&Event::UnknownStatus("rolling_out".into())]);
+    }
+
+    #[test]
+    fn an_unknown_status_then_success_is_success() {
+        let t0 = Instant::now();
+        let mut w = watch(t0);
+        let (v, ..) = drive(&mut w, t0, |t| {
+            at(t, &[(0.0, "rolling_out"), (20.0, "available")])
+        });
+        assert_eq!(v, Verdict::Success);
+    }
+
+    #[test]
+    fn transient_errors_are_retried_until_the_deadline() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 60 * S, 2 * S, 15 * S);
+        let (v, polls, _, events) = drive(&mut w, t0, |_| {
+            Err(ApiError::Transient {
+                reason: "HTTP 503".into(),
+                retry_after: None,
+                delivery: Delivery::Unknown,
+            })
+        });
+        assert_eq!(v, Verdict::Timeout);
+        assert!(polls >= 5);
+        assert!(events.iter().all(|e| matches!(e, Event::Retrying(_))));
+    }
+
+    #[test]
+    fn transient_errors_between_good_polls_change_nothing() {
+        let t0 = Instant::now();
+        let mut w = watch(t0);
+        let (v, ..) = drive(&mut w, t0, |t| {
+            if (10.0..40.0).contains(&t) {
+                Err(ApiError::Transient {
+                    reason: "reset".into(),
+                    retry_after: None,
+                    delivery: Delivery::Unknown,
+                })
+            } else {
+                at(t, &[(0.0, "deploying"), (30.0, "available")])
+            }
+        });
+        assert_eq!(v, Verdict::Success);
+    }
+
+    #[test]
+    fn retry_after_pushes_the_next_poll_back() {
+        let t0 = Instant::now();
+        let mut w = watch(t0);
+        assert_eq!(w.next(t0), Next::Sleep(2 * S));
+        let now = t0 + 2 * S;
+        w.observe(
+            now,
+            Err(ApiError::Transient {
+                reason: "HTTP 429".into(),
+                retry_after: Some(9 * S),
+                delivery: Delivery::NotProcessed,
+            }),
+        );
+        assert_eq!(w.next(now), Next::Sleep(9 * S));
+    }
+
+    #[test]
+    fn a_refusal_while_polling_stops_at_once() {
+        for status in [401, 403, 404] {
+            let t0 = Instant::now();
+            let mut w = watch(t0);
+            let refused = ApiError::Refused {
+                status,
+                message: "no".into(),
+            };
+            let (v, polls, ..) = drive(&mut w, t0, |t| {
+                if t > 5.0 {
+                    Err(refused.clone())
+                } else {
+                    at(t, &[(0.0, "deploying")])
+                }
+            });
+            assert_eq!(v, Verdict::Refused(refused));
+            assert_eq!(polls, 3, "two good polls (2 s, 5 s), then the refusal");
+        }
+    }
+
+    #[test]
+    fn a_heartbeat_comes_after_a_minute_without_change() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 200 * S, 2 * S, 15 * S);
+        let (_, _, _, events) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
+        let beats = events
+            .iter()
+            .filter(|e| matches!(e, Event::Heartbeat { .. }))
+            .count();
+        assert_eq!(
+            beats, 3,
+            "at about 1, 2 and 3 minutes of the 200 s: {events:?}"
+        );
+    }
+
+    #[test]
+    fn attach_mode_polls_at_once() {
+        let t0 = Instant::now();
+        let schedule = Schedule::new(2 * S, 15 * S, Box::new(FixedJitter(0.0)));
+        let w = Watch::new(3, rules(), t0, t0 + 60 * S, schedule, t0, true);
+        assert_eq!(w.next(t0), Next::Poll);
+    }
+
+    #[test]
+    fn the_triggers_answer_seeds_the_first_status() {
+        let t0 = Instant::now();
+        let mut w = watch(t0);
+        let events = w.seed(t0, dep(3, "created"));
+        assert_eq!(statuses(&events), ["created"]);
+        assert_eq!(w.next(t0), Next::Sleep(2 * S));
+    }
+
+    /// The request economy promised in SPEC §2 and the deploy-gate issue: with the default intervals
+    /// and any jitter, a deployment lasting 5 minutes costs at most 25 list requests (including the
+    /// snapshot) and is seen within `max_poll_interval` of becoming terminal.
+    #[test]
+    fn a_five_minute_deployment_costs_at_most_25_list_requests_and_is_seen_within_15_s() {
+        for jitter in [-1.0, -0.5, 0.0, 0.5, 1.0] {
+            let t0 = Instant::now();
+            let schedule = Schedule::new(2 * S, 15 * S, Box::new(FixedJitter(jitter)));
+            let mut w = Watch::new(3, rules(), t0, t0 + 900 * S, schedule, t0, false);
+            let (v, polls, finished, _) = drive(&mut w, t0, |t| {
+                at(t, &[(0.0, "deploying"), (300.0, "available")])
+            });
+            assert_eq!(v, Verdict::Success);
+            let snapshot = 1;
+            assert!(polls + snapshot <= 25, "jitter {jitter}: {polls} polls");
+            assert!(finished <= 315 * S, "jitter {jitter}: seen at {finished:?}");
+        }
+    }
+
+    /// Whenever the deployment turns terminal, the next poll is at most `max_poll_interval` away.
+    #[test]
+    fn detection_is_within_max_poll_interval_whenever_it_finishes() {
+        for done_at in (0..=600).step_by(7) {
+            let t0 = Instant::now();
+            let schedule = Schedule::new(2 * S, 15 * S, Box::new(FixedJitter(-1.0)));
+            let mut w = Watch::new(3, rules(), t0, t0 + 900 * S, schedule, t0, false);
+            let done = done_at as f64;
+            let (v, _, finished, _) = drive(&mut w, t0, |t| {
+                at(t, &[(0.0, "deploying"), (done, "available")])
+            });
+            assert_eq!(v, Verdict::Success);
+            assert!(
+                finished.as_secs_f64() - done <= 15.0,
+                "done at {done}, seen at {finished:?}"
+            );
+        }
+    }
+}

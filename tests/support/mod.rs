@@ -1,0 +1,183 @@
+//! Runs the compiled binary in an isolated environment against a fake API on loopback.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use fake_nodion::FakeNodion;
+use serde_json::Value;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_nodion-deploy");
+
+/// A fresh, empty directory for one run's files.
+pub fn scratch_dir() -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "nodion-deploy-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One run of the binary, built fluently.
+pub struct Deploy {
+    env: Vec<(String, String)>,
+    args: Vec<String>,
+    dir: PathBuf,
+}
+
+impl Deploy {
+    /// A run with no inputs at all.
+    pub fn bare() -> Deploy {
+        Deploy {
+            env: Vec::new(),
+            args: Vec::new(),
+            dir: scratch_dir(),
+        }
+    }
+
+    /// A run against `fake` with its token and application, and short intervals so tests are fast.
+    pub fn against(fake: &FakeNodion) -> Deploy {
+        Deploy::bare()
+            .env("NODION_API_URL", &fake.url())
+            .env("NODION_API_TOKEN", &fake.token())
+            .env("NODION_APPLICATION_ID", &fake.application_id())
+            .env("NODION_POLL_INTERVAL", "20ms")
+            .env("NODION_MAX_POLL_INTERVAL", "100ms")
+            .env("NODION_TIMEOUT", "20s")
+    }
+
+    /// Sets a variable.
+    pub fn env(mut self, name: &str, value: &str) -> Deploy {
+        self.env.retain(|(k, _)| k != name);
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Removes a variable.
+    pub fn unset(mut self, name: &str) -> Deploy {
+        self.env.retain(|(k, _)| k != name);
+        self
+    }
+
+    /// Adds a command-line argument.
+    pub fn arg(mut self, arg: &str) -> Deploy {
+        self.args.push(arg.to_string());
+        self
+    }
+
+    /// As a GitHub Actions step, with `GITHUB_OUTPUT` in the run's directory.
+    pub fn github(self) -> Deploy {
+        let output = self.dir.join("github_output");
+        self.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", output.to_str().unwrap())
+    }
+
+    /// As a GitLab CI job (the dotenv report lands in the run's directory).
+    pub fn gitlab(self) -> Deploy {
+        self.env("GITLAB_CI", "true")
+    }
+
+    /// With a JSON result file in the run's directory.
+    pub fn result_file(self) -> Deploy {
+        let path = self.dir.join("result.json");
+        self.env("NODION_RESULT_FILE", path.to_str().unwrap())
+    }
+
+    /// Runs the binary with nothing inherited from this machine's environment (no proxies, no
+    /// `GITHUB_*`, `GITLAB_CI` or `NODION_*`), in the run's directory.
+    pub fn run(self) -> Ran {
+        let started = Instant::now();
+        let output = Command::new(BIN)
+            .args(&self.args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        Ran {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            took: started.elapsed(),
+            dir: self.dir,
+        }
+    }
+}
+
+/// What a run did.
+pub struct Ran {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error (the log).
+    pub stderr: String,
+    /// Wall time.
+    pub took: Duration,
+    /// The run's directory.
+    pub dir: PathBuf,
+}
+
+impl Ran {
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}\nlog:\n{}", self.stderr))
+    }
+
+    /// `GITHUB_OUTPUT` read with the runner's rules.
+    pub fn github_outputs(&self) -> Vec<(String, String)> {
+        nodion_deploy::outputs::read_github_output(&self.read("github_output")).unwrap()
+    }
+
+    /// One GitHub output (panics if absent or repeated).
+    pub fn output(&self, name: &str) -> String {
+        let all: Vec<String> = self
+            .github_outputs()
+            .into_iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(all.len(), 1, "output {name} in {all:?}");
+        all[0].clone()
+    }
+
+    /// The dotenv report's lines as key/value pairs.
+    pub fn dotenv(&self) -> Vec<(String, String)> {
+        self.read("nodion-deploy.env")
+            .lines()
+            .map(|l| {
+                let (k, v) = l.split_once('=').expect("KEY=value");
+                (k.to_string(), v.to_string())
+            })
+            .collect()
+    }
+
+    /// The JSON result file.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.read("result.json")).unwrap()
+    }
+
+    /// Everything the run printed or wrote: stdout, stderr and every file in its directory.
+    pub fn everything(&self) -> String {
+        let mut all = format!("{}\n{}\n", self.stdout, self.stderr);
+        for entry in std::fs::read_dir(&self.dir).unwrap() {
+            let path = entry.unwrap().path();
+            all.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+        }
+        all
+    }
+
+    /// Whether the directory holds a file of that name.
+    pub fn has_file(&self, name: &str) -> bool {
+        Path::new(&self.dir).join(name).exists()
+    }
+}
