@@ -122,9 +122,15 @@ impl Api {
         )
     }
 
-    /// Lists the application's deployments.
-    pub fn list(&self, deadline: Instant) -> Result<Vec<Deployment>, ApiError> {
-        let answer = self.send(Method::GET, &self.deployments_url(), None, deadline)?;
+    /// Lists the application's deployments; `attempt` numbers the request in the debug log.
+    pub fn list(&self, deadline: Instant, attempt: u32) -> Result<Vec<Deployment>, ApiError> {
+        let answer = self.send(
+            Method::GET,
+            &self.deployments_url(),
+            None,
+            deadline,
+            attempt,
+        )?;
         deployment::parse_list(&answer.body).map_err(|e| ApiError::Transient {
             reason: e.0,
             retry_after: None,
@@ -137,6 +143,7 @@ impl Api {
         &self,
         image_tag: Option<&str>,
         deadline: Instant,
+        attempt: u32,
     ) -> Result<Deployment, ApiError> {
         let body = match image_tag {
             Some(tag) => serde_json::json!({ "image_tag": tag }).to_string(),
@@ -147,6 +154,7 @@ impl Api {
             &self.deployments_url(),
             Some(body.into_bytes()),
             deadline,
+            attempt,
         )?;
         deployment::parse_triggered(&answer.body).map_err(|e| ApiError::Transient {
             reason: format!("HTTP {}, but {}", answer.status, e.0),
@@ -162,6 +170,7 @@ impl Api {
         url: &str,
         body: Option<Vec<u8>>,
         deadline: Instant,
+        attempt: u32,
     ) -> Result<Answer, ApiError> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -220,14 +229,14 @@ impl Api {
                 })
             });
         let took = started.elapsed().as_millis();
-        match &result {
-            Ok(a) => self
-                .log
-                .debug(&format!("{method} {path} -> {} in {took} ms", a.status)),
-            Err(e) => self
-                .log
-                .debug(&format!("{method} {path} -> {} in {took} ms", e.describe())),
-        }
+        let status = match &result {
+            Ok(answer) => answer.status.to_string(),
+            Err(error) => error.describe(),
+        };
+        // Method, path, status, latency, attempt: never headers or bodies.
+        self.log.debug(&format!(
+            "{method} {path} -> {status} in {took} ms (attempt {attempt})"
+        ));
         let answer = result?;
         match answer.status {
             200..=299 => Ok(answer),
@@ -326,14 +335,21 @@ pub fn error_message(body: &[u8]) -> String {
     }
 }
 
-/// Reads `Retry-After`: delay-seconds, or an HTTP date (IMF-fixdate) relative to `now`.
+/// The longest `Retry-After` taken as given; the run's deadline caps it further.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Reads `Retry-After`: delay-seconds, or an HTTP date (IMF-fixdate) relative to `now`; at most
+/// [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = parse_http_date(value)?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let when = parse_http_date(value)?;
+            when.duration_since(now).unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 /// Parses `Sun, 06 Nov 1994 08:49:37 GMT`.
@@ -358,7 +374,7 @@ fn parse_http_date(value: &str) -> Option<SystemTime> {
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
-    if !(1..=31).contains(&day) || year < 1970 || *h > 23 || *m > 59 || *s > 60 {
+    if !(1..=31).contains(&day) || !(1970..=9999).contains(&year) || *h > 23 || *m > 59 || *s > 60 {
         return None;
     }
     // Days since the epoch (civil-from-days inverse, Howard Hinnant's algorithm).
@@ -422,6 +438,18 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 99999999999999 08:49:37 GMT", now),
+            None
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            Some(MAX_RETRY_AFTER)
+        );
         assert_eq!(parse_retry_after("-1", now), None);
     }
 }

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 pub trait Clock {
     /// The current instant.
     fn now(&self) -> Instant;
-    /// Waits for `duration`; returns early (with `false`) when the run is being cancelled.
-    fn sleep(&self, duration: Duration) -> bool;
+    /// Waits for `duration`.
+    fn sleep(&self, duration: Duration);
 }
 
 /// The real clock: `Instant::now` and `thread::sleep`.
@@ -18,8 +18,7 @@ impl Clock for SystemClock {
         Instant::now()
     }
 
-    fn sleep(&self, duration: Duration) -> bool {
+    fn sleep(&self, duration: Duration) {
         std::thread::sleep(duration);
-        true
     }
 }

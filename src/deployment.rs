@@ -58,6 +58,30 @@ impl Deployment {
         })
     }
 
+    /// The deployment with `secret` replaced by `***` in every text field.
+    pub fn redacted(&self, secret: &str) -> Deployment {
+        if secret.len() < 4 {
+            return self.clone();
+        }
+        // Before and after removing control characters, which could join a split token.
+        let clean = |v: &Option<String>| {
+            v.as_ref().map(|s| {
+                crate::sanitize::multi_line(&s.replace(secret, "***")).replace(secret, "***")
+            })
+        };
+        Deployment {
+            id: clean(&self.id),
+            status: clean(&self.status),
+            deploy_number: self.deploy_number,
+            git_sha: clean(&self.git_sha),
+            commit_message: clean(&self.commit_message),
+            committer_name: clean(&self.committer_name),
+            strategy: clean(&self.strategy),
+            image_reference: clean(&self.image_reference),
+            created_at: clean(&self.created_at),
+        }
+    }
+
     /// The status, lower-cased for comparison with the configured lists.
     pub fn status_key(&self) -> Option<String> {
         self.status.as_ref().map(|s| s.trim().to_ascii_lowercase())

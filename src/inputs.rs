@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -498,8 +498,8 @@ fn parse_failure_logs(value: &str) -> Result<u32, String> {
 fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
-        || host == "::1"
         || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || host.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether the (already checked) URL's host is a loopback address.
@@ -519,6 +519,9 @@ pub fn parse_api_url(value: &str) -> Result<String, String> {
     let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
         return bad("is not an absolute http(s) URL");
     };
+    if authority.host().is_empty() {
+        return bad("has no host");
+    }
     if authority.as_str().contains('@') {
         return bad("must not hold credentials: use api_token");
     }
@@ -804,6 +807,7 @@ mod tests {
             "http://127.1.2.3/v1",
             "http://localhost:9/v1",
             "http://[::1]:9/v1",
+            "http://[0:0:0:0:0:0:0:1]/v1",
         ] {
             assert!(parse_api_url(good).is_ok(), "{good}");
         }
@@ -820,6 +824,7 @@ mod tests {
             "api.nodion.com/v1",
             "https://user:pw@api.nodion.com/v1",
             "https://api.nodion.com/v1?x=1",
+            "https://:443/v1",
         ] {
             assert!(parse_api_url(bad).is_err(), "{bad}");
         }

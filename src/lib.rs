@@ -17,6 +17,7 @@ pub mod random;
 pub mod run;
 pub mod sanitize;
 pub mod schedule;
+pub mod signals;
 pub mod watch;
 
 /// The version printed by `--version` and sent in the `User-Agent`.

@@ -15,6 +15,6 @@ fn main() -> ExitCode {
 fn try_main() -> anyhow::Result<ExitCode> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = nodion_deploy::run::main(&args, &nodion_deploy::inputs::ProcessEnv)
-        .context("cannot write to standard output")?;
+        .context("cannot start the deployment thread")?;
     Ok(ExitCode::from(code))
 }

@@ -94,6 +94,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report with `secret` replaced by `***` in everything the API sent.
+    pub fn redacted(&self, secret: &str) -> Report {
+        Report {
+            deployment: self.deployment.as_ref().map(|d| d.redacted(secret)),
+            ..self.clone()
+        }
+    }
+
     /// The value of each output in [`OUTPUTS`] order: text, a number, or null when absent.
     pub fn values(&self) -> Vec<(&'static OutputSpec, Value)> {
         let d = self.deployment.clone().unwrap_or_default();

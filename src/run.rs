@@ -2,7 +2,9 @@
 //! the outputs. Every step's failure becomes an [`Outcome`] here; the exit code follows from it.
 
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::api::{Api, ApiError, Delivery};
@@ -11,12 +13,13 @@ use crate::deployment::{self, Deployment};
 use crate::help;
 use crate::inputs::{Env, ResultFile, Settings};
 use crate::log::Log;
-use crate::outcome::{EXIT_INPUT, EXIT_SUCCESS, Outcome};
+use crate::outcome::{EXIT_INPUT, EXIT_SUCCESS, Outcome, Signal};
 use crate::outputs::{self, Report};
 use crate::platform::Platform;
 use crate::random::Random;
 use crate::sanitize;
 use crate::schedule::Schedule;
+use crate::signals;
 use crate::watch::{Event, Next, Rules, Verdict, Watch};
 
 /// Before a deployment is ours, transient failures are retried at most this many times.
@@ -25,18 +28,19 @@ pub const MAX_RETRIES: u32 = 6;
 const RETRY_FIRST: Duration = Duration::from_millis(1500);
 const RETRY_LONGEST: Duration = Duration::from_secs(10);
 
-/// Runs the tool with its arguments and environment; returns the exit code. Errors are only
-/// failures to write `--help` / `--version` to standard output.
+/// Runs the tool with its arguments and environment; returns the exit code. The only error is
+/// failing to start the thread the flow runs on.
 pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
     let started = Instant::now();
     match args {
         [] => {}
         [flag] if flag == "--help" || flag == "-h" => {
-            io::stdout().write_all(help::text().as_bytes())?;
+            // A closed pipe (`--help | head`) is not the tool's failure.
+            let _ = io::stdout().write_all(help::text().as_bytes());
             return Ok(EXIT_SUCCESS);
         }
         [flag] if flag == "--version" || flag == "-V" => {
-            writeln!(io::stdout(), "nodion-deploy {}", crate::VERSION)?;
+            let _ = writeln!(io::stdout(), "nodion-deploy {}", crate::VERSION);
             return Ok(EXIT_SUCCESS);
         }
         [other, ..] => {
@@ -62,27 +66,124 @@ pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
             return Ok(EXIT_INPUT);
         }
     };
-    let log = Arc::new(Log::stderr(settings.platform.is_github(), settings.debug));
+    let log = Arc::new(
+        Log::stderr(settings.platform.is_github(), settings.debug)
+            .redacting(settings.token.expose()),
+    );
     if settings.platform.is_github() {
         // Before anything else, so the runner masks the token in everything that follows.
-        log.line(&format!("::add-mask::{}", settings.token.expose()));
+        log.add_mask(settings.token.expose());
     }
-    let api = Api::new(&settings, log.clone());
+    if let Err(e) = signals::install() {
+        log.warn(&format!(
+            "cannot handle SIGINT/SIGTERM ({e}): a cancelled job may lose its outputs"
+        ));
+    }
+    let settings = Arc::new(settings);
+    let progress = Progress::default();
     let mut random = Random::from_entropy();
-    let jitter = Random::seeded(random.next_u64());
-    let mut run = Run {
-        settings: &settings,
-        api: &api,
-        log: &log,
-        clock: &SystemClock,
-        started,
-        deadline: started + settings.timeout,
-        jitter: Some(Box::new(jitter)),
+    let (done, finished) = mpsc::channel();
+    {
+        let (settings, log, progress) = (settings.clone(), log.clone(), progress.clone());
+        let jitter = Random::seeded(random.next_u64());
+        // The flow runs on its own thread so that a signal is answered at once, even while a
+        // request or a wait is under way there.
+        thread::Builder::new()
+            .name("deploy".into())
+            .spawn(move || {
+                let api = Api::new(&settings, log.clone());
+                let mut run = Run {
+                    settings: &settings,
+                    api: &api,
+                    log: &log,
+                    clock: &SystemClock,
+                    started,
+                    deadline: started + settings.timeout,
+                    jitter: Some(Box::new(jitter)),
+                    progress,
+                };
+                let _ = done.send(run.deploy());
+            })?;
+    }
+    let (report, summary) = loop {
+        match finished.recv_timeout(SIGNAL_CHECK) {
+            Ok(result) => break result,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(signal) = signals::received() {
+                    log.keep_only_this_thread();
+                    break cancelled(&settings, &progress, signal, started.elapsed());
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let report = Report {
+                    outcome: Outcome::Unreachable,
+                    application_id: settings.application_id.clone(),
+                    deployment: progress.get(),
+                    elapsed: started.elapsed(),
+                };
+                break (
+                    report,
+                    "nodion-deploy: error: internal error (see above)".to_string(),
+                );
+            }
+        }
     };
-    let (report, summary) = run.deploy();
+    let report = report.redacted(settings.token.expose());
     write_outputs(&settings, &report, &log, &mut random);
     log.line(&summary);
     Ok(report.outcome.exit_code())
+}
+
+/// How often the main thread looks for a signal while the flow runs.
+const SIGNAL_CHECK: Duration = Duration::from_millis(50);
+
+/// Our deployment as last seen, shared with the main thread for a cancelled run's outputs.
+#[derive(Clone, Default)]
+pub struct Progress(Arc<Mutex<Option<Deployment>>>);
+
+impl Progress {
+    /// Records what was last seen of our deployment.
+    pub fn set(&self, deployment: Deployment) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(deployment);
+    }
+
+    /// What was last seen of our deployment.
+    pub fn get(&self) -> Option<Deployment> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// The report and summary of a run cancelled by `signal`.
+fn cancelled(
+    settings: &Settings,
+    progress: &Progress,
+    signal: Signal,
+    elapsed: Duration,
+) -> (Report, String) {
+    let deployment = progress.get();
+    let name = match signal {
+        Signal::Interrupt => "SIGINT",
+        Signal::Terminate => "SIGTERM",
+    };
+    let summary = match &deployment {
+        Some(d) => format!(
+            "nodion-deploy: cancelled by {name}: deployment #{} of {} goes on at Nodion (last status: {})",
+            d.deploy_number.unwrap_or_default(),
+            settings.application_id,
+            shown(d.status.as_deref().unwrap_or("none seen"))
+        ),
+        None => format!(
+            "nodion-deploy: cancelled by {name} before a deployment of {} was confirmed",
+            settings.application_id
+        ),
+    };
+    let report = Report {
+        outcome: Outcome::Cancelled(signal),
+        application_id: settings.application_id.clone(),
+        deployment,
+        elapsed,
+    };
+    (report, summary)
 }
 
 /// One run of the flow, with its collaborators injected.
@@ -101,6 +202,8 @@ pub struct Run<'a> {
     pub deadline: Instant,
     /// Jitter for the schedules (taken by the first schedule built).
     pub jitter: Option<Box<dyn crate::schedule::JitterSource + Send>>,
+    /// Where our deployment's latest state is shared.
+    pub progress: Progress,
 }
 
 /// Why the flow stopped before a deployment was ours.
@@ -155,11 +258,16 @@ impl Run<'_> {
                 self.log.line(&format!(
                     "Attaching to deployment #{number}: nothing is triggered"
                 ));
+                self.progress.set(Deployment {
+                    deploy_number: Some(number),
+                    ..Deployment::default()
+                });
                 (number, None)
             }
             None => match self.trigger() {
                 Ok(deployment) => {
                     let number = deployment.deploy_number.unwrap_or_default();
+                    self.progress.set(deployment.clone());
                     (number, Some(deployment))
                 }
                 Err(stop) => {
@@ -184,8 +292,7 @@ impl Run<'_> {
             report.elapsed = self.elapsed();
             let summary = format!(
                 "nodion-deploy: triggered: deployment #{ours} of {app} is {}; not waiting (wait=false)",
-                self.log
-                    .untrusted(seed.status.as_deref().unwrap_or("created"))
+                shown(seed.status.as_deref().unwrap_or("created"))
             );
             return (report, summary);
         }
@@ -197,7 +304,7 @@ impl Run<'_> {
             .deployment
             .as_ref()
             .and_then(|d| d.status.as_deref())
-            .map(|s| self.log.untrusted(s));
+            .map(shown);
         let (outcome, summary) = match verdict {
             Verdict::Success => (
                 Outcome::Success,
@@ -281,12 +388,16 @@ impl Run<'_> {
             failures: 0,
             schedule,
         };
+        let mut attempt = 0;
         let before = loop {
-            match self.api.list(self.deadline) {
+            attempt += 1;
+            match self.api.list(self.deadline, attempt) {
                 Ok(list) => break deployment::highest_number(&list),
                 Err(error) => self.retry(&mut budget, "list deployments", error)?,
             }
         };
+        budget.schedule.restart();
+        let (mut checks, mut sends) = (0, 0);
         self.log.line(&match before {
             0 => "No earlier deployments".to_string(),
             n => format!("Latest deployment before ours: #{n}"),
@@ -294,23 +405,49 @@ impl Run<'_> {
         let mut unsure = false;
         loop {
             if unsure {
-                match self.api.list(self.deadline) {
+                checks += 1;
+                match self.api.list(self.deadline, checks) {
                     Ok(list) => {
-                        let newer = list
+                        budget.schedule.restart();
+                        let mut newer: Vec<Deployment> = list
                             .into_iter()
                             .filter(|d| d.deploy_number.is_some_and(|n| n > before))
-                            .min_by_key(|d| d.deploy_number);
-                        if let Some(adopted) = newer {
-                            self.log.line(&format!(
-                                "The trigger's answer was lost, but deployment #{} appeared since the snapshot: adopting it as ours (not triggering again)",
-                                adopted.deploy_number.unwrap_or_default()
-                            ));
-                            self.log_triggered(&adopted);
-                            return Ok(adopted);
+                            .collect();
+                        match newer.len() {
+                            0 => {
+                                self.log.line(
+                                    "No deployment appeared since the snapshot: triggering again",
+                                );
+                                unsure = false;
+                            }
+                            1 => {
+                                let adopted = newer.remove(0);
+                                self.log.line(&format!(
+                                    "The trigger's answer was lost, but deployment #{} appeared since the snapshot: adopting it as ours (not triggering again)",
+                                    adopted.deploy_number.unwrap_or_default()
+                                ));
+                                self.log_triggered(&adopted);
+                                return Ok(adopted);
+                            }
+                            _ => {
+                                // Someone else triggered too: guessing could report another
+                                // deployment's result, and triggering again could deploy twice.
+                                let numbers: Vec<String> = newer
+                                    .iter()
+                                    .filter_map(|d| d.deploy_number)
+                                    .map(|n| format!("#{n}"))
+                                    .collect();
+                                let detail = format!(
+                                    "the trigger's answer was lost and deployments {} all appeared since the snapshot: cannot tell which one is ours",
+                                    numbers.join(", ")
+                                );
+                                self.log.line(&format!("error: {detail}"));
+                                return Err(Stop {
+                                    outcome: Outcome::Unreachable,
+                                    detail,
+                                });
+                            }
                         }
-                        self.log
-                            .line("No deployment appeared since the snapshot: triggering again");
-                        unsure = false;
                     }
                     Err(error) => {
                         self.retry(
@@ -322,13 +459,27 @@ impl Run<'_> {
                     }
                 }
             }
+            sends += 1;
             match self
                 .api
-                .trigger(self.settings.image_tag.as_deref(), self.deadline)
+                .trigger(self.settings.image_tag.as_deref(), self.deadline, sends)
             {
-                Ok(deployment) => {
+                Ok(deployment) if deployment.deploy_number.is_some_and(|n| n > before) => {
                     self.log_triggered(&deployment);
                     return Ok(deployment);
+                }
+                Ok(stale) => {
+                    // Not newer than the snapshot: not what this trigger created.
+                    let error = ApiError::Transient {
+                        reason: format!(
+                            "the trigger answered with deployment #{}, which is not newer than #{before}",
+                            stale.deploy_number.unwrap_or_default()
+                        ),
+                        retry_after: None,
+                        delivery: Delivery::Unknown,
+                    };
+                    unsure = true;
+                    self.retry(&mut budget, "trigger a deployment", error)?;
                 }
                 Err(error) => {
                     if let ApiError::Transient {
@@ -348,22 +499,22 @@ impl Run<'_> {
         let log = self.log;
         let mut parts = Vec::new();
         if let Some(id) = &d.id {
-            parts.push(format!("id {}", log.untrusted(id)));
+            parts.push(format!("id {}", shown(id)));
         }
         if let Some(strategy) = &d.strategy {
-            parts.push(format!("strategy {}", log.untrusted(strategy)));
+            parts.push(format!("strategy {}", shown(strategy)));
         }
         if let Some(image) = &d.image_reference {
-            parts.push(format!("image {}", log.untrusted(image)));
+            parts.push(format!("image {}", shown(image)));
         } else if let Some(sha) = &d.git_sha {
             let short: String = sha.chars().take(7).collect();
             let message = d
                 .commit_message
                 .as_deref()
                 .and_then(|m| m.lines().next())
-                .map(|m| format!(" \"{}\"", sanitize::bounded(&log.untrusted(m), 72)))
+                .map(|m| format!(" \"{}\"", sanitize::bounded(&shown(m), 72)))
                 .unwrap_or_default();
-            parts.push(format!("commit {}{message}", log.untrusted(&short)));
+            parts.push(format!("commit {}{message}", shown(&short)));
         }
         log.line(&format!(
             "Triggered deployment #{} ({})",
@@ -400,14 +551,19 @@ impl Run<'_> {
             let events = watch.seed(self.clock.now(), seed);
             self.log_events(ours, events);
         }
+        let mut polls = 0;
         let verdict = loop {
             match watch.next(self.clock.now()) {
                 Next::Sleep(d) => {
                     self.clock.sleep(d);
                 }
                 Next::Poll => {
-                    let answer = self.api.list(self.deadline);
+                    polls += 1;
+                    let answer = self.api.list(self.deadline, polls);
                     let events = watch.observe(self.clock.now(), answer);
+                    if let Some(latest) = watch.deployment() {
+                        self.progress.set(latest.clone());
+                    }
                     self.log_events(ours, events);
                 }
                 Next::Finish(verdict) => break verdict,
@@ -422,21 +578,17 @@ impl Run<'_> {
         for event in events {
             let line = match event {
                 Event::Status { status, elapsed } => {
-                    format!(
-                        "[{:>7}] #{ours} {}",
-                        elapsed_text(elapsed),
-                        log.untrusted(&status)
-                    )
+                    format!("[{:>7}] #{ours} {}", elapsed_text(elapsed), shown(&status))
                 }
                 Event::UnknownStatus(status) => format!(
                     "          '{}' is not a status nodion-deploy knows: it counts as in progress, never as success (see success_statuses / failure_statuses)",
-                    log.untrusted(&status)
+                    shown(&status)
                 ),
                 Event::Heartbeat { status, elapsed } => format!(
                     "[{:>7}] #{ours} still {}",
                     elapsed_text(elapsed),
                     status
-                        .map(|s| log.untrusted(&s))
+                        .map(|s| shown(&s))
                         .unwrap_or_else(|| "not listed".into())
                 ),
                 Event::NotListed => format!(
@@ -492,4 +644,10 @@ pub fn write_outputs(settings: &Settings, report: &Report, log: &Log, random: &m
         }
         None => {}
     }
+}
+
+/// API text as shown inside a log line: one line, bounded (the log itself removes control
+/// characters and anything GitHub could take for a command).
+fn shown(text: &str) -> String {
+    sanitize::bounded(&sanitize::one_line(text), 200)
 }

@@ -21,12 +21,26 @@ pub fn one_line(text: &str) -> String {
     out.trim().to_string()
 }
 
-/// Like [`one_line`], and also unable to act as a GitHub workflow command when printed anywhere in
-/// a line: no `::` at its start and no `##[` anywhere.
-pub fn inert_line(text: &str) -> String {
-    let mut line = one_line(text).replace("##[", "## [");
-    if line.starts_with("::") {
-        line.insert(1, ' ');
+/// A whole log line made safe: control characters removed (line breaks become spaces), leading
+/// indentation kept; with `github`, nothing in it can act as a workflow command — no `::` at its
+/// start once left-trimmed, no `##[` anywhere.
+pub fn log_line(text: &str, github: bool) -> String {
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\n' | '\r' | '\t') {
+            line.push(' ');
+        } else if !is_control(c) {
+            line.push(c);
+        }
+    }
+    if github {
+        while line.contains("##[") {
+            line = line.replace("##[", "## [");
+        }
+        let indent = line.len() - line.trim_start().len();
+        if line[indent..].starts_with("::") {
+            line.insert(indent + 1, ' ');
+        }
     }
     line
 }
@@ -64,17 +78,26 @@ mod tests {
     }
 
     #[test]
-    fn inert_line_cannot_start_or_embed_a_workflow_command() {
+    fn a_github_log_line_cannot_start_or_embed_a_workflow_command() {
         for text in [
             "::error::boom",
             "  ::add-mask::x",
             "\n::set-output name=a::b",
+            "\t\r::warning::w",
             "x ##[set-output name=a;]b",
+            "###[x] ##[[y]",
         ] {
-            let line = inert_line(text);
+            let line = log_line(text, true);
             assert!(!line.trim_start().starts_with("::"), "{line:?}");
             assert!(!line.contains("##["), "{line:?}");
+            assert!(!line.chars().any(is_control), "{line:?}");
         }
+    }
+
+    #[test]
+    fn a_log_line_keeps_its_indentation_and_loses_its_escapes() {
+        assert_eq!(log_line("   x\u{1b}[1m\u{9b}y", false), "   x[1my");
+        assert_eq!(log_line("a ##[b", false), "a ##[b");
     }
 
     #[test]

@@ -41,6 +41,7 @@ impl JitterSource for FixedJitter {
 /// `max_poll_interval` (detection latency) and none falls below the plain schedule's count of
 /// requests (request economy).
 pub struct Schedule {
+    builder: ExponentialBuilder,
     ladder: ExponentialBackoff,
     ceiling: Duration,
     max: Duration,
@@ -51,18 +52,23 @@ impl Schedule {
     /// A schedule from `min` growing to `max` (`min <= max`).
     pub fn new(min: Duration, max: Duration, jitter: Box<dyn JitterSource + Send>) -> Schedule {
         let ceiling = max.div_f64(1.0 - JITTER);
-        let ladder = ExponentialBuilder::default()
+        let builder = ExponentialBuilder::default()
             .with_min_delay(min)
             .with_max_delay(ceiling)
             .with_factor(FACTOR)
-            .without_max_times()
-            .build();
+            .without_max_times();
         Schedule {
-            ladder,
+            builder,
+            ladder: builder.build(),
             ceiling,
             max,
             jitter,
         }
+    }
+
+    /// Starts again from the first wait (after a request succeeded).
+    pub fn restart(&mut self) {
+        self.ladder = self.builder.build();
     }
 
     /// The wait before the next poll.
@@ -124,6 +130,15 @@ mod tests {
         assert!(first >= secs(0.8) && first <= secs(1.2));
         let w: Vec<_> = (0..500).map(|_| s.next_wait()).collect();
         assert!(w.iter().all(|d| *d <= secs(60.0)));
+    }
+
+    #[test]
+    fn restart_starts_again_from_the_first_wait() {
+        let mut s = Schedule::new(secs(2.0), secs(15.0), Box::new(FixedJitter(0.0)));
+        s.next_wait();
+        s.next_wait();
+        s.restart();
+        assert!(close(s.next_wait(), 2.0));
     }
 
     #[test]

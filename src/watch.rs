@@ -175,17 +175,27 @@ impl Watch {
         let mut events = Vec::new();
         let mut wait = self.schedule.next_wait();
         match answer {
-            Ok(list) => match list
-                .into_iter()
-                .find(|d| d.deploy_number == Some(self.deploy_number))
-            {
-                Some(ours) => self.see(now, ours, &mut events),
-                None if !self.not_listed_said => {
-                    self.not_listed_said = true;
-                    events.push(Event::NotListed);
+            Ok(list) => {
+                // Ours by number, and by id once known: an entry with our number but another id
+                // is not ours, and two that cannot be told apart are no answer at all.
+                let known_id = self.deployment.as_ref().and_then(|d| d.id.clone());
+                let mut mine = list.into_iter().filter(|d| {
+                    d.deploy_number == Some(self.deploy_number)
+                        && (known_id.is_none() || d.id.is_none() || d.id == known_id)
+                });
+                match (mine.next(), mine.next()) {
+                    (Some(ours), None) => self.see(now, ours, &mut events),
+                    (Some(_), Some(_)) => events.push(Event::Retrying(format!(
+                        "the list shows deployment #{} more than once",
+                        self.deploy_number
+                    ))),
+                    (None, _) if !self.not_listed_said => {
+                        self.not_listed_said = true;
+                        events.push(Event::NotListed);
+                    }
+                    (None, _) => {}
                 }
-                None => {}
-            },
+            }
             Err(ApiError::Transient {
                 reason,
                 retry_after,
@@ -209,7 +219,16 @@ impl Watch {
         events
     }
 
-    fn see(&mut self, now: Instant, ours: Deployment, events: &mut Vec<Event>) {
+    fn see(&mut self, now: Instant, mut ours: Deployment, events: &mut Vec<Event>) {
+        // A later answer without a status (or an id) does not erase the last one seen.
+        if let Some(previous) = &self.deployment {
+            if ours.status.is_none() {
+                ours.status = previous.status.clone();
+            }
+            if ours.id.is_none() {
+                ours.id = previous.id.clone();
+            }
+        }
         let key = ours.status_key();
         let shown = ours.status.clone();
         self.deployment = Some(ours);
@@ -505,6 +524,52 @@ mod tests {
             beats, 3,
             "at about 1, 2 and 3 minutes of the 200 s: {events:?}"
         );
+    }
+
+    fn with_id(number: u64, status: &str, id: &str) -> Deployment {
+        Deployment {
+            id: Some(id.into()),
+            ..dep(number, status)
+        }
+    }
+
+    #[test]
+    fn an_entry_with_our_number_but_another_id_is_not_ours() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 30 * S, 2 * S, 15 * S);
+        w.seed(t0, with_id(3, "created", "ours"));
+        let (v, ..) = drive(&mut w, t0, |_| Ok(vec![with_id(3, "available", "theirs")]));
+        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(w.status(), Some("created"));
+    }
+
+    #[test]
+    fn two_entries_that_cannot_be_told_apart_are_no_answer() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 30 * S, 2 * S, 15 * S);
+        let (v, _, _, events) = drive(&mut w, t0, |_| {
+            Ok(vec![
+                with_id(3, "available", "a"),
+                with_id(3, "failed", "b"),
+            ])
+        });
+        assert_eq!(v, Verdict::Timeout);
+        assert!(events.iter().all(|e| matches!(e, Event::Retrying(_))));
+    }
+
+    #[test]
+    fn a_later_answer_without_a_status_keeps_the_last_one() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 30 * S, 2 * S, 15 * S);
+        w.seed(t0, with_id(3, "deploying", "ours"));
+        let nameless = Deployment {
+            deploy_number: Some(3),
+            ..Deployment::default()
+        };
+        let (v, ..) = drive(&mut w, t0, |_| Ok(vec![nameless.clone()]));
+        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(w.status(), Some("deploying"));
+        assert_eq!(w.deployment().unwrap().id.as_deref(), Some("ours"));
     }
 
     #[test]

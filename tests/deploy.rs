@@ -5,38 +5,9 @@ mod support;
 
 use std::time::Duration;
 
-use fake_nodion::{FakeNodion, Fault, Hold, Options, Route, Seed, Stage};
+use fake_nodion::{FakeNodion, Fault, Hold, Options, Route};
 use serde_json::Value;
-use support::Deploy;
-
-/// #1 available and #2 failed already exist; a new one goes `lifecycle`.
-fn fake(lifecycle: &[(&str, Hold)]) -> FakeNodion {
-    FakeNodion::start(Options {
-        existing: vec![Seed::new(1, "available"), Seed::new(2, "failed")],
-        lifecycle: lifecycle
-            .iter()
-            .map(|(status, hold)| Stage::new(status, *hold))
-            .collect(),
-        ..Options::default()
-    })
-}
-
-fn happy() -> FakeNodion {
-    fake(&[
-        ("created", Hold::Lists(1)),
-        ("waiting", Hold::Lists(1)),
-        ("available", Hold::Forever),
-    ])
-}
-
-/// The id the fake gave deployment `number`.
-fn id_of(fake: &FakeNodion, number: u64) -> String {
-    fake.deployments()
-        .into_iter()
-        .find(|d| d["deploy_number"] == number)
-        .and_then(|d| d["id"].as_str().map(str::to_string))
-        .expect("the deployment exists")
-}
+use support::{Deploy, fake, happy, id_of};
 
 #[test]
 fn success_writes_every_github_output_of_the_triggered_deployment() {
@@ -115,6 +86,16 @@ fn success_writes_the_json_result_with_numbers_as_numbers() {
     assert_eq!(json["application_id"], "app-1");
     assert_eq!(json["image_reference"], Value::Null);
     assert!(json["elapsed_seconds"].is_u64());
+    let ours = api
+        .deployments()
+        .into_iter()
+        .find(|d| d["deploy_number"] == 3)
+        .unwrap();
+    for field in ["git_sha", "strategy", "created_at", "commit_message"] {
+        assert_eq!(json[field], ours[field], "{field}");
+        assert!(json[field].is_string(), "{field}");
+    }
+    assert_eq!(json["deployment_id"], ours["id"]);
 }
 
 #[test]
@@ -178,6 +159,7 @@ fn never_terminal_exits_124_within_the_timeout_plus_a_second() {
 
 #[test]
 fn no_request_is_sent_after_the_deadline() {
+    // While waiting for ours...
     let api = fake(&[("deploying", Hold::Forever)]);
     let ran = Deploy::against(&api)
         .env("NODION_TIMEOUT", "1500ms")
@@ -185,9 +167,28 @@ fn no_request_is_sent_after_the_deadline() {
         .env("NODION_MAX_POLL_INTERVAL", "400ms")
         .run();
     assert_eq!(ran.code, 124);
-    let first = api.requests()[0].at;
+    assert!(api.requests().len() >= 3);
     for request in api.requests() {
-        assert!(request.at.duration_since(first) < Duration::from_millis(1500));
+        assert!(request.at.duration_since(ran.started) < Duration::from_millis(1500));
+    }
+    // ...and while retrying the trigger.
+    let api = happy();
+    for _ in 0..10 {
+        api.script(Route::Trigger, Fault::status(503, "busy"));
+    }
+    let ran = Deploy::against(&api)
+        .env("NODION_TIMEOUT", "3s")
+        .github()
+        .run();
+    assert_eq!(ran.code, 4, "{}", ran.stderr);
+    assert!(
+        ran.took < Duration::from_millis(3500),
+        "took {:?}",
+        ran.took
+    );
+    assert_eq!(ran.output("result"), "error");
+    for request in api.requests() {
+        assert!(request.at.duration_since(ran.started) < Duration::from_secs(3));
     }
 }
 
@@ -480,6 +481,7 @@ fn a_404_on_the_trigger_exits_3_with_the_apis_message() {
     );
     let ran = Deploy::against(&api).gitlab().run();
     assert_eq!(ran.code, 3, "{}", ran.stderr);
+    assert!(ran.took < Duration::from_secs(3), "took {:?}", ran.took);
     assert!(
         ran.stderr.contains("Application not found"),
         "{}",
@@ -489,6 +491,7 @@ fn a_404_on_the_trigger_exits_3_with_the_apis_message() {
         ran.dotenv()
             .contains(&("NODION_RESULT".into(), "error".into()))
     );
+    assert!(!ran.everything().contains(&api.token()));
 }
 
 #[test]
@@ -513,16 +516,20 @@ fn a_wrong_token_or_unknown_application_exits_3_before_anything_is_triggered() {
 #[test]
 fn the_token_appears_in_no_output_log_or_file() {
     let secret = "s3cr3t-T0KEN-value";
-    let api = FakeNodion::start(Options {
-        token: secret.into(),
-        ..Options::default()
-    });
-    // A success, a refusal and an input error, in plain, GitLab and GitHub mode, with debug on.
-    api.script(Route::Trigger, Fault::status(401, r#"{"errors":["no"]}"#));
+    // A success and a refusal whose body echoes the token, in plain, GitLab and GitHub mode.
     for mode in ["plain", "gitlab", "github"] {
-        for _ in 0..2 {
+        for refused in [false, true] {
+            let api = FakeNodion::start(Options {
+                token: secret.into(),
+                ..Options::default()
+            });
+            if refused {
+                api.script(
+                    Route::Trigger,
+                    Fault::status(401, &format!(r#"{{"errors":["key {secret} revoked"]}}"#)),
+                );
+            }
             let mut deploy = Deploy::against(&api)
-                .env("NODION_DEBUG", "true")
                 .result_file()
                 .env("NODION_DOTENV_FILE", "report.env");
             deploy = match mode {
@@ -531,19 +538,20 @@ fn the_token_appears_in_no_output_log_or_file() {
                 _ => deploy,
             };
             let ran = deploy.run();
-            assert!(ran.code == 0 || ran.code == 3, "{}", ran.stderr);
+            assert_eq!(ran.code, if refused { 3 } else { 0 }, "{}", ran.stderr);
             let everything = ran.everything();
             let allowed = if mode == "github" { 1 } else { 0 };
             assert_eq!(
                 everything.matches(secret).count(),
                 allowed,
-                "{mode}: only the ::add-mask:: line may hold it"
+                "{mode}: only the ::add-mask:: line may hold it:\n{everything}"
             );
             if mode == "github" {
                 assert!(ran.stderr.starts_with(&format!("::add-mask::{secret}\n")));
             }
         }
     }
+    let api = happy();
     let ran = Deploy::against(&api)
         .env("NODION_API_TOKEN", &format!("{secret} x"))
         .run();

@@ -222,6 +222,8 @@ pub enum Fault {
         /// The `Location` header's value.
         location: String,
     },
+    /// No fault: answer normally (lets a script fault only some of a run of requests).
+    Pass,
 }
 
 impl Fault {

@@ -124,7 +124,9 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
             at: Instant::now(),
             route,
         });
-        let fault = state.take_fault(route);
+        let fault = state
+            .take_fault(route)
+            .filter(|f| !matches!(f, Fault::Pass));
         let creates = fault.as_ref().is_some_and(creates_first) && route == Route::Trigger;
         // A faulted request gets no normal answer, except that create_first runs the trigger.
         let answer = (fault.is_none() || creates).then(|| state.handle(&req, route));
@@ -151,7 +153,9 @@ fn creates_first(fault: &Fault) -> bool {
         | Fault::Reset { create_first }
         | Fault::Stall { create_first, .. }
         | Fault::Raw { create_first, .. } => *create_first,
-        Fault::StallBody { .. } | Fault::HugeBody { .. } | Fault::Redirect { .. } => false,
+        Fault::StallBody { .. } | Fault::HugeBody { .. } | Fault::Redirect { .. } | Fault::Pass => {
+            false
+        }
     }
 }
 
@@ -211,6 +215,7 @@ fn deliver(fault: Fault, mut stream: TcpStream, shared: &Shared) -> String {
             finish(stream);
             format!("302 to {location} (scripted)")
         }
+        Fault::Pass => unreachable!("a Pass fault is answered normally"),
     }
 }
 

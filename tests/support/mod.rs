@@ -2,13 +2,46 @@
 
 #![allow(dead_code)]
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use fake_nodion::FakeNodion;
+use fake_nodion::{FakeNodion, Hold, Options, Seed, Stage};
 use serde_json::Value;
+
+/// A fake API where #1 (available) and #2 (failed) already exist and a new deployment goes
+/// through `lifecycle`.
+pub fn fake(lifecycle: &[(&str, Hold)]) -> FakeNodion {
+    FakeNodion::start(Options {
+        existing: vec![Seed::new(1, "available"), Seed::new(2, "failed")],
+        lifecycle: lifecycle
+            .iter()
+            .map(|(status, hold)| Stage::new(status, *hold))
+            .collect(),
+        ..Options::default()
+    })
+}
+
+/// created → waiting → available, one list each.
+pub fn happy() -> FakeNodion {
+    fake(&[
+        ("created", Hold::Lists(1)),
+        ("waiting", Hold::Lists(1)),
+        ("available", Hold::Forever),
+    ])
+}
+
+/// The id the fake gave deployment `number`.
+pub fn id_of(fake: &FakeNodion, number: u64) -> String {
+    fake.deployments()
+        .into_iter()
+        .find(|d| d["deploy_number"] == number)
+        .and_then(|d| d["id"].as_str().map(str::to_string))
+        .expect("the deployment exists")
+}
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_nodion-deploy");
@@ -92,22 +125,84 @@ impl Deploy {
     }
 
     /// Runs the binary with nothing inherited from this machine's environment (no proxies, no
-    /// `GITHUB_*`, `GITLAB_CI` or `NODION_*`), in the run's directory.
+    /// `GITHUB_*`, `GITLAB_CI` or `NODION_*`), in the run's directory, and waits for it.
     pub fn run(self) -> Ran {
+        self.spawn().wait()
+    }
+
+    /// Starts the binary (as [`Deploy::run`] does) without waiting for it.
+    // Reaped by `wait4` in `Running::wait`, which `Child::wait` cannot do: it also measures rusage.
+    #[allow(clippy::zombie_processes)]
+    pub fn spawn(self) -> Running {
         let started = Instant::now();
-        let output = Command::new(BIN)
+        let mut child = Command::new(BIN)
             .args(&self.args)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(&self.dir)
             .stdin(Stdio::null())
-            .output()
-            .expect("the binary runs");
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = drain(child.stdout.take().unwrap());
+        let stderr = drain(child.stderr.take().unwrap());
+        Running {
+            pid: child.id() as libc::pid_t,
+            started,
+            stdout,
+            stderr,
+            dir: self.dir,
+        }
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// A run under way.
+pub struct Running {
+    pid: libc::pid_t,
+    started: Instant,
+    stdout: JoinHandle<String>,
+    stderr: JoinHandle<String>,
+    dir: PathBuf,
+}
+
+impl Running {
+    /// Sends a signal (`libc::SIGTERM`, `libc::SIGINT`).
+    pub fn signal(&self, signal: libc::c_int) -> Instant {
+        // SAFETY: kill(2) on a child we have not yet reaped, so the pid is still ours.
+        assert_eq!(unsafe { libc::kill(self.pid, signal) }, 0);
+        Instant::now()
+    }
+
+    /// Waits for the exit, measuring the process's own peak RSS (`wait4`'s rusage).
+    pub fn wait(self) -> Ran {
+        let mut status: libc::c_int = 0;
+        // SAFETY: zeroed rusage is a valid value; wait4 fills it for this one child.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let reaped = unsafe { libc::wait4(self.pid, &mut status, 0, &mut usage) };
+        assert_eq!(reaped, self.pid, "wait4");
+        let ended = Instant::now();
+        let code = if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        };
         Ran {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            took: started.elapsed(),
+            code,
+            stdout: self.stdout.join().unwrap(),
+            stderr: self.stderr.join().unwrap(),
+            took: ended.duration_since(self.started),
+            started: self.started,
+            ended,
+            peak_rss_kib: usage.ru_maxrss as u64,
             dir: self.dir,
         }
     }
@@ -123,6 +218,12 @@ pub struct Ran {
     pub stderr: String,
     /// Wall time.
     pub took: Duration,
+    /// When it was started.
+    pub started: Instant,
+    /// When it exited.
+    pub ended: Instant,
+    /// Peak resident memory of the process, KiB.
+    pub peak_rss_kib: u64,
     /// The run's directory.
     pub dir: PathBuf,
 }
