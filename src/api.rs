@@ -425,6 +425,34 @@ mod tests {
     }
 
     #[test]
+    fn a_request_that_never_left_is_safe_to_send_again() {
+        let limit = Duration::from_secs(1);
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        for error in [
+            ureq::Error::Io(refused),
+            ureq::Error::ConnectionFailed,
+            ureq::Error::HostNotFound,
+            ureq::Error::Timeout(ureq::Timeout::Connect),
+        ] {
+            let ApiError::Transient { delivery, .. } = classify(error, limit) else {
+                panic!("transient")
+            };
+            assert_eq!(delivery, Delivery::NotSent);
+        }
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        for error in [
+            ureq::Error::Io(reset),
+            ureq::Error::Timeout(ureq::Timeout::Global),
+            ureq::Error::BodyExceedsLimit(MAX_BODY),
+        ] {
+            let ApiError::Transient { delivery, .. } = classify(error, limit) else {
+                panic!("transient")
+            };
+            assert_eq!(delivery, Delivery::Unknown, "may have been acted on");
+        }
+    }
+
+    #[test]
     fn retry_after_reads_seconds_and_http_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_770);
         assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));

@@ -669,3 +669,29 @@ fn when_several_deployments_appeared_after_a_lost_answer_none_is_guessed() {
     );
     assert_eq!(posts(&api).len(), 1, "and never triggered again");
 }
+
+#[test]
+fn a_request_never_outlives_the_deadline() {
+    let api = fake(&[("created", Hold::Lists(1)), ("deploying", Hold::Forever)]);
+    api.script(Route::List, Fault::Pass);
+    api.script(
+        Route::List,
+        Fault::Stall {
+            for_: Duration::from_secs(20),
+            create_first: false,
+        },
+    );
+    // request_timeout (30 s) is longer than what is left: the deadline cuts the request.
+    let ran = Deploy::against(&api)
+        .env("NODION_TIMEOUT", "2s")
+        .env("NODION_REQUEST_TIMEOUT", "30s")
+        .github()
+        .run();
+    assert_eq!(ran.code, 124, "{}", ran.stderr);
+    assert!(
+        ran.took < Duration::from_millis(2800),
+        "took {:?}",
+        ran.took
+    );
+    assert_eq!(ran.output("status"), "created");
+}
