@@ -1,40 +1,79 @@
 //! The human log: standard error, unbuffered, one whole line per write, in order. Standard output
-//! stays free for `result_file=-`.
+//! stays free for `result_file=-`. Every line is sanitised and redacted here, at the boundary; the
+//! only lines that may act on the CI are the platform commands this module writes itself.
 
 use std::io::Write;
 use std::sync::Mutex;
 use std::thread::{self, ThreadId};
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::platform::Platform;
 use crate::sanitize;
+
+/// Which CI reads the log, and so which commands it understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// A plain terminal or CI log.
+    Plain,
+    /// GitHub Actions: workflow commands (`::group::`, `::error::`, `::add-mask::`).
+    GitHub,
+    /// GitLab CI: collapsible sections.
+    GitLab,
+}
+
+impl From<&Platform> for Flavor {
+    fn from(platform: &Platform) -> Flavor {
+        match platform {
+            Platform::GitHub { .. } => Flavor::GitHub,
+            Platform::GitLab => Flavor::GitLab,
+            Platform::Plain => Flavor::Plain,
+        }
+    }
+}
 
 struct Sink {
     out: Box<dyn Write + Send>,
     /// Once set, only this thread may still write (the one writing the run's last words).
     only: Option<ThreadId>,
+    /// The collapsible section now open, if any.
+    section: Option<String>,
 }
 
 /// Where log lines go and how untrusted text is made safe for the platform reading them.
 pub struct Log {
     sink: Mutex<Sink>,
-    github: bool,
+    flavor: Flavor,
     debug: bool,
     secret: Option<String>,
 }
 
+/// Escapes workflow-command data (`%`, CR, LF), per the Actions runner's rules.
+fn command_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property value (also `:` and `,`).
+fn command_property(text: &str) -> String {
+    command_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
 impl Log {
     /// A log to standard error.
-    pub fn stderr(github: bool, debug: bool) -> Log {
-        Log::to(Box::new(std::io::stderr()), github, debug)
+    pub fn stderr(flavor: Flavor, debug: bool) -> Log {
+        Log::to(Box::new(std::io::stderr()), flavor, debug)
     }
 
     /// A log to any writer (tests).
-    pub fn to(sink: Box<dyn Write + Send>, github: bool, debug: bool) -> Log {
+    pub fn to(sink: Box<dyn Write + Send>, flavor: Flavor, debug: bool) -> Log {
         Log {
             sink: Mutex::new(Sink {
                 out: sink,
                 only: None,
+                section: None,
             }),
-            github,
+            flavor,
             debug,
             secret: None,
         }
@@ -53,15 +92,21 @@ impl Log {
     /// Tells the GitHub runner to mask `secret` in everything that follows: the one line that
     /// carries it, by design.
     pub fn add_mask(&self, secret: &str) {
-        self.write(&format!("::add-mask::{secret}"));
+        if self.flavor == Flavor::GitHub {
+            self.write(&format!("::add-mask::{}", command_data(secret)));
+        }
     }
 
     /// Writes one line. Whatever API text it holds, the line goes out without control characters,
     /// without the token, and (under GitHub Actions) unable to act as a workflow command.
     pub fn line(&self, text: &str) {
+        self.write(&self.clean(text));
+    }
+
+    fn clean(&self, text: &str) -> String {
         // Redacted before and after: removing control characters could join a split token.
-        let line = sanitize::log_line(&self.redact(text), self.github);
-        self.write(&self.redact(&line));
+        let line = sanitize::log_line(&self.redact(text), self.flavor == Flavor::GitHub);
+        self.redact(&line)
     }
 
     fn redact(&self, text: &str) -> String {
@@ -73,19 +118,16 @@ impl Log {
 
     fn write(&self, text: &str) {
         let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
+        Self::write_locked(&mut sink, text);
+    }
+
+    fn write_locked(sink: &mut Sink, text: &str) {
         if sink.only.is_some_and(|only| only != thread::current().id()) {
             return;
         }
         // A log that cannot be written must not stop the deployment from being gated.
         let _ = sink.out.write_all(format!("{text}\n").as_bytes());
         let _ = sink.out.flush();
-    }
-
-    /// From now on, only the calling thread writes: a cancelled run's work, still under way on
-    /// another thread, must not add lines after its summary.
-    pub fn keep_only_this_thread(&self) {
-        let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
-        sink.only = Some(thread::current().id());
     }
 
     /// Writes a warning.
@@ -98,5 +140,155 @@ impl Log {
         if self.debug {
             self.line(&format!("debug: {text}"));
         }
+    }
+
+    /// Opens a collapsible section (a GitHub group, a GitLab section) titled `title`; `name` is
+    /// GitLab's section id (`[a-z0-9_]`).
+    pub fn begin_section(&self, name: &str, title: &str) {
+        let title = self.clean(title);
+        let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
+        let line = match self.flavor {
+            Flavor::GitHub => format!("::group::{}", command_data(&title)),
+            Flavor::GitLab => format!(
+                "\u{1b}[0Ksection_start:{}:{name}\r\u{1b}[0K{title}",
+                unix_now()
+            ),
+            Flavor::Plain => title,
+        };
+        Self::write_locked(&mut sink, &line);
+        sink.section = Some(name.to_string());
+    }
+
+    /// Closes the open section, if any.
+    pub fn end_section(&self) {
+        let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(name) = sink.section.take() else {
+            return;
+        };
+        match self.flavor {
+            Flavor::GitHub => Self::write_locked(&mut sink, "::endgroup::"),
+            Flavor::GitLab => {
+                let line = format!("\u{1b}[0Ksection_end:{}:{name}\r\u{1b}[0K", unix_now());
+                Self::write_locked(&mut sink, &line);
+            }
+            Flavor::Plain => {}
+        }
+    }
+
+    /// Under GitHub Actions, one `::error` annotation on the run; elsewhere the summary line says it.
+    pub fn error_annotation(&self, title: &str, message: &str) {
+        if self.flavor == Flavor::GitHub {
+            let (title, message) = (self.clean(title), self.clean(message));
+            self.write(&format!(
+                "::error title={}::{}",
+                command_property(&title),
+                command_data(&message)
+            ));
+        }
+    }
+
+    /// From now on, only the calling thread writes: a cancelled run's work, still under way on
+    /// another thread, must not add lines after its summary.
+    pub fn keep_only_this_thread(&self) {
+        let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
+        sink.only = Some(thread::current().id());
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex as StdMutex};
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<StdMutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn log(flavor: Flavor) -> (Log, Captured) {
+        let captured = Captured::default();
+        let log = Log::to(Box::new(captured.clone()), flavor, false).redacting("secret-token");
+        (log, captured)
+    }
+
+    fn text(c: &Captured) -> String {
+        String::from_utf8(c.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn github_groups_wrap_the_section() {
+        let (log, out) = log(Flavor::GitHub);
+        log.begin_section("wait", "Waiting for #3");
+        log.line("[ 0s] #3 created");
+        log.end_section();
+        log.end_section();
+        assert_eq!(
+            text(&out),
+            "::group::Waiting for #3\n[ 0s] #3 created\n::endgroup::\n"
+        );
+    }
+
+    #[test]
+    fn gitlab_sections_have_matching_markers() {
+        let (log, out) = log(Flavor::GitLab);
+        log.begin_section("nodion_deploy_wait", "Waiting for #3");
+        log.line("inside");
+        log.end_section();
+        let text = text(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        let start = lines[0]
+            .strip_prefix("\u{1b}[0Ksection_start:")
+            .expect("start marker");
+        let (time, rest) = start.split_once(':').unwrap();
+        assert!(time.parse::<u64>().unwrap() > 1_700_000_000);
+        assert_eq!(rest, "nodion_deploy_wait\r\u{1b}[0KWaiting for #3");
+        let end = lines[2]
+            .strip_prefix("\u{1b}[0Ksection_end:")
+            .expect("end marker");
+        assert!(end.ends_with(":nodion_deploy_wait\r\u{1b}[0K"), "{end:?}");
+    }
+
+    #[test]
+    fn plain_sections_are_just_a_title() {
+        let (log, out) = log(Flavor::Plain);
+        log.begin_section("wait", "Waiting");
+        log.end_section();
+        log.error_annotation("t", "m");
+        log.add_mask("secret-token");
+        assert_eq!(text(&out), "Waiting\n");
+    }
+
+    #[test]
+    fn the_error_annotation_escapes_its_title_and_message() {
+        let (log, out) = log(Flavor::GitHub);
+        log.error_annotation("Deploy: failed, badly", "50% done\nline ::x secret-token");
+        assert_eq!(
+            text(&out),
+            "::error title=Deploy%3A failed%2C badly::50%25 done line ::x ***\n"
+        );
+    }
+
+    #[test]
+    fn lines_are_redacted_and_cannot_be_commands() {
+        let (log, out) = log(Flavor::GitHub);
+        log.line("::error::secret-token\u{1b}[31m");
+        assert_eq!(text(&out), ": :error::***[31m\n");
     }
 }

@@ -89,6 +89,8 @@ pub struct Report {
     pub application_id: String,
     /// Our deployment as last seen, if one became ours.
     pub deployment: Option<Deployment>,
+    /// Its status changes, with the time since the start.
+    pub timeline: Vec<(Duration, String)>,
     /// Time since the start.
     pub elapsed: Duration,
 }
@@ -96,8 +98,14 @@ pub struct Report {
 impl Report {
     /// The report with `secret` replaced by `***` in everything the API sent.
     pub fn redacted(&self, secret: &str) -> Report {
+        let clean = |s: &str| s.replace(secret, "***");
         Report {
             deployment: self.deployment.as_ref().map(|d| d.redacted(secret)),
+            timeline: if secret.len() < 4 {
+                self.timeline.clone()
+            } else {
+                self.timeline.iter().map(|(t, s)| (*t, clean(s))).collect()
+            },
             ..self.clone()
         }
     }
@@ -196,6 +204,62 @@ pub fn dotenv(report: &Report) -> String {
     out
 }
 
+/// The GitHub step summary: a table of what was deployed where and how it ended, and the timeline
+/// of status changes. API text is escaped so it cannot add Markdown (links, images, HTML).
+pub fn github_summary(report: &Report) -> String {
+    let d = report.deployment.clone().unwrap_or_default();
+    let md = |v: &Option<String>| v.as_deref().map(sanitize::markdown).unwrap_or_default();
+    let what = match (&d.image_reference, &d.git_sha) {
+        (Some(image), _) => ("Image", md(&Some(image.clone()))),
+        (None, Some(sha)) => {
+            let short: String = sha.chars().take(7).collect();
+            let message = d
+                .commit_message
+                .as_deref()
+                .and_then(|m| m.lines().next())
+                .map(|m| format!(" {}", sanitize::markdown(&sanitize::bounded(m, 100))))
+                .unwrap_or_default();
+            ("Commit", format!("`{}`{message}", short.replace('`', "")))
+        }
+        (None, None) => ("Commit", String::new()),
+    };
+    let number = d
+        .deploy_number
+        .map(|n| format!("#{n}"))
+        .unwrap_or_else(|| "—".into());
+    let mut out = format!(
+        "### Nodion deployment {number} of {}: {}\n\n\
+         | | |\n\
+         |---|---|\n\
+         | Application | {} |\n\
+         | Deploy number | {number} |\n\
+         | Status | {} |\n\
+         | Result | {} |\n\
+         | {} | {} |\n\
+         | Duration | {} |\n",
+        sanitize::markdown(&report.application_id),
+        report.outcome.result(),
+        sanitize::markdown(&report.application_id),
+        md(&d.status),
+        report.outcome.result(),
+        what.0,
+        what.1,
+        humantime::format_duration(Duration::from_secs(report.elapsed.as_secs())),
+    );
+    if !report.timeline.is_empty() {
+        out.push_str("\n| After | Status |\n|---|---|\n");
+        for (after, status) in &report.timeline {
+            out.push_str(&format!(
+                "| {} | {} |\n",
+                humantime::format_duration(Duration::from_secs(after.as_secs())),
+                sanitize::markdown(status)
+            ));
+        }
+    }
+    out.push('\n');
+    out
+}
+
 /// Appends `text` to the file at `path` (GitHub's file commands are appended to, never replaced).
 pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
     let mut file = OpenOptions::new().create(true).append(true).open(path)?;
@@ -259,6 +323,10 @@ mod tests {
                 image_reference: None,
                 created_at: Some("2023-04-25T08:58:59.771+02:00".into()),
             }),
+            timeline: vec![
+                (Duration::from_secs(0), "created".into()),
+                (Duration::from_secs(40), "available".into()),
+            ],
             elapsed: Duration::from_millis(42_900),
         }
     }
@@ -337,6 +405,46 @@ mod tests {
         assert_eq!(json["image_reference"], Value::Null);
         assert_eq!(json["application_id"], "app-1");
         assert_eq!(json["result"], "success");
+    }
+
+    #[test]
+    fn the_step_summary_is_a_table_and_a_timeline() {
+        let summary = github_summary(&report());
+        let lines: Vec<&str> = summary.lines().collect();
+        assert_eq!(lines[0], "### Nodion deployment #3 of app\\-1: success");
+        assert!(lines.contains(&"| Deploy number | #3 |"));
+        assert!(lines.contains(&"| Status | available |"));
+        assert!(lines.contains(&"| Result | success |"));
+        assert!(lines.contains(&"| Commit | `d77ead8` Fix it |"));
+        assert!(lines.contains(&"| Duration | 42s |"));
+        assert!(lines.contains(&"| 40s | available |"));
+        // Every table row has the same number of (unescaped) cell borders as its header.
+        let borders = |line: &str| line.replace("\\|", "").matches('|').count();
+        for table in summary.split("\n\n").filter(|b| b.starts_with('|')) {
+            let counts: Vec<usize> = table.lines().map(borders).collect();
+            assert!(counts.iter().all(|c| *c == 3), "{table}");
+        }
+    }
+
+    #[test]
+    fn the_step_summary_escapes_api_text() {
+        let mut r = report();
+        let d = r.deployment.as_mut().unwrap();
+        d.status = Some("x | y ![img](http://e/x.png) <b>".into());
+        let summary = github_summary(&r);
+        let status = summary
+            .lines()
+            .find(|l| l.starts_with("| Status |"))
+            .unwrap();
+        assert_eq!(
+            status.replace("\\|", "").matches('|').count(),
+            3,
+            "{status}"
+        );
+        assert!(
+            !status.contains("![") && !status.contains("<b>"),
+            "{status}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::deployment::{self, Deployment};
 use crate::help;
 use crate::inputs::{Env, ResultFile, Settings};
-use crate::log::Log;
+use crate::log::{Flavor, Log};
 use crate::outcome::{EXIT_INPUT, EXIT_SUCCESS, Outcome, Signal};
 use crate::outputs::{self, Report};
 use crate::platform::Platform;
@@ -67,13 +67,11 @@ pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
         }
     };
     let log = Arc::new(
-        Log::stderr(settings.platform.is_github(), settings.debug)
+        Log::stderr(Flavor::from(&settings.platform), settings.debug)
             .redacting(settings.token.expose()),
     );
-    if settings.platform.is_github() {
-        // Before anything else, so the runner masks the token in everything that follows.
-        log.add_mask(settings.token.expose());
-    }
+    // Before anything else, so the GitHub runner masks the token in everything that follows.
+    log.add_mask(settings.token.expose());
     if let Err(e) = signals::install() {
         log.warn(&format!(
             "cannot handle SIGINT/SIGTERM ({e}): a cancelled job may lose its outputs"
@@ -115,10 +113,12 @@ pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
+                let seen = progress.get();
                 let report = Report {
                     outcome: Outcome::Unreachable,
                     application_id: settings.application_id.clone(),
-                    deployment: progress.get(),
+                    deployment: seen.deployment,
+                    timeline: seen.timeline,
                     elapsed: started.elapsed(),
                 };
                 break (
@@ -128,27 +128,54 @@ pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
             }
         }
     };
+    log.end_section();
     let report = report.redacted(settings.token.expose());
     write_outputs(&settings, &report, &log, &mut random);
+    if let Some(title) = annotation_title(&report.outcome) {
+        let message = summary.strip_prefix("nodion-deploy: ").unwrap_or(&summary);
+        log.error_annotation(title, message);
+    }
     log.line(&summary);
     Ok(report.outcome.exit_code())
+}
+
+/// The title of the one error annotation a run that did not succeed gets (GitHub).
+fn annotation_title(outcome: &Outcome) -> Option<&'static str> {
+    match outcome {
+        Outcome::Success | Outcome::Triggered | Outcome::DryRunPassed => None,
+        Outcome::Failure => Some("Nodion deployment failed"),
+        Outcome::Timeout => Some("Nodion deployment timed out"),
+        Outcome::Cancelled(_) => Some("Nodion deployment cancelled"),
+        Outcome::Refused | Outcome::Unreachable => Some("Nodion deployment error"),
+    }
 }
 
 /// How often the main thread looks for a signal while the flow runs.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
-/// Our deployment as last seen, shared with the main thread for a cancelled run's outputs.
+/// What has been seen of our deployment so far.
+#[derive(Clone, Debug, Default)]
+pub struct Seen {
+    /// Our deployment as last seen.
+    pub deployment: Option<Deployment>,
+    /// Its status changes, with the time since the start.
+    pub timeline: Vec<(Duration, String)>,
+}
+
+/// [`Seen`], shared with the main thread for a cancelled run's outputs.
 #[derive(Clone, Default)]
-pub struct Progress(Arc<Mutex<Option<Deployment>>>);
+pub struct Progress(Arc<Mutex<Seen>>);
 
 impl Progress {
     /// Records what was last seen of our deployment.
-    pub fn set(&self, deployment: Deployment) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(deployment);
+    pub fn set(&self, deployment: Deployment, timeline: &[(Duration, String)]) {
+        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        seen.deployment = Some(deployment);
+        seen.timeline = timeline.to_vec();
     }
 
-    /// What was last seen of our deployment.
-    pub fn get(&self) -> Option<Deployment> {
+    /// What has been seen so far.
+    pub fn get(&self) -> Seen {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
@@ -160,7 +187,10 @@ fn cancelled(
     signal: Signal,
     elapsed: Duration,
 ) -> (Report, String) {
-    let deployment = progress.get();
+    let Seen {
+        deployment,
+        timeline,
+    } = progress.get();
     let name = match signal {
         Signal::Interrupt => "SIGINT",
         Signal::Terminate => "SIGTERM",
@@ -181,6 +211,7 @@ fn cancelled(
         outcome: Outcome::Cancelled(signal),
         application_id: settings.application_id.clone(),
         deployment,
+        timeline,
         elapsed,
     };
     (report, summary)
@@ -249,6 +280,7 @@ impl Run<'_> {
             outcome: Outcome::Unreachable,
             application_id: settings.application_id.clone(),
             deployment: None,
+            timeline: Vec::new(),
             elapsed: Duration::ZERO,
         };
         let app = &settings.application_id;
@@ -258,16 +290,17 @@ impl Run<'_> {
                 self.log.line(&format!(
                     "Attaching to deployment #{number}: nothing is triggered"
                 ));
-                self.progress.set(Deployment {
+                let placeholder = Deployment {
                     deploy_number: Some(number),
                     ..Deployment::default()
-                });
+                };
+                self.progress.set(placeholder, &[]);
                 (number, None)
             }
             None => match self.trigger() {
                 Ok(deployment) => {
                     let number = deployment.deploy_number.unwrap_or_default();
-                    self.progress.set(deployment.clone());
+                    self.progress.set(deployment.clone(), &[]);
                     (number, Some(deployment))
                 }
                 Err(stop) => {
@@ -541,14 +574,20 @@ impl Run<'_> {
             self.clock.now(),
             poll_now,
         );
-        self.log.line(&format!(
-            "Waiting for deployment #{ours} (timeout {}, success: {}, failure: {})",
-            humantime::format_duration(settings.timeout),
-            settings.success_statuses.join(","),
-            settings.failure_statuses.join(",")
-        ));
+        self.log.begin_section(
+            "nodion_deploy_wait",
+            &format!(
+                "Waiting for deployment #{ours} (timeout {}, success: {}, failure: {})",
+                humantime::format_duration(settings.timeout),
+                settings.success_statuses.join(","),
+                settings.failure_statuses.join(",")
+            ),
+        );
         if let Some(seed) = seed {
             let events = watch.seed(self.clock.now(), seed);
+            if let Some(latest) = watch.deployment() {
+                self.progress.set(latest.clone(), watch.timeline());
+            }
             self.log_events(ours, events);
         }
         let mut polls = 0;
@@ -562,14 +601,16 @@ impl Run<'_> {
                     let answer = self.api.list(self.deadline, polls);
                     let events = watch.observe(self.clock.now(), answer);
                     if let Some(latest) = watch.deployment() {
-                        self.progress.set(latest.clone());
+                        self.progress.set(latest.clone(), watch.timeline());
                     }
                     self.log_events(ours, events);
                 }
                 Next::Finish(verdict) => break verdict,
             }
         };
+        self.log.end_section();
         report.deployment = watch.deployment().cloned();
+        report.timeline = watch.timeline().to_vec();
         verdict
     }
 
@@ -612,7 +653,7 @@ fn elapsed_text(elapsed: Duration) -> String {
 
 /// Writes the outputs everywhere they are wanted; a file that cannot be written is a warning.
 pub fn write_outputs(settings: &Settings, report: &Report, log: &Log, random: &mut Random) {
-    if let Platform::GitHub { output, .. } = &settings.platform {
+    if let Platform::GitHub { output, summary } = &settings.platform {
         match output {
             Some(path) => {
                 if let Err(e) = outputs::append(path, &outputs::github_output(report, random)) {
@@ -623,6 +664,14 @@ pub fn write_outputs(settings: &Settings, report: &Report, log: &Log, random: &m
                 }
             }
             None => log.warn("GITHUB_OUTPUT is not set: the step's outputs are not written"),
+        }
+        if let Some(path) = summary
+            && let Err(e) = outputs::append(path, &outputs::github_summary(report))
+        {
+            log.warn(&format!(
+                "cannot write GITHUB_STEP_SUMMARY {}: {e}",
+                path.display()
+            ));
         }
     }
     if let Some(path) = &settings.dotenv_file

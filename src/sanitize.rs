@@ -54,6 +54,19 @@ pub fn multi_line(text: &str) -> String {
         .collect()
 }
 
+/// One line of text for Markdown (a GitHub step summary): every ASCII punctuation character is
+/// backslash-escaped, so API text cannot add a link, an image, HTML or a table cell.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::new();
+    for c in one_line(text).chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// At most `max` characters, with `…` marking a cut.
 pub fn bounded(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

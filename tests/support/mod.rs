@@ -106,11 +106,14 @@ impl Deploy {
         self
     }
 
-    /// As a GitHub Actions step, with `GITHUB_OUTPUT` in the run's directory.
+    /// As a GitHub Actions step, with `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` in the run's
+    /// directory.
     pub fn github(self) -> Deploy {
         let output = self.dir.join("github_output");
+        let summary = self.dir.join("step_summary.md");
         self.env("GITHUB_ACTIONS", "true")
             .env("GITHUB_OUTPUT", output.to_str().unwrap())
+            .env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())
     }
 
     /// As a GitLab CI job (the dotenv report lands in the run's directory).
@@ -249,6 +252,11 @@ impl Ran {
             .collect();
         assert_eq!(all.len(), 1, "output {name} in {all:?}");
         all[0].clone()
+    }
+
+    /// The GitHub step summary.
+    pub fn summary(&self) -> String {
+        self.read("step_summary.md")
     }
 
     /// The dotenv report's lines as key/value pairs.
