@@ -212,14 +212,19 @@ pub fn github_summary(report: &Report) -> String {
     let what = match (&d.image_reference, &d.git_sha) {
         (Some(image), _) => ("Image", md(&Some(image.clone()))),
         (None, Some(sha)) => {
-            let short: String = sha.chars().take(7).collect();
+            // Only what a sha is made of: nothing to escape inside the code span.
+            let short: String = sha
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(7)
+                .collect();
             let message = d
                 .commit_message
                 .as_deref()
                 .and_then(|m| m.lines().next())
                 .map(|m| format!(" {}", sanitize::markdown(&sanitize::bounded(m, 100))))
                 .unwrap_or_default();
-            ("Commit", format!("`{}`{message}", short.replace('`', "")))
+            ("Commit", format!("`{short}`{message}"))
         }
         (None, None) => ("Commit", String::new()),
     };

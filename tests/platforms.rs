@@ -78,7 +78,9 @@ fn github_success_groups_the_polling_log_writes_a_summary_and_no_error() {
 
 #[test]
 fn github_failure_timeout_and_error_each_get_one_error_annotation() {
-    let cases: [(&str, Vec<(&str, Hold)>, &[(&str, &str)], i32); 3] = [
+    // (annotation word, lifecycle, extra variables, exit code)
+    type Case<'a> = (&'a str, Vec<(&'a str, Hold)>, &'a [(&'a str, &'a str)], i32);
+    let cases: [Case; 3] = [
         (
             "failed",
             vec![("created", Hold::Lists(1)), ("failed", Hold::Forever)],

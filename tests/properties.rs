@@ -47,6 +47,10 @@ fn report(fields: Vec<String>, number: Option<u64>) -> Report {
             image_reference: f(6),
             created_at: f(7),
         }),
+        timeline: vec![(
+            Duration::from_secs(1),
+            fields.get(1).cloned().unwrap_or_default(),
+        )],
         elapsed: Duration::from_secs(7),
     }
 }
@@ -101,6 +105,16 @@ proptest! {
         prop_assert_eq!(value("commit_message"), sanitize::multi_line(&fields[3]));
         prop_assert_eq!(value("deploy_number"), number.map(|n| n.to_string()).unwrap_or_default());
         prop_assert_eq!(value("result"), "failure");
+    }
+
+    #[test]
+    fn the_step_summary_keeps_its_table_shape_for_any_text(fields in prop::collection::vec(nasty(), 8)) {
+        let summary = outputs::github_summary(&report(fields, Some(3)));
+        for line in summary.lines().filter(|l| l.starts_with('|')) {
+            prop_assert_eq!(line.replace("\\|", "").matches('|').count(), 3, "{:?}", line);
+            prop_assert!(!line.contains("!["), "{:?}", line);
+        }
+        prop_assert!(!summary.chars().any(|c| c != '\n' && sanitize::is_control(c)));
     }
 
     #[test]
