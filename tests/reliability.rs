@@ -247,14 +247,11 @@ fn a_64_mib_body_is_an_error_not_an_out_of_memory() {
     let api = fake(&[("created", Hold::Lists(1)), ("available", Hold::Forever)]);
     api.script(Route::List, Fault::Pass);
     api.script(Route::List, Fault::HugeBody { bytes: 64 << 20 });
-    let ran = Deploy::against(&api).github().run();
+    let ran = Deploy::against(&api).github().run_measured();
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(ran.stderr.contains("larger than 16 MiB"), "{}", ran.stderr);
-    assert!(
-        ran.peak_rss_kib < 40 * 1024,
-        "peak RSS {} KiB",
-        ran.peak_rss_kib
-    );
+    let peak = ran.peak_rss_kib.unwrap();
+    assert!(peak < 40 * 1024, "peak RSS {peak} KiB");
 }
 
 #[test]
@@ -353,15 +350,38 @@ const HOSTILE: &str = "Fix\n::error::forged error\n   ::add-mask::forged\n##[set
 fn assert_nothing_forged(ran: &Ran) {
     let printed = format!("{}\n{}", ran.stdout, ran.stderr);
     let commands = workflow_commands(&printed);
+    // Only our own commands, and in the annotation API text only after `::`, where it is data.
+    let ours = [
+        "::add-mask::",
+        "::group::Waiting for deployment #",
+        "::error title=Nodion deployment ",
+    ];
     assert!(
-        commands.iter().all(|c| c.starts_with("::add-mask::")),
+        commands
+            .iter()
+            .all(|c| c == "::endgroup::" || ours.iter().any(|p| c.starts_with(p))),
         "forged commands: {commands:?}"
     );
-    for c in ['\u{1b}', '\u{7}', '\u{9b}'] {
-        assert!(
-            !printed.contains(c),
-            "control character {c:?} reached the log"
-        );
+    // Our own GitLab section markers are the only escapes allowed, and only as whole lines.
+    let ours = |line: &&str| {
+        let rest = line
+            .strip_prefix("\u{1b}[0Ksection_start:")
+            .or_else(|| line.strip_prefix("\u{1b}[0Ksection_end:"));
+        let Some((time, marker)) = rest.and_then(|r| r.split_once(':')) else {
+            return false;
+        };
+        let title = marker.strip_prefix("nodion_deploy_wait\r\u{1b}[0K");
+        time.parse::<u64>().is_ok()
+            && title.is_some_and(|t| t.is_empty() || t.starts_with("Waiting for deployment #"))
+            && !title.unwrap_or_default().contains(['\u{1b}', '\r'])
+    };
+    for line in printed.lines().filter(|l| !ours(l)) {
+        for c in ['\u{1b}', '\u{7}', '\u{9b}', '\r'] {
+            assert!(
+                !line.contains(c),
+                "control character {c:?} reached the log: {line:?}"
+            );
+        }
     }
 }
 
@@ -561,15 +581,12 @@ fn soak_400_polls_with_one_in_five_failing_then_success() {
         .env("NODION_POLL_INTERVAL", "1ms")
         .env("NODION_MAX_POLL_INTERVAL", "2ms")
         .env("NODION_TIMEOUT", "60s")
-        .run();
+        .run_measured();
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(api.count("GET", Route::List) >= 400);
     assert_eq!(new_deployments(&api), 1);
-    assert!(
-        ran.peak_rss_kib < 20 * 1024,
-        "peak RSS {} KiB",
-        ran.peak_rss_kib
-    );
+    let peak = ran.peak_rss_kib.unwrap();
+    assert!(peak < 20 * 1024, "peak RSS {peak} KiB");
 }
 
 #[test]

@@ -43,6 +43,9 @@ pub fn id_of(fake: &FakeNodion, number: u64) -> String {
         .expect("the deployment exists")
 }
 
+/// GNU time, for measuring a run's peak memory.
+pub const GNU_TIME: &str = "/usr/bin/time";
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_nodion-deploy");
 
@@ -133,12 +136,43 @@ impl Deploy {
         self.spawn().wait()
     }
 
+    /// Runs it as [`Deploy::run`] does, under GNU time, which reports the binary's own peak RSS.
+    ///
+    /// A child started straight from the test process would be charged the test process's memory
+    /// (the kernel counts the address space it had before `exec`); GNU time is a small process, so
+    /// what it reports is the binary's, give or take time's own ~2 MiB.
+    pub fn run_measured(mut self) -> Ran {
+        let rss = self.dir.join("peak_rss_kib");
+        let time = Path::new(GNU_TIME);
+        assert!(
+            time.exists(),
+            "memory tests need GNU time at {GNU_TIME} (Debian: apt-get install time)"
+        );
+        let mut args = vec![
+            "-f".to_string(),
+            "%M".to_string(),
+            "-o".to_string(),
+            rss.to_str().unwrap().to_string(),
+            BIN.to_string(),
+        ];
+        args.append(&mut self.args);
+        self.args = args;
+        let mut ran = self.spawn_program(GNU_TIME).wait();
+        let kib = std::fs::read_to_string(&rss).expect("GNU time wrote the peak RSS");
+        ran.peak_rss_kib = Some(kib.trim().parse().expect("a number of KiB"));
+        ran
+    }
+
     /// Starts the binary (as [`Deploy::run`] does) without waiting for it.
-    // Reaped by `wait4` in `Running::wait`, which `Child::wait` cannot do: it also measures rusage.
-    #[allow(clippy::zombie_processes)]
     pub fn spawn(self) -> Running {
+        self.spawn_program(BIN)
+    }
+
+    // Reaped by `waitpid` in `Running::wait`, which also lets `Running::signal` use the pid.
+    #[allow(clippy::zombie_processes)]
+    fn spawn_program(self, program: &str) -> Running {
         let started = Instant::now();
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(program)
             .args(&self.args)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
@@ -185,13 +219,12 @@ impl Running {
         Instant::now()
     }
 
-    /// Waits for the exit, measuring the process's own peak RSS (`wait4`'s rusage).
+    /// Waits for the exit.
     pub fn wait(self) -> Ran {
         let mut status: libc::c_int = 0;
-        // SAFETY: zeroed rusage is a valid value; wait4 fills it for this one child.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let reaped = unsafe { libc::wait4(self.pid, &mut status, 0, &mut usage) };
-        assert_eq!(reaped, self.pid, "wait4");
+        // SAFETY: waitpid on our own unreaped child, with a valid status pointer.
+        let reaped = unsafe { libc::waitpid(self.pid, &mut status, 0) };
+        assert_eq!(reaped, self.pid, "waitpid");
         let ended = Instant::now();
         let code = if libc::WIFEXITED(status) {
             libc::WEXITSTATUS(status)
@@ -205,7 +238,7 @@ impl Running {
             took: ended.duration_since(self.started),
             started: self.started,
             ended,
-            peak_rss_kib: usage.ru_maxrss as u64,
+            peak_rss_kib: None,
             dir: self.dir,
         }
     }
@@ -225,8 +258,8 @@ pub struct Ran {
     pub started: Instant,
     /// When it exited.
     pub ended: Instant,
-    /// Peak resident memory of the process, KiB.
-    pub peak_rss_kib: u64,
+    /// Peak resident memory of the binary, KiB (only from [`Deploy::run_measured`]).
+    pub peak_rss_kib: Option<u64>,
     /// The run's directory.
     pub dir: PathBuf,
 }
