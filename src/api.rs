@@ -9,7 +9,7 @@ use ureq::config::RedirectAuthHeaders;
 use ureq::http::{self, Method, Request};
 use ureq::{Agent, Body};
 
-use crate::deployment::{self, Deployment};
+use crate::deployment::{self, Deployment, Keep, Listing};
 use crate::inputs::{Settings, Token};
 use crate::log::Log;
 use crate::sanitize;
@@ -18,6 +18,8 @@ use crate::sanitize;
 pub const MAX_BODY: u64 = 16 * 1024 * 1024;
 /// How much of an API error message is shown.
 const MAX_MESSAGE: usize = 500;
+/// Error bodies up to this size are read as JSON; larger ones as text.
+const MAX_PARSED_ERROR: usize = 64 * 1024;
 
 /// Whether a failed request may have been acted on by the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,8 +124,9 @@ impl Api {
         )
     }
 
-    /// Lists the application's deployments; `attempt` numbers the request in the debug log.
-    pub fn list(&self, deadline: Instant, attempt: u32) -> Result<Vec<Deployment>, ApiError> {
+    /// Lists the application's deployments, keeping the entries `keep` asks for; `attempt` numbers
+    /// the request in the debug log.
+    pub fn list(&self, deadline: Instant, attempt: u32, keep: Keep) -> Result<Listing, ApiError> {
         let answer = self.send(
             Method::GET,
             &self.deployments_url(),
@@ -131,7 +134,7 @@ impl Api {
             deadline,
             attempt,
         )?;
-        deployment::parse_list(&answer.body).map_err(|e| ApiError::Transient {
+        deployment::parse_list(&answer.body, keep).map_err(|e| ApiError::Transient {
             reason: e.0,
             retry_after: None,
             delivery: Delivery::Unknown,
@@ -323,9 +326,15 @@ pub fn error_message(body: &[u8]) -> String {
             _ => None,
         }
     }
-    let message = match serde_json::from_slice::<Value>(body) {
-        Ok(value) => text(&value).unwrap_or_else(|| value.to_string()),
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    // Only a small body is parsed as JSON: a tree of a 16 MiB one could take gigabytes.
+    let parsed = if body.len() <= MAX_PARSED_ERROR {
+        serde_json::from_slice::<Value>(body).ok()
+    } else {
+        None
+    };
+    let message = match parsed {
+        Some(value) => text(&value).unwrap_or_else(|| value.to_string()),
+        None => String::from_utf8_lossy(&body[..body.len().min(4 * MAX_MESSAGE)]).into_owned(),
     };
     let message = sanitize::one_line(&message);
     if message.is_empty() {

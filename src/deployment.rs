@@ -1,7 +1,12 @@
-//! What the API says about a deployment, read leniently: every field is optional and of any type,
-//! because nothing but `deploy_number` is needed to track it and the API is not ours.
+//! What the API says about a deployment, read leniently and frugally: every field is optional
+//! and of any type (nothing but `deploy_number` is needed to track a deployment, and the API is not
+//! ours), and a list is read as a stream, keeping only the entries asked for, so a 16 MiB answer of
+//! a million entries costs no more memory than a short one.
 
-use serde_json::Value;
+use std::fmt;
+
+use serde::Deserializer;
+use serde::de::{self, Deserialize, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// One deployment as listed or returned by the trigger.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,38 +31,7 @@ pub struct Deployment {
     pub created_at: Option<String>,
 }
 
-/// Why a response body could not be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unusable(pub String);
-
 impl Deployment {
-    /// Reads one deployment object; anything that is not an object gives `None`.
-    pub fn from_value(value: &Value) -> Option<Deployment> {
-        let object = value.as_object()?;
-        let text = |key: &str| match object.get(key) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            Some(Value::Bool(b)) => Some(b.to_string()),
-            _ => None,
-        };
-        let deploy_number = match object.get("deploy_number") {
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        };
-        Some(Deployment {
-            id: text("id"),
-            status: text("status"),
-            deploy_number,
-            git_sha: text("git_sha"),
-            commit_message: text("commit_message"),
-            committer_name: text("committer_name"),
-            strategy: text("strategy"),
-            image_reference: text("image_reference"),
-            created_at: text("created_at"),
-        })
-    }
-
     /// The deployment with `secret` replaced by `***` in every text field.
     pub fn redacted(&self, secret: &str) -> Deployment {
         if secret.len() < 4 {
@@ -88,30 +62,281 @@ impl Deployment {
     }
 }
 
-/// Reads the list endpoint's body: `{"deployments": [...]}`. Entries that are not objects are
-/// skipped; a body of another shape is unusable.
-pub fn parse_list(body: &[u8]) -> Result<Vec<Deployment>, Unusable> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Unusable(format!("the deployment list is not JSON ({e})")))?;
-    let items = match &value {
-        Value::Object(map) => match map.get("deployments") {
-            Some(Value::Array(items)) => items,
-            _ => return Err(Unusable("the response has no \"deployments\" list".into())),
-        },
+/// Why a response body could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unusable(pub String);
+
+/// Which list entries to keep (by `deploy_number`); the others are only counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// None: only the highest number is wanted (the snapshot).
+    Nothing,
+    /// The entries with this number (ours).
+    Number(u64),
+    /// The entries with a number above this one (appeared since the snapshot).
+    NewerThan(u64),
+}
+
+impl Keep {
+    fn wants(self, number: u64) -> bool {
+        match self {
+            Keep::Nothing => false,
+            Keep::Number(n) => number == n,
+            Keep::NewerThan(n) => number > n,
+        }
+    }
+}
+
+/// At most this many entries are kept from one list: more than a handful already means the answer
+/// is ambiguous, and it bounds memory whatever the API sends.
+pub const MAX_KEPT: usize = 64;
+
+/// What a list said, as far as it was asked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// The highest `deploy_number` listed (0 when none).
+    pub highest: u64,
+    /// The entries asked for, in the list's order (at most [`MAX_KEPT`]).
+    pub kept: Vec<Deployment>,
+    /// Whether more entries matched than were kept.
+    pub more: bool,
+}
+
+/// One string-ish field: strings as they are, numbers and booleans as text, anything else absent.
+struct Text(Option<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        d.deserialize_any(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+        Ok(Text(Some(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
+        Ok(Text(Some(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
+        Ok(Text(Some(v.to_string())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+        Ok(Text(Some(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+        Ok(Text(Some(v.to_string())))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text, E> {
+        Ok(Text(Some(v.to_string())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+        Ok(Text(None))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Text, E> {
+        Ok(Text(None))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Text(None))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Text(None))
+    }
+}
+
+/// One list entry: a deployment when it is an object, nothing otherwise.
+struct Entry(Option<Deployment>);
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Entry, D::Error> {
+        d.deserialize_any(EntryVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl<'de> Visitor<'de> for EntryVisitor {
+    type Value = Entry;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a deployment object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
+        let mut d = Deployment::default();
+        while let Some(key) = map.next_key::<Text>()? {
+            let slot = match key.0.as_deref() {
+                Some("id") => &mut d.id,
+                Some("status") => &mut d.status,
+                Some("git_sha") => &mut d.git_sha,
+                Some("commit_message") => &mut d.commit_message,
+                Some("committer_name") => &mut d.committer_name,
+                Some("strategy") => &mut d.strategy,
+                Some("image_reference") => &mut d.image_reference,
+                Some("created_at") => &mut d.created_at,
+                Some("deploy_number") => {
+                    let number = map.next_value::<Text>()?.0;
+                    d.deploy_number = number.and_then(|n| n.trim().parse().ok());
+                    continue;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = map.next_value::<Text>()?.0;
+        }
+        Ok(Entry(Some(d)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Entry, A::Error> {
+        TextVisitor.visit_seq(seq).map(|_| Entry(None))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Entry, E> {
+        Ok(Entry(None))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Entry, E> {
+        Ok(Entry(None))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Entry, E> {
+        Ok(Entry(None))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Entry, E> {
+        Ok(Entry(None))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Entry, E> {
+        Ok(Entry(None))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Entry, E> {
+        Ok(Entry(None))
+    }
+}
+
+/// Streams the entries of a `deployments` array into a [`Listing`].
+struct Entries<'a> {
+    keep: Keep,
+    listing: &'a mut Listing,
+}
+
+impl<'de> DeserializeSeed<'de> for Entries<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entries<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of deployments")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(Entry(entry)) = seq.next_element::<Entry>()? {
+            let Some(number) = entry.as_ref().and_then(|d| d.deploy_number) else {
+                continue;
+            };
+            self.listing.highest = self.listing.highest.max(number);
+            if self.keep.wants(number) {
+                if self.listing.kept.len() < MAX_KEPT {
+                    self.listing.kept.extend(entry);
+                } else {
+                    self.listing.more = true;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The top of a list answer: `{"deployments": [...]}`, or a bare array.
+struct ListBody<'a> {
+    keep: Keep,
+    listing: &'a mut Listing,
+}
+
+impl<'de> Visitor<'de> for ListBody<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with a \"deployments\" list")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(key) = map.next_key::<Text>()? {
+            if key.0.as_deref() == Some("deployments") && !found {
+                found = true;
+                map.next_value_seed(Entries {
+                    keep: self.keep,
+                    listing: &mut *self.listing,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
         // Tolerate a bare array: nothing in it is ambiguous.
-        Value::Array(items) => items,
-        _ => return Err(Unusable("the response has no \"deployments\" list".into())),
-    };
-    Ok(items.iter().filter_map(Deployment::from_value).collect())
+        Entries {
+            keep: self.keep,
+            listing: self.listing,
+        }
+        .visit_seq(seq)
+        .map(|()| true)
+    }
+}
+
+/// Reads the list endpoint's body, keeping only the entries `keep` asks for. Entries that are not
+/// objects or have no `deploy_number` are skipped; a body of another shape is unusable.
+pub fn parse_list(body: &[u8], keep: Keep) -> Result<Listing, Unusable> {
+    let mut listing = Listing::default();
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let found = reader
+        .deserialize_any(ListBody {
+            keep,
+            listing: &mut listing,
+        })
+        .and_then(|found| reader.end().map(|()| found))
+        .map_err(|e| Unusable(format!("the deployment list is not usable JSON ({e})")))?;
+    if found {
+        Ok(listing)
+    } else {
+        Err(Unusable("the response has no \"deployments\" list".into()))
+    }
+}
+
+/// The top of a trigger answer: `{"deployment": {...}}`.
+struct TriggerBody;
+
+impl<'de> Visitor<'de> for TriggerBody {
+    type Value = Option<Deployment>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with a \"deployment\"")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Deployment>, A::Error> {
+        let mut deployment = None;
+        while let Some(key) = map.next_key::<Text>()? {
+            if key.0.as_deref() == Some("deployment") && deployment.is_none() {
+                deployment = map.next_value::<Entry>()?.0;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(deployment)
+    }
 }
 
 /// Reads the trigger's body: `{"deployment": {...}}` with at least a `deploy_number`.
 pub fn parse_triggered(body: &[u8]) -> Result<Deployment, Unusable> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|_| Unusable("the trigger's answer is not JSON".into()))?;
-    let deployment = value
-        .get("deployment")
-        .and_then(Deployment::from_value)
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let deployment = reader
+        .deserialize_map(TriggerBody)
+        .and_then(|d| reader.end().map(|()| d))
+        .map_err(|_| Unusable("the trigger's answer is not a JSON object".into()))?
         .ok_or_else(|| Unusable("the trigger's answer has no \"deployment\"".into()))?;
     match deployment.deploy_number {
         Some(n) if n >= 1 => Ok(deployment),
@@ -119,14 +344,6 @@ pub fn parse_triggered(body: &[u8]) -> Result<Deployment, Unusable> {
             "the trigger's answer has no usable \"deploy_number\"".into(),
         )),
     }
-}
-
-/// The highest `deploy_number` in a list (0 when empty).
-pub fn highest_number(list: &[Deployment]) -> u64 {
-    list.iter()
-        .filter_map(|d| d.deploy_number)
-        .max()
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -137,7 +354,8 @@ mod tests {
 
     #[test]
     fn reads_the_published_list_example() {
-        let list = parse_list(PUBLISHED_LIST.as_bytes()).unwrap();
+        let listing = parse_list(PUBLISHED_LIST.as_bytes(), Keep::NewerThan(0)).unwrap();
+        let list = &listing.kept;
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].deploy_number, Some(2));
         assert_eq!(
@@ -149,7 +367,19 @@ mod tests {
             list[1].image_reference.as_deref(),
             Some("docker.io/nginx:1.25")
         );
-        assert_eq!(highest_number(&list), 2);
+        assert_eq!(list[0].status.as_deref(), Some("available"));
+        assert_eq!(list[0].commit_message.as_deref(), Some("test"));
+        assert_eq!(list[0].committer_name.as_deref(), Some("John Doe"));
+        assert_eq!(list[0].strategy.as_deref(), Some("dockerfile"));
+        assert_eq!(
+            list[0].id.as_deref(),
+            Some("92955d4f-2e44-4e48-8cb6-9c6c434afebb")
+        );
+        assert_eq!(
+            list[0].created_at.as_deref(),
+            Some("2023-04-18T18:32:25.018+02:00")
+        );
+        assert_eq!(listing.highest, 2);
     }
 
     #[test]
@@ -176,7 +406,7 @@ mod tests {
     #[test]
     fn odd_entries_are_skipped_and_odd_types_tolerated() {
         let body = r#"{"deployments":[1,"x",null,{"deploy_number":"7","status":"Available"}]}"#;
-        let list = parse_list(body.as_bytes()).unwrap();
+        let list = parse_list(body.as_bytes(), Keep::Number(7)).unwrap().kept;
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].deploy_number, Some(7));
         assert_eq!(list[0].status_key().as_deref(), Some("available"));
@@ -190,8 +420,53 @@ mod tests {
             "{\"deployments\":{}}",
             "{\"errors\":[]}",
             "{\"deploy",
+            "{\"deployments\":[]} trailing",
         ] {
-            assert!(parse_list(body.as_bytes()).is_err(), "{body}");
+            assert!(
+                parse_list(body.as_bytes(), Keep::Nothing).is_err(),
+                "{body}"
+            );
         }
+    }
+
+    #[test]
+    fn only_the_entries_asked_for_are_kept() {
+        let body = r#"{"deployments":[{"deploy_number":5},{"deploy_number":3},{"deploy_number":4},{"x":1}]}"#;
+        let numbers = |keep| {
+            let listing = parse_list(body.as_bytes(), keep).unwrap();
+            assert_eq!(listing.highest, 5);
+            listing
+                .kept
+                .iter()
+                .map(|d| d.deploy_number.unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(numbers(Keep::Nothing), Vec::<u64>::new());
+        assert_eq!(numbers(Keep::Number(3)), [3]);
+        assert_eq!(numbers(Keep::NewerThan(3)), [5, 4]);
+    }
+
+    #[test]
+    fn a_list_of_a_million_entries_keeps_at_most_max_kept() {
+        let body = format!(
+            "{{\"deployments\":[{}{{\"deploy_number\":9}}]}}",
+            "{\"deploy_number\":2},".repeat(1_000_000)
+        );
+        let listing = parse_list(body.as_bytes(), Keep::NewerThan(1)).unwrap();
+        assert_eq!(listing.kept.len(), MAX_KEPT);
+        assert!(listing.more);
+        assert_eq!(listing.highest, 9);
+    }
+
+    #[test]
+    fn a_trigger_answer_ignores_what_it_does_not_need() {
+        let body = format!(
+            "{{\"deployment\":{{\"deploy_number\":4,\"extra\":[{}1]}},\"meta\":{{}}}}",
+            "[],".repeat(100_000)
+        );
+        assert_eq!(
+            parse_triggered(body.as_bytes()).unwrap().deploy_number,
+            Some(4)
+        );
     }
 }

@@ -69,6 +69,9 @@ impl Input {
     }
 }
 
+/// The shortest token accepted.
+pub const MIN_TOKEN: usize = 8;
+
 /// The default API base URL.
 pub const DEFAULT_API_URL: &str = "https://api.nodion.com/v1";
 /// The dotenv report's file name under GitLab CI.
@@ -412,8 +415,12 @@ impl Reader<'_> {
             }
         };
         // Never echo any part of the token: a message may end up in a public log.
-        if token.is_empty() {
-            self.problem(&variable, "the token is empty");
+        if token.len() < MIN_TOKEN {
+            // No real API key is this short; refusing it also keeps redaction meaningful.
+            self.problem(
+                &variable,
+                format!("the token is shorter than {MIN_TOKEN} characters"),
+            );
             None
         } else if token
             .chars()
@@ -713,7 +720,7 @@ mod tests {
 
     fn minimal() -> HashMap<String, String> {
         env(&[
-            ("NODION_API_TOKEN", "tok"),
+            ("NODION_API_TOKEN", "token-123"),
             ("NODION_APPLICATION_ID", "app-1"),
         ])
     }
@@ -891,6 +898,14 @@ mod tests {
         for bad in ["v 2", ".x", "-x", "a/b", "a:b", long.as_str()] {
             assert!(parse_image_tag(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_token_too_short_to_be_real_is_refused() {
+        let found = problems(&[("NODION_API_TOKEN", "abc")]);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("shorter than 8"), "{}", found[0]);
+        assert!(!found[0].to_string().contains("abc"));
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
     },
 ];
 
-/// The longest value a dotenv line carries: nine keys stay well under GitLab's 5 KB.
+/// The longest value a dotenv line carries, in bytes: nine keys stay well under GitLab's 5 KB.
 const DOTENV_VALUE_MAX: usize = 400;
 
 /// What the run ended with, to be written out.
@@ -155,6 +155,12 @@ impl Report {
         );
         Value::Object(map)
     }
+
+    /// [`Report::json`] as one line of text that the GitHub runner cannot take for a command, even
+    /// on standard output: `##[` inside a string is written `##\u005b` (the same text once decoded).
+    pub fn json_text(&self) -> String {
+        self.json().to_string().replace("##[", "##\\u005b")
+    }
 }
 
 /// A value as text: empty when absent.
@@ -197,7 +203,8 @@ pub fn dotenv(report: &Report) -> String {
     let mut out = String::new();
     for (spec, value) in report.values() {
         if let Some(key) = spec.dotenv {
-            let value = sanitize::bounded(&sanitize::one_line(&as_text(&value)), DOTENV_VALUE_MAX);
+            let value =
+                sanitize::bounded_bytes(&sanitize::one_line(&as_text(&value)), DOTENV_VALUE_MAX);
             out.push_str(&format!("{key}={value}\n"));
         }
     }
@@ -399,6 +406,16 @@ mod tests {
             .filter(|l| l.starts_with("NODION_RESULT="))
             .collect();
         assert_eq!(results, ["NODION_RESULT=success"]);
+    }
+
+    #[test]
+    fn json_text_hides_legacy_commands_and_decodes_to_the_same() {
+        let mut r = report();
+        r.deployment.as_mut().unwrap().commit_message = Some("##[error]forged ###[x]".into());
+        let text = r.json_text();
+        assert!(!text.contains("##["), "{text}");
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["commit_message"], "##[error]forged ###[x]");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::api::{Api, ApiError, Delivery};
 use crate::clock::{Clock, SystemClock};
-use crate::deployment::{self, Deployment};
+use crate::deployment::{Deployment, Keep, Listing};
 use crate::help;
 use crate::inputs::{Env, ResultFile, Settings};
 use crate::log::{Flavor, Log};
@@ -80,6 +80,7 @@ pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
     let settings = Arc::new(settings);
     let progress = Progress::default();
     let mut random = Random::from_entropy();
+    install_panic_hook(settings.clone(), log.clone(), progress.clone(), started);
     let (done, finished) = mpsc::channel();
     {
         let (settings, log, progress) = (settings.clone(), log.clone(), progress.clone());
@@ -150,6 +151,39 @@ fn annotation_title(outcome: &Outcome) -> Option<&'static str> {
     }
 }
 
+/// A bug must not cost the pipeline its outputs: on a panic (the release build aborts on one), the
+/// hook writes them with `result=error` and exits 4 before the process would die.
+fn install_panic_hook(
+    settings: Arc<Settings>,
+    log: Arc<Log>,
+    progress: Progress,
+    started: Instant,
+) {
+    std::panic::set_hook(Box::new(move |info| {
+        log.keep_only_this_thread();
+        log.end_section();
+        let seen = progress.get();
+        let report = Report {
+            outcome: Outcome::Unreachable,
+            application_id: settings.application_id.clone(),
+            deployment: seen.deployment,
+            timeline: seen.timeline,
+            elapsed: started.elapsed(),
+        }
+        .redacted(settings.token.expose());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        log.line(&format!("nodion-deploy: internal error{place}: {info}"));
+        write_outputs(&settings, &report, &log, &mut Random::from_entropy());
+        log.line(
+            "nodion-deploy: error: internal error; please report it (the outputs were written)",
+        );
+        std::process::exit(i32::from(report.outcome.exit_code()));
+    }));
+}
+
 /// How often the main thread looks for a signal while the flow runs.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
@@ -160,6 +194,8 @@ pub struct Seen {
     pub deployment: Option<Deployment>,
     /// Its status changes, with the time since the start.
     pub timeline: Vec<(Duration, String)>,
+    /// Whether a trigger was (or is being) sent.
+    pub triggering: bool,
 }
 
 /// [`Seen`], shared with the main thread for a cancelled run's outputs.
@@ -172,6 +208,11 @@ impl Progress {
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
         seen.deployment = Some(deployment);
         seen.timeline = timeline.to_vec();
+    }
+
+    /// Records that a trigger is about to be sent.
+    pub fn mark_triggering(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).triggering = true;
     }
 
     /// What has been seen so far.
@@ -190,6 +231,7 @@ fn cancelled(
     let Seen {
         deployment,
         timeline,
+        triggering,
     } = progress.get();
     let name = match signal {
         Signal::Interrupt => "SIGINT",
@@ -202,8 +244,12 @@ fn cancelled(
             settings.application_id,
             shown(d.status.as_deref().unwrap_or("none seen"))
         ),
+        None if triggering => format!(
+            "nodion-deploy: cancelled by {name} while triggering a deployment of {}: one may have been created; check Nodion",
+            settings.application_id
+        ),
         None => format!(
-            "nodion-deploy: cancelled by {name} before a deployment of {} was confirmed",
+            "nodion-deploy: cancelled by {name} before anything was triggered for {}",
             settings.application_id
         ),
     };
@@ -424,107 +470,156 @@ impl Run<'_> {
         let mut attempt = 0;
         let before = loop {
             attempt += 1;
-            match self.api.list(self.deadline, attempt) {
-                Ok(list) => break deployment::highest_number(&list),
+            match self.api.list(self.deadline, attempt, Keep::Nothing) {
+                Ok(listing) => break listing.highest,
                 Err(error) => self.retry(&mut budget, "list deployments", error)?,
             }
         };
+        // Only the snapshot's success restarts the waits: a reconciliation list that succeeds
+        // between failed triggers says nothing about the trigger getting through.
         budget.schedule.restart();
-        let (mut checks, mut sends) = (0, 0);
         self.log.line(&match before {
             0 => "No earlier deployments".to_string(),
             n => format!("Latest deployment before ours: #{n}"),
         });
+        let (mut checks, mut sends) = (0, 0);
         let mut unsure = false;
         loop {
             if unsure {
                 checks += 1;
-                match self.api.list(self.deadline, checks) {
-                    Ok(list) => {
-                        budget.schedule.restart();
-                        let mut newer: Vec<Deployment> = list
-                            .into_iter()
-                            .filter(|d| d.deploy_number.is_some_and(|n| n > before))
-                            .collect();
-                        match newer.len() {
-                            0 => {
-                                self.log.line(
-                                    "No deployment appeared since the snapshot: triggering again",
-                                );
-                                unsure = false;
-                            }
-                            1 => {
-                                let adopted = newer.remove(0);
-                                self.log.line(&format!(
-                                    "The trigger's answer was lost, but deployment #{} appeared since the snapshot: adopting it as ours (not triggering again)",
-                                    adopted.deploy_number.unwrap_or_default()
-                                ));
-                                self.log_triggered(&adopted);
-                                return Ok(adopted);
-                            }
-                            _ => {
-                                // Someone else triggered too: guessing could report another
-                                // deployment's result, and triggering again could deploy twice.
-                                let numbers: Vec<String> = newer
-                                    .iter()
-                                    .filter_map(|d| d.deploy_number)
-                                    .map(|n| format!("#{n}"))
-                                    .collect();
-                                let detail = format!(
-                                    "the trigger's answer was lost and deployments {} all appeared since the snapshot: cannot tell which one is ours",
-                                    numbers.join(", ")
-                                );
-                                self.log.line(&format!("error: {detail}"));
-                                return Err(Stop {
-                                    outcome: Outcome::Unreachable,
-                                    detail,
-                                });
-                            }
+                match self
+                    .api
+                    .list(self.deadline, checks, Keep::NewerThan(before))
+                {
+                    Ok(listing) => match self.reconcile(listing)? {
+                        Some(adopted) => return Ok(adopted),
+                        None => {
+                            self.log.line(
+                                "No deployment appeared since the snapshot: triggering again",
+                            );
+                            unsure = false;
                         }
-                    }
+                    },
                     Err(error) => {
-                        self.retry(
-                            &mut budget,
-                            "check for a deployment after a lost answer",
-                            error,
-                        )?;
+                        let doing = "check for a deployment after a lost answer";
+                        if let Err(stop) = self.retry(&mut budget, doing, error) {
+                            return self.last_check(before, checks + 1, stop);
+                        }
                         continue;
                     }
                 }
             }
+            if let Some(signal) = signals::received() {
+                // A cancelled job must not start a deployment.
+                return Err(Stop {
+                    outcome: Outcome::Cancelled(signal),
+                    detail: "cancelled before triggering".into(),
+                });
+            }
+            self.progress.mark_triggering();
             sends += 1;
-            match self
-                .api
-                .trigger(self.settings.image_tag.as_deref(), self.deadline, sends)
-            {
+            let tag = self.settings.image_tag.as_deref();
+            let error = match self.api.trigger(tag, self.deadline, sends) {
                 Ok(deployment) if deployment.deploy_number.is_some_and(|n| n > before) => {
                     self.log_triggered(&deployment);
                     return Ok(deployment);
                 }
-                Ok(stale) => {
-                    // Not newer than the snapshot: not what this trigger created.
-                    let error = ApiError::Transient {
-                        reason: format!(
-                            "the trigger answered with deployment #{}, which is not newer than #{before}",
-                            stale.deploy_number.unwrap_or_default()
-                        ),
-                        retry_after: None,
-                        delivery: Delivery::Unknown,
-                    };
-                    unsure = true;
-                    self.retry(&mut budget, "trigger a deployment", error)?;
-                }
-                Err(error) => {
-                    if let ApiError::Transient {
-                        delivery: Delivery::Unknown,
-                        ..
-                    } = error
-                    {
-                        unsure = true;
-                    }
-                    self.retry(&mut budget, "trigger a deployment", error)?;
-                }
+                // Not newer than the snapshot: not what this trigger created.
+                Ok(stale) => ApiError::Transient {
+                    reason: format!(
+                        "the trigger answered with deployment #{}, which is not newer than #{before}",
+                        stale.deploy_number.unwrap_or_default()
+                    ),
+                    retry_after: None,
+                    delivery: Delivery::Unknown,
+                },
+                Err(error) => error,
+            };
+            if let ApiError::Transient {
+                delivery: Delivery::Unknown,
+                ..
+            } = error
+            {
+                unsure = true;
             }
+            if let Err(stop) = self.retry(&mut budget, "trigger a deployment", error) {
+                return if unsure {
+                    self.last_check(before, checks + 1, stop)
+                } else {
+                    Err(stop)
+                };
+            }
+        }
+    }
+
+    /// After an answer was lost: the one deployment that appeared since the snapshot is ours;
+    /// none means the trigger did not get through; several cannot be told apart.
+    fn reconcile(&self, listing: Listing) -> Result<Option<Deployment>, Stop> {
+        let tag = self.settings.image_tag.as_deref();
+        // With an image tag, a deployment of another image is someone else's.
+        let mut newer: Vec<Deployment> = listing
+            .kept
+            .into_iter()
+            .filter(|d| match (tag, &d.image_reference) {
+                (Some(tag), Some(image)) => image.ends_with(&format!(":{tag}")),
+                _ => true,
+            })
+            .collect();
+        match newer.len() {
+            0 => Ok(None),
+            1 if !listing.more => {
+                let adopted = newer.remove(0);
+                self.log.line(&format!(
+                    "The trigger's answer was lost, but deployment #{} appeared since the snapshot: adopting it as ours (not triggering again)",
+                    adopted.deploy_number.unwrap_or_default()
+                ));
+                self.log_triggered(&adopted);
+                Ok(Some(adopted))
+            }
+            _ => {
+                // Someone else triggered too: guessing could report another deployment's result,
+                // and triggering again could deploy twice.
+                let numbers: Vec<String> = newer
+                    .iter()
+                    .filter_map(|d| d.deploy_number)
+                    .map(|n| format!("#{n}"))
+                    .collect();
+                let detail = format!(
+                    "the trigger's answer was lost and deployments {}{} all appeared since the snapshot: cannot tell which one is ours",
+                    numbers.join(", "),
+                    if listing.more { ", …" } else { "" }
+                );
+                self.log.line(&format!("error: {detail}"));
+                Err(Stop {
+                    outcome: Outcome::Unreachable,
+                    detail,
+                })
+            }
+        }
+    }
+
+    /// Giving up after an answer may have been lost: one last look at the list, so a deployment
+    /// that exists is adopted (or at least mentioned) rather than left unsaid.
+    fn last_check(&self, before: u64, attempt: u32, stop: Stop) -> Result<Deployment, Stop> {
+        if matches!(stop.outcome, Outcome::Refused | Outcome::Cancelled(_)) {
+            return Err(stop);
+        }
+        let maybe = |stop: Stop| Stop {
+            detail: format!(
+                "{}; a deployment may have been created: check Nodion",
+                stop.detail
+            ),
+            ..stop
+        };
+        match self
+            .api
+            .list(self.deadline, attempt, Keep::NewerThan(before))
+        {
+            Ok(listing) => match self.reconcile(listing)? {
+                Some(adopted) => Ok(adopted),
+                None => Err(stop),
+            },
+            Err(_) => Err(maybe(stop)),
         }
     }
 
@@ -547,7 +642,12 @@ impl Run<'_> {
                 .and_then(|m| m.lines().next())
                 .map(|m| format!(" \"{}\"", sanitize::bounded(&shown(m), 72)))
                 .unwrap_or_default();
-            parts.push(format!("commit {}{message}", shown(&short)));
+            let by = d
+                .committer_name
+                .as_deref()
+                .map(|name| format!(" by {}", sanitize::bounded(&shown(name), 60)))
+                .unwrap_or_default();
+            parts.push(format!("commit {}{message}{by}", shown(&short)));
         }
         log.line(&format!(
             "Triggered deployment #{} ({})",
@@ -598,7 +698,10 @@ impl Run<'_> {
                 }
                 Next::Poll => {
                     polls += 1;
-                    let answer = self.api.list(self.deadline, polls);
+                    let answer = self
+                        .api
+                        .list(self.deadline, polls, Keep::Number(ours))
+                        .map(|listing| listing.kept);
                     let events = watch.observe(self.clock.now(), answer);
                     if let Some(latest) = watch.deployment() {
                         self.progress.set(latest.clone(), watch.timeline());
@@ -684,10 +787,10 @@ pub fn write_outputs(settings: &Settings, report: &Report, log: &Log, random: &m
     }
     match &settings.result_file {
         Some(ResultFile::Stdout) => {
-            let _ = writeln!(io::stdout(), "{}", report.json());
+            let _ = writeln!(io::stdout(), "{}", report.json_text());
         }
         Some(ResultFile::Path(path)) => {
-            if let Err(e) = std::fs::write(path, format!("{}\n", report.json())) {
+            if let Err(e) = std::fs::write(path, format!("{}\n", report.json_text())) {
                 log.warn(&format!("cannot write result_file {}: {e}", path.display()));
             }
         }

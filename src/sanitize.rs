@@ -67,6 +67,18 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// At most `max` bytes, cut at a character boundary, with `…` marking a cut.
+pub fn bounded_bytes(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
 /// At most `max` characters, with `…` marking a cut.
 pub fn bounded(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -116,6 +128,15 @@ mod tests {
     #[test]
     fn multi_line_keeps_lines_and_drops_escapes() {
         assert_eq!(multi_line("a\r\nb\rc\n\u{1b}[31md"), "a\nb\nc\n[31md");
+    }
+
+    #[test]
+    fn bounded_bytes_counts_bytes_and_cuts_between_characters() {
+        let emoji = "😀".repeat(200);
+        let cut = bounded_bytes(&emoji, 400);
+        assert!(cut.len() <= 400, "{}", cut.len());
+        assert!(cut.ends_with('…'));
+        assert_eq!(bounded_bytes("abc", 3), "abc");
     }
 
     #[test]

@@ -646,7 +646,7 @@ fn mockito_sees_bearer_user_agent_project_and_the_tag_body() {
         };
         let list = server
             .mock("GET", path)
-            .match_header("authorization", "Bearer tok-1")
+            .match_header("authorization", "Bearer token-0001")
             .match_header("user-agent", agent.as_str())
             .match_header("accept", "application/json")
             .match_header("x-nodion-project", project_matcher.clone())
@@ -655,7 +655,7 @@ fn mockito_sees_bearer_user_agent_project_and_the_tag_body() {
             .create();
         let trigger = server
             .mock("POST", path)
-            .match_header("authorization", "Bearer tok-1")
+            .match_header("authorization", "Bearer token-0001")
             .match_header("user-agent", agent.as_str())
             .match_header("content-type", "application/json")
             .match_header("x-nodion-project", project_matcher)
@@ -665,7 +665,7 @@ fn mockito_sees_bearer_user_agent_project_and_the_tag_body() {
             .create();
         let mut deploy = Deploy::bare()
             .env("NODION_API_URL", &format!("{}/v1", server.url()))
-            .env("NODION_API_TOKEN", "tok-1")
+            .env("NODION_API_TOKEN", "token-0001")
             .env("NODION_APPLICATION_ID", "app-9");
         if let Some(tag) = tag {
             deploy = deploy.env("NODION_IMAGE_TAG", tag);

@@ -96,7 +96,7 @@ fn github_failure_timeout_and_error_each_get_one_error_annotation() {
         (
             "error",
             vec![("created", Hold::Forever)],
-            &[("NODION_API_TOKEN", "wrong")],
+            &[("NODION_API_TOKEN", "wrong-token")],
             3,
         ),
     ];

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use nodion_deploy::deployment::{self, Deployment};
+use nodion_deploy::deployment::{self, Deployment, Keep};
 use nodion_deploy::outcome::Outcome;
 use nodion_deploy::outputs::{self, OUTPUTS, Report};
 use nodion_deploy::random::Random;
@@ -24,6 +24,8 @@ fn nasty() -> impl Strategy<Value = String> {
         Just("\u{1b}[0K".to_string()),
         Just("\u{9b}".to_string()),
         Just("NODION_RESULT=success".to_string()),
+        Just("😀".repeat(300)),
+        Just("é".repeat(700)),
         "[\\x00-\\x1f\\x7f-\\u{9f}]",
         "\\PC{0,8}",
         any::<String>(),
@@ -65,7 +67,9 @@ proptest! {
 
     #[test]
     fn parsing_any_bytes_as_an_api_response_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        let _ = deployment::parse_list(&bytes);
+        for keep in [Keep::Nothing, Keep::Number(1), Keep::NewerThan(0)] {
+            let _ = deployment::parse_list(&bytes, keep);
+        }
         let _ = deployment::parse_triggered(&bytes);
         let message = nodion_deploy::api::error_message(&bytes);
         prop_assert!(!message.chars().any(sanitize::is_control));
@@ -84,7 +88,12 @@ proptest! {
     ) {
         let fields: Vec<String> = keys.iter().zip(&values).map(|(k, v)| format!("\"{k}\":{v}")).collect();
         let object = format!("{{{}}}", fields.join(","));
-        let _ = deployment::parse_list(format!("{{\"deployments\":[{object},{object}]}}").as_bytes());
+        let list = format!("{{\"deployments\":[{object},{object}]}}");
+        let listing = deployment::parse_list(list.as_bytes(), Keep::NewerThan(0));
+        // Both entries are the same: both kept, or neither.
+        if let Ok(listing) = listing {
+            prop_assert!(listing.kept.len() % 2 == 0);
+        }
         let _ = deployment::parse_triggered(format!("{{\"deployment\":{object}}}").as_bytes());
     }
 

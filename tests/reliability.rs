@@ -162,7 +162,7 @@ fn retry_after_while_polling_is_honoured() {
 }
 
 #[test]
-fn a_trigger_answering_503_forever_exits_4_after_at_most_7_posts() {
+fn a_trigger_answering_503_forever_exits_4_after_7_posts_and_about_30_s() {
     let api = happy();
     for _ in 0..20 {
         api.script(Route::Trigger, status(503, "down for maintenance", false));
@@ -172,10 +172,41 @@ fn a_trigger_answering_503_forever_exits_4_after_at_most_7_posts() {
         .github()
         .run();
     assert_eq!(ran.code, 4, "{}", ran.stderr);
-    assert!(posts(&api).len() <= 7, "{} POSTs", posts(&api).len());
+    assert_eq!(posts(&api).len(), 7, "the first try and 6 retries");
+    // Each 503 may have been acted on: the list is checked before every retry, and once more
+    // before giving up.
+    assert_eq!(api.count("GET", Route::List), 1 + 6 + 1);
+    assert!(ran.took >= Duration::from_secs(20), "took {:?}", ran.took);
     assert!(ran.took < Duration::from_secs(45), "took {:?}", ran.took);
     assert_eq!(ran.output("result"), "error");
     assert_eq!(new_deployments(&api), 0);
+}
+
+#[test]
+fn a_signal_during_the_snapshot_means_nothing_is_ever_triggered() {
+    for _ in 0..3 {
+        let api = happy();
+        api.script(
+            Route::List,
+            Fault::Delay {
+                for_: Duration::from_millis(300),
+            },
+        );
+        let running = Deploy::against(&api).github().spawn();
+        std::thread::sleep(Duration::from_millis(270));
+        running.signal(libc::SIGTERM);
+        let ran = running.wait();
+        assert_eq!(ran.code, 143, "{}", ran.stderr);
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(posts(&api).len(), 0, "a cancelled job must not deploy");
+        assert_eq!(ran.output("result"), "cancelled");
+        assert_eq!(ran.output("deploy_number"), "");
+        assert!(
+            ran.stderr.contains("before anything was triggered"),
+            "{}",
+            ran.stderr
+        );
+    }
 }
 
 #[test]
@@ -345,7 +376,7 @@ fn workflow_commands(text: &str) -> Vec<String> {
         .collect()
 }
 
-const HOSTILE: &str = "Fix\n::error::forged error\n   ::add-mask::forged\n##[set-output name=result;]success\n::stop-commands::abc\nstatus=hacked\n\u{1b}[0Ksection_start:1:forged\r\u{1b}[0KForged\n\u{1b}]0;forged title\u{7}\u{9b}31m";
+const HOSTILE: &str = "::error::forged error\n::warning::second\n   ::add-mask::forged\n##[set-output name=result;]success\n::stop-commands::abc\nstatus=hacked\n\u{1b}[0Ksection_start:1:forged\r\u{1b}[0KForged\n\u{1b}]0;forged title\u{7}\u{9b}31m";
 
 fn assert_nothing_forged(ran: &Ran) {
     let printed = format!("{}\n{}", ran.stdout, ran.stderr);
@@ -406,6 +437,21 @@ fn hostile_api_text_forges_no_command_output_or_escape() {
     assert!(
         ran.output("commit_message")
             .contains("::error::forged error")
+    );
+
+    // The JSON result on standard output is read by the runner too.
+    let ran = Deploy::against(&api)
+        .github()
+        .env("NODION_RESULT_FILE", "-")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_nothing_forged(&ran);
+    let json: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    assert!(
+        json["commit_message"]
+            .as_str()
+            .unwrap()
+            .contains("##[set-output")
     );
 
     let ran = Deploy::against(&api).gitlab().run();

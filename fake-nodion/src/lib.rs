@@ -224,6 +224,11 @@ pub enum Fault {
     },
     /// No fault: answer normally (lets a script fault only some of a run of requests).
     Pass,
+    /// Hold the answer back this long, then answer normally (a slow API).
+    Delay {
+        /// How long to wait before answering.
+        for_: Duration,
+    },
 }
 
 impl Fault {

@@ -113,6 +113,23 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
     };
     let route = Route::of(&req.method, &req.path);
 
+    // A delay holds the answer back, then the request is served normally (outside the lock, so
+    // other requests are not held up).
+    let delay = {
+        let mut state = shared.state();
+        match state.peek_fault(route) {
+            Some(Fault::Delay { for_ }) => {
+                let for_ = *for_;
+                state.take_fault(route);
+                Some(for_)
+            }
+            _ => None,
+        }
+    };
+    if let Some(for_) = delay {
+        shared.stop.sleep(for_);
+    }
+
     let (fault, answer, log) = {
         let mut state = shared.state();
         state.requests.push(Recorded {
@@ -124,9 +141,13 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
             at: Instant::now(),
             route,
         });
-        let fault = state
-            .take_fault(route)
-            .filter(|f| !matches!(f, Fault::Pass));
+        // One fault per request: a delayed one is then answered normally.
+        let fault = match delay {
+            Some(_) => None,
+            None => state
+                .take_fault(route)
+                .filter(|f| !matches!(f, Fault::Pass)),
+        };
         let creates = fault.as_ref().is_some_and(creates_first) && route == Route::Trigger;
         // A faulted request gets no normal answer, except that create_first runs the trigger.
         let answer = (fault.is_none() || creates).then(|| state.handle(&req, route));
@@ -153,9 +174,11 @@ fn creates_first(fault: &Fault) -> bool {
         | Fault::Reset { create_first }
         | Fault::Stall { create_first, .. }
         | Fault::Raw { create_first, .. } => *create_first,
-        Fault::StallBody { .. } | Fault::HugeBody { .. } | Fault::Redirect { .. } | Fault::Pass => {
-            false
-        }
+        Fault::StallBody { .. }
+        | Fault::HugeBody { .. }
+        | Fault::Redirect { .. }
+        | Fault::Delay { .. }
+        | Fault::Pass => false,
     }
 }
 
@@ -215,7 +238,7 @@ fn deliver(fault: Fault, mut stream: TcpStream, shared: &Shared) -> String {
             finish(stream);
             format!("302 to {location} (scripted)")
         }
-        Fault::Pass => unreachable!("a Pass fault is answered normally"),
+        Fault::Pass | Fault::Delay { .. } => unreachable!("answered normally"),
     }
 }
 

@@ -242,6 +242,11 @@ impl State {
         self.faults.get_mut(&route)?.pop_front()
     }
 
+    /// The next scripted fault for a route, left in place.
+    pub fn peek_fault(&self, route: Route) -> Option<&Fault> {
+        self.faults.get(&route)?.front()
+    }
+
     /// The normal answer: auth, then the application, then the route.
     pub fn handle(&mut self, req: &Request, route: Route) -> Response {
         let expected = format!("Bearer {}", self.token);

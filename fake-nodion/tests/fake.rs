@@ -547,3 +547,24 @@ fn dropping_the_fake_stops_it() {
     );
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
 }
+
+#[test]
+fn a_delay_holds_one_answer_back_then_serves_it_normally() {
+    let fake = seeded();
+    fake.script(
+        Route::List,
+        Fault::Delay {
+            for_: std::time::Duration::from_millis(100),
+        },
+    );
+    fake.script(Route::List, Fault::status(503, "after"));
+    let started = std::time::Instant::now();
+    assert_eq!(
+        list(&fake).len(),
+        2,
+        "the delayed request is answered normally"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(100));
+    let reply = get(&fake, "/applications/app-1/deployments");
+    assert_eq!(reply.status, 503, "the next fault is the next request's");
+}
