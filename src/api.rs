@@ -202,11 +202,17 @@ impl Api {
         let request = builder.body(body.unwrap_or_default()).map_err(|e| {
             ApiError::transient(format!("cannot build the request: {e}"), Delivery::NotSent)
         })?;
-        let request = self
-            .agent
-            .configure_request(request)
-            .timeout_global(Some(limit))
-            .build();
+        // The agent's own limit is request_timeout. Only a request the deadline cuts shorter gets
+        // a request-level limit: ureq caches the TLS configuration only from agent-level requests,
+        // so this way it is built once, by the first request, and reused after.
+        let request = if limit < self.request_timeout {
+            self.agent
+                .configure_request(request)
+                .timeout_global(Some(limit))
+                .build()
+        } else {
+            request
+        };
 
         let started = Instant::now();
         let result = if has_body {

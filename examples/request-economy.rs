@@ -1,0 +1,24 @@
+//! Prints what waiting costs with the default intervals, from the real wait loop and schedule:
+//! list requests (including the snapshot) and the worst detection delay over the jitter range.
+//!
+//! `cargo run --example request-economy`
+
+use std::time::Duration;
+
+use nodion_deploy::watch::worst_economy;
+
+fn main() {
+    let (min, max) = (Duration::from_secs(2), Duration::from_secs(15));
+    println!("Request economy with poll_interval=2s, max_poll_interval=15s (worst over jitter)");
+    println!("| deployment takes | list requests | seen at most after |");
+    println!("|---|---|---|");
+    for (label, secs) in [("30 s", 30), ("2 min", 120), ("5 min", 300), ("15 min", 900)] {
+        let e = worst_economy(Duration::from_secs(secs), min, max);
+        println!(
+            "| {label} | {} | {:.1} s |",
+            e.requests,
+            e.detected_after.as_secs_f64()
+        );
+    }
+    println!("(plus one request's latency: the poll that sees it)");
+}
