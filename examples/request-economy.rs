@@ -12,7 +12,12 @@ fn main() {
     println!("Request economy with poll_interval=2s, max_poll_interval=15s (worst over jitter)");
     println!("| deployment takes | list requests | seen at most after |");
     println!("|---|---|---|");
-    for (label, secs) in [("30 s", 30), ("2 min", 120), ("5 min", 300), ("15 min", 900)] {
+    for (label, secs) in [
+        ("30 s", 30),
+        ("2 min", 120),
+        ("5 min", 300),
+        ("15 min", 900),
+    ] {
         let e = worst_economy(Duration::from_secs(secs), min, max);
         println!(
             "| {label} | {} | {:.1} s |",

@@ -114,14 +114,7 @@ pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
-                let seen = progress.get();
-                let report = Report {
-                    outcome: Outcome::Unreachable,
-                    application_id: settings.application_id.clone(),
-                    deployment: seen.deployment,
-                    timeline: seen.timeline,
-                    elapsed: started.elapsed(),
-                };
+                let report = progress.report(Outcome::Unreachable, &settings, started.elapsed());
                 break (
                     report,
                     "nodion-deploy: error: internal error (see above)".to_string(),
@@ -162,15 +155,9 @@ fn install_panic_hook(
     std::panic::set_hook(Box::new(move |info| {
         log.keep_only_this_thread();
         log.end_section();
-        let seen = progress.get();
-        let report = Report {
-            outcome: Outcome::Unreachable,
-            application_id: settings.application_id.clone(),
-            deployment: seen.deployment,
-            timeline: seen.timeline,
-            elapsed: started.elapsed(),
-        }
-        .redacted(settings.token.expose());
+        let report = progress
+            .report(Outcome::Unreachable, &settings, started.elapsed())
+            .redacted(settings.token.expose());
         let place = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -219,6 +206,19 @@ impl Progress {
     pub fn get(&self) -> Seen {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+
+    /// A report of what has been seen so far, for a run that ends with `outcome` from outside
+    /// the flow (a signal, a panic).
+    pub fn report(&self, outcome: Outcome, settings: &Settings, elapsed: Duration) -> Report {
+        let seen = self.get();
+        Report {
+            outcome,
+            application_id: settings.application_id.clone(),
+            deployment: seen.deployment,
+            timeline: seen.timeline,
+            elapsed,
+        }
+    }
 }
 
 /// The report and summary of a run cancelled by `signal`.
@@ -228,16 +228,13 @@ fn cancelled(
     signal: Signal,
     elapsed: Duration,
 ) -> (Report, String) {
-    let Seen {
-        deployment,
-        timeline,
-        triggering,
-    } = progress.get();
+    let report = progress.report(Outcome::Cancelled(signal), settings, elapsed);
+    let triggering = progress.get().triggering;
     let name = match signal {
         Signal::Interrupt => "SIGINT",
         Signal::Terminate => "SIGTERM",
     };
-    let summary = match &deployment {
+    let summary = match &report.deployment {
         Some(d) => format!(
             "nodion-deploy: cancelled by {name}: deployment #{} of {} goes on at Nodion (last status: {})",
             d.deploy_number.unwrap_or_default(),
@@ -253,13 +250,7 @@ fn cancelled(
             settings.application_id
         ),
     };
-    let report = Report {
-        outcome: Outcome::Cancelled(signal),
-        application_id: settings.application_id.clone(),
-        deployment,
-        timeline,
-        elapsed,
-    };
+
     (report, summary)
 }
 

@@ -288,7 +288,11 @@ pub fn simulate(takes: Duration, min: Duration, max: Duration, jitter: f64) -> E
             Next::Sleep(d) => now += d,
             Next::Poll => {
                 requests += 1;
-                let status = if now.duration_since(t0) >= takes { "available" } else { "deploying" };
+                let status = if now.duration_since(t0) >= takes {
+                    "available"
+                } else {
+                    "deploying"
+                };
                 let ours = Deployment {
                     deploy_number: Some(1),
                     status: Some(status.into()),
