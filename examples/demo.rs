@@ -11,6 +11,11 @@ use std::time::Duration;
 use fake_nodion::{FakeNodion, Hold, Options, Seed, Stage};
 
 fn main() -> ExitCode {
+    // The demo's API is on this machine: keep a proxy configured for the internet away from it.
+    for name in ["NO_PROXY", "no_proxy"] {
+        // SAFETY: nothing else runs yet, so no thread can be reading the environment.
+        unsafe { std::env::set_var(name, "127.0.0.1,localhost") };
+    }
     let fake = FakeNodion::start(Options {
         existing: vec![Seed::new(1, "available"), Seed::new(2, "failed")],
         lifecycle: vec![

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::config::RedirectAuthHeaders;
 use ureq::http::{self, Method, Request};
+use ureq::tls::TlsConfig;
 use ureq::{Agent, Body};
 
-use crate::deployment::{self, Deployment, Keep, Listing};
+use crate::deployment::{self, Application, Deployment, Keep, Listing, LogLine};
 use crate::inputs::{Settings, Token};
 use crate::log::Log;
 use crate::sanitize;
@@ -42,6 +43,12 @@ pub enum ApiError {
         /// The API's own message, sanitised and bounded.
         message: String,
     },
+    /// The API cannot be reached in a way retrying will not fix (a TLS certificate that the roots do
+    /// not vouch for): the request was not acted on.
+    Unreachable {
+        /// What happened, for the log.
+        reason: String,
+    },
     /// Connection trouble, a timeout, a 408/429/5xx or an unusable body.
     Transient {
         /// What happened, for the log.
@@ -58,7 +65,7 @@ impl ApiError {
     pub fn describe(&self) -> String {
         match self {
             ApiError::Refused { status, message } => format!("HTTP {status}: {message}"),
-            ApiError::Transient { reason, .. } => reason.clone(),
+            ApiError::Transient { reason, .. } | ApiError::Unreachable { reason } => reason.clone(),
         }
     }
 
@@ -98,14 +105,13 @@ impl Api {
             .accept("application/json")
             .redirect_auth_headers(RedirectAuthHeaders::Never)
             .max_redirects(5)
-            .timeout_global(Some(settings.request_timeout));
-        // A proxy cannot reach this machine's loopback API (the demo, tests, local fakes).
-        let config = if crate::inputs::is_loopback_url(&settings.api_url) {
-            config.proxy(None)
-        } else {
-            config
-        }
-        .build();
+            .timeout_global(Some(settings.request_timeout))
+            .tls_config(
+                TlsConfig::builder()
+                    .root_certs(crate::tls::root_certs(&settings.extra_roots))
+                    .build(),
+            )
+            .build();
         Api {
             agent: config.new_agent(),
             base: settings.api_url.clone(),
@@ -135,6 +141,31 @@ impl Api {
             attempt,
         )?;
         deployment::parse_list(&answer.body, keep).map_err(|e| ApiError::Transient {
+            reason: e.0,
+            retry_after: None,
+            delivery: Delivery::Unknown,
+        })
+    }
+
+    /// Reads the application (a dry run's check of the token and the id).
+    pub fn application(&self, deadline: Instant, attempt: u32) -> Result<Application, ApiError> {
+        let url = format!("{}/applications/{}", self.base, self.application_id);
+        let answer = self.send(Method::GET, &url, None, deadline, attempt)?;
+        deployment::parse_application(&answer.body).map_err(|e| ApiError::Transient {
+            reason: e.0,
+            retry_after: None,
+            delivery: Delivery::Unknown,
+        })
+    }
+
+    /// Reads the application's latest `limit` runtime log lines, oldest first.
+    pub fn logs(&self, limit: u32, deadline: Instant) -> Result<Vec<LogLine>, ApiError> {
+        let url = format!(
+            "{}/applications/{}/logs?limit={limit}",
+            self.base, self.application_id
+        );
+        let answer = self.send(Method::GET, &url, None, deadline, 1)?;
+        deployment::parse_logs(&answer.body, limit as usize).map_err(|e| ApiError::Transient {
             reason: e.0,
             retry_after: None,
             delivery: Delivery::Unknown,
@@ -292,6 +323,15 @@ fn classify(error: ureq::Error, limit: Duration) -> ApiError {
         E::Io(e) if matches!(e.kind(), io::ErrorKind::ConnectionRefused) => {
             not_sent("the connection was refused".into())
         }
+        // rustls reports a certificate it does not trust as an I/O error during the handshake.
+        E::Io(e) if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
+            ApiError::Unreachable {
+                reason: format!(
+                    "TLS failed: {} (for a TLS-intercepting proxy, set ca_certificates)",
+                    sanitize::one_line(&e.to_string())
+                ),
+            }
+        }
         E::Io(e) => unknown(format!(
             "connection error: {}",
             sanitize::one_line(&e.to_string())
@@ -299,10 +339,13 @@ fn classify(error: ureq::Error, limit: Duration) -> ApiError {
         E::BodyExceedsLimit(_) => {
             unknown(format!("the answer is larger than {} MiB", MAX_BODY >> 20))
         }
-        E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => not_sent(format!(
-            "TLS failed: {}",
-            sanitize::one_line(&error.to_string())
-        )),
+        // A certificate the roots do not vouch for will not be vouched for a second later.
+        E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ApiError::Unreachable {
+            reason: format!(
+                "TLS failed: {} (for a TLS-intercepting proxy, set ca_certificates)",
+                sanitize::one_line(&error.to_string())
+            ),
+        },
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => not_sent(format!(
             "the proxy failed: {}",
             sanitize::one_line(&error.to_string())
@@ -453,6 +496,15 @@ mod tests {
                 panic!("transient")
             };
             assert_eq!(delivery, Delivery::NotSent);
+        }
+        for error in [
+            ureq::Error::Tls("bad certificate"),
+            ureq::Error::TlsRequired,
+        ] {
+            assert!(matches!(
+                classify(error, limit),
+                ApiError::Unreachable { .. }
+            ));
         }
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
         for error in [

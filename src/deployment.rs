@@ -75,6 +75,8 @@ pub enum Keep {
     Number(u64),
     /// The entries with a number above this one (appeared since the snapshot).
     NewerThan(u64),
+    /// The one with the highest number (the latest, for a dry run's report).
+    Latest,
 }
 
 impl Keep {
@@ -83,6 +85,7 @@ impl Keep {
             Keep::Nothing => false,
             Keep::Number(n) => number == n,
             Keep::NewerThan(n) => number > n,
+            Keep::Latest => false,
         }
     }
 }
@@ -240,6 +243,11 @@ impl<'de> Visitor<'de> for Entries<'_> {
             let Some(number) = entry.as_ref().and_then(|d| d.deploy_number) else {
                 continue;
             };
+            if self.keep == Keep::Latest
+                && (number > self.listing.highest || self.listing.kept.is_empty())
+            {
+                self.listing.kept = Vec::from_iter(entry.clone());
+            }
             self.listing.highest = self.listing.highest.max(number);
             if self.keep.wants(number) {
                 if self.listing.kept.len() < MAX_KEPT {
@@ -307,6 +315,206 @@ pub fn parse_list(body: &[u8], keep: Keep) -> Result<Listing, Unusable> {
     } else {
         Err(Unusable("the response has no \"deployments\" list".into()))
     }
+}
+
+/// What the API says about the application (`GET /applications/:id`), every field optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Application {
+    /// Its name.
+    pub name: Option<String>,
+    /// Its status (`running`, …).
+    pub status: Option<String>,
+    /// Its state (`active`, …).
+    pub state: Option<String>,
+    /// How it deploys (`dockerfile`, `prebuilt_image`, …), when the API says.
+    pub strategy: Option<String>,
+}
+
+/// The top of an application answer: `{"application": {...}}`.
+struct ApplicationBody;
+
+impl<'de> Visitor<'de> for ApplicationBody {
+    type Value = Option<Application>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with an \"application\"")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Application>, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<Text>()? {
+            if key.0.as_deref() == Some("application") && found.is_none() {
+                found = Some(map.next_value::<Fields>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found.map(|mut f| Application {
+            name: f.take("name"),
+            status: f.take("status"),
+            state: f.take("state"),
+            strategy: f.take("deployment_strategy").or_else(|| f.take("strategy")),
+        }))
+    }
+}
+
+/// The string-ish fields of an object we care about (names known in advance, values bounded).
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    const WANTED: [&'static str; 7] = [
+        "name",
+        "status",
+        "state",
+        "deployment_strategy",
+        "strategy",
+        "ts",
+        "msg",
+    ];
+
+    fn take(&mut self, key: &str) -> Option<String> {
+        let at = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.swap_remove(at).1)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Fields, D::Error> {
+        d.deserialize_any(FieldsVisitor)
+    }
+}
+
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Fields;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(key) = map.next_key::<Text>()? {
+            match key.0 {
+                Some(key) if Fields::WANTED.contains(&key.as_str()) => {
+                    if let Some(value) = map.next_value::<Text>()?.0 {
+                        fields.push((key, value));
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Fields(fields))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Fields, A::Error> {
+        TextVisitor.visit_seq(seq).map(|_| Fields(Vec::new()))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Fields, E> {
+        Ok(Fields(Vec::new()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Fields, E> {
+        Ok(Fields(Vec::new()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Fields, E> {
+        Ok(Fields(Vec::new()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Fields, E> {
+        Ok(Fields(Vec::new()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Fields, E> {
+        Ok(Fields(Vec::new()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Fields, E> {
+        Ok(Fields(Vec::new()))
+    }
+}
+
+/// Reads `GET /applications/:id`: `{"application": {...}}`.
+pub fn parse_application(body: &[u8]) -> Result<Application, Unusable> {
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    reader
+        .deserialize_map(ApplicationBody)
+        .and_then(|a| reader.end().map(|()| a))
+        .map_err(|_| Unusable("the application answer is not a JSON object".into()))?
+        .ok_or_else(|| Unusable("the answer has no \"application\"".into()))
+}
+
+/// One line of the application's runtime log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogLine {
+    /// When it was written (ISO 8601), as sent.
+    pub ts: Option<String>,
+    /// The message.
+    pub msg: String,
+}
+
+/// The `logs` array, keeping only the last `limit` lines.
+struct LogLines {
+    limit: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for LogLines {
+    type Value = std::collections::VecDeque<LogLine>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LogLines {
+    type Value = std::collections::VecDeque<LogLine>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of log lines")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut lines = std::collections::VecDeque::new();
+        while let Some(mut fields) = seq.next_element::<Fields>()? {
+            let Some(msg) = fields.take("msg") else {
+                continue;
+            };
+            if lines.len() == self.limit {
+                lines.pop_front();
+            }
+            lines.push_back(LogLine {
+                ts: fields.take("ts"),
+                msg,
+            });
+        }
+        Ok(lines)
+    }
+}
+
+/// The top of a logs answer: `{"logs": [...]}`.
+struct LogsBody {
+    limit: usize,
+}
+
+impl<'de> Visitor<'de> for LogsBody {
+    type Value = Option<Vec<LogLine>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with a \"logs\" list")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<Text>()? {
+            if key.0.as_deref() == Some("logs") && found.is_none() {
+                let lines = map.next_value_seed(LogLines { limit: self.limit })?;
+                found = Some(lines.into_iter().collect());
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Reads `GET /applications/:id/logs`: `{"logs": [{"ts", "msg", …}]}`, oldest first, keeping at
+/// most the last `limit` lines whatever the API sends.
+pub fn parse_logs(body: &[u8], limit: usize) -> Result<Vec<LogLine>, Unusable> {
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    reader
+        .deserialize_map(LogsBody { limit })
+        .and_then(|l| reader.end().map(|()| l))
+        .map_err(|_| Unusable("the logs answer is not usable JSON".into()))?
+        .ok_or_else(|| Unusable("the answer has no \"logs\" list".into()))
 }
 
 /// The top of a trigger answer: `{"deployment": {...}}`.
@@ -444,6 +652,7 @@ mod tests {
         assert_eq!(numbers(Keep::Nothing), Vec::<u64>::new());
         assert_eq!(numbers(Keep::Number(3)), [3]);
         assert_eq!(numbers(Keep::NewerThan(3)), [5, 4]);
+        assert_eq!(numbers(Keep::Latest), [5]);
     }
 
     #[test]
@@ -468,5 +677,32 @@ mod tests {
             parse_triggered(body.as_bytes()).unwrap().deploy_number,
             Some(4)
         );
+    }
+
+    #[test]
+    fn reads_an_application_leniently() {
+        let body = r#"{"application":{"id":"a","name":"Shop","status":"running","state":"active","deployment_strategy":"prebuilt_image","extra":[1,2]}}"#;
+        let app = parse_application(body.as_bytes()).unwrap();
+        assert_eq!(app.name.as_deref(), Some("Shop"));
+        assert_eq!(app.status.as_deref(), Some("running"));
+        assert_eq!(app.strategy.as_deref(), Some("prebuilt_image"));
+        assert!(parse_application(b"{}").is_err());
+        assert!(parse_application(b"[1]").is_err());
+    }
+
+    #[test]
+    fn reads_only_the_last_log_lines() {
+        let body = r#"{"logs":[{"ts":"t1","msg":"one"},{"msg":2},{"ts":"t3"},{"ts":"t4","msg":"four","instance_id":"i"}]}"#;
+        let lines = parse_logs(body.as_bytes(), 2).unwrap();
+        let messages: Vec<&str> = lines.iter().map(|l| l.msg.as_str()).collect();
+        assert_eq!(messages, ["2", "four"]);
+        assert_eq!(lines[1].ts.as_deref(), Some("t4"));
+        let many = format!(
+            "{{\"logs\":[{}{{\"msg\":\"last\"}}]}}",
+            "{\"msg\":\"x\"},".repeat(100_000)
+        );
+        let lines = parse_logs(many.as_bytes(), 50).unwrap();
+        assert_eq!(lines.len(), 50);
+        assert_eq!(lines[49].msg, "last");
     }
 }

@@ -74,8 +74,10 @@ pub const MIN_TOKEN: usize = 8;
 
 /// The default API base URL.
 pub const DEFAULT_API_URL: &str = "https://api.nodion.com/v1";
-/// The dotenv report's file name under GitLab CI.
+/// The dotenv report's file name under GitLab CI and Bitbucket Pipelines.
 pub const GITLAB_DOTENV: &str = "nodion-deploy.env";
+/// The JSON result's file name under Bitbucket Pipelines.
+pub const BITBUCKET_RESULT: &str = "nodion-deploy.json";
 
 /// Every input, in the order `--help` lists them.
 pub const INPUTS: &[Input] = &[
@@ -156,12 +158,16 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "dotenv_file",
-        default: Default::Note("nodion-deploy.env under GitLab CI, else none"),
+        default: Default::Note(
+            "nodion-deploy.env under GitLab CI and Bitbucket Pipelines (in the pipe's storage directory when set), else none",
+        ),
         help: "where to write the dotenv report (NODION_RESULT=… lines)",
     },
     Input {
         name: "result_file",
-        default: Default::None,
+        default: Default::Note(
+            "nodion-deploy.json under Bitbucket Pipelines (in the pipe's storage directory when set), else none",
+        ),
         help: "where to write the JSON result; - means standard output",
     },
     Input {
@@ -249,8 +255,8 @@ pub struct Settings {
     pub result_file: Option<ResultFile>,
     /// How many log lines to show on failure.
     pub failure_logs: u32,
-    /// Extra root certificates.
-    pub ca_certificates: Option<PathBuf>,
+    /// Extra root certificates (`ca_certificates`), DER, added to the bundled ones.
+    pub extra_roots: Vec<Vec<u8>>,
     /// One log line per request.
     pub debug: bool,
     /// The CI platform.
@@ -509,14 +515,6 @@ fn is_loopback(host: &str) -> bool {
         || host.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Whether the (already checked) URL's host is a loopback address.
-pub fn is_loopback_url(url: &str) -> bool {
-    url.parse::<ureq::http::Uri>()
-        .ok()
-        .and_then(|uri| uri.host().map(is_loopback))
-        .unwrap_or(false)
-}
-
 /// Checks the API base URL: https, or http to a loopback host; no credentials, query or fragment.
 pub fn parse_api_url(value: &str) -> Result<String, String> {
     let bad = |why: &str| Err(format!("{} {why}", shown(value)));
@@ -585,7 +583,6 @@ impl Settings {
         let dry_run = r.boolean("dry_run");
         let failure_logs = r.parsed("failure_logs", parse_failure_logs);
         let debug = r.boolean("debug") || debug_switch(env);
-        let ca_certificates = r.path("ca_certificates");
 
         if let (Some(min), Some(max)) = (poll_interval, max_poll_interval)
             && max < min
@@ -633,24 +630,43 @@ impl Settings {
                 );
             }
         }
-        if dry_run {
-            let variable = r.raw("dry_run").map(|raw| raw.variable).unwrap_or_default();
-            r.problem(&variable, "dry_run is not supported yet");
-        }
-        if let Some(raw) = r.raw("ca_certificates") {
-            r.problem(&raw.variable, "ca_certificates is not supported yet");
-        }
+        let extra_roots = match r.raw("ca_certificates") {
+            Some(raw) => match std::fs::read(&raw.value) {
+                Ok(pem) => match crate::tls::parse_certificates(&pem) {
+                    Ok(certs) => certs,
+                    Err(why) => {
+                        r.problem(&raw.variable, format!("{} {why}", shown(&raw.value)));
+                        Vec::new()
+                    }
+                },
+                Err(e) => {
+                    r.problem(
+                        &raw.variable,
+                        format!("cannot read {}: {e}", shown(&raw.value)),
+                    );
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
 
-        let dotenv_file = r
-            .path("dotenv_file")
-            .or_else(|| (platform == Platform::GitLab).then(|| PathBuf::from(GITLAB_DOTENV)));
-        let result_file = r.raw("result_file").map(|raw| {
-            if raw.value == "-" {
-                ResultFile::Stdout
-            } else {
-                ResultFile::Path(PathBuf::from(raw.value))
+        // GitLab reads the dotenv report as an artifact; Bitbucket shares files between steps (and
+        // a pipe's storage directory), so both reports land there by default.
+        let bitbucket_dir = match &platform {
+            Platform::Bitbucket { storage } => {
+                Some(storage.clone().unwrap_or_else(|| PathBuf::from(".")))
             }
+            _ => None,
+        };
+        let dotenv_file = r.path("dotenv_file").or_else(|| match &platform {
+            Platform::GitLab => Some(PathBuf::from(GITLAB_DOTENV)),
+            _ => bitbucket_dir.as_ref().map(|dir| dir.join(GITLAB_DOTENV)),
         });
+        let result_file = match r.raw("result_file") {
+            Some(raw) if raw.value == "-" => Some(ResultFile::Stdout),
+            Some(raw) => Some(ResultFile::Path(PathBuf::from(raw.value))),
+            None => bitbucket_dir.map(|dir| ResultFile::Path(dir.join(BITBUCKET_RESULT))),
+        };
 
         // Every `None` here was reported as a problem when it was read.
         let (
@@ -700,7 +716,7 @@ impl Settings {
             dotenv_file,
             result_file,
             failure_logs,
-            ca_certificates,
+            extra_roots,
             debug,
             platform,
         })

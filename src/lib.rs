@@ -18,6 +18,7 @@ pub mod run;
 pub mod sanitize;
 pub mod schedule;
 pub mod signals;
+pub mod tls;
 pub mod watch;
 
 /// The version printed by `--version` and sent in the `User-Agent`.

@@ -19,6 +19,8 @@ pub enum Flavor {
     GitHub,
     /// GitLab CI: collapsible sections.
     GitLab,
+    /// Azure Pipelines: `##[group]` and `##vso[…]` commands.
+    Azure,
 }
 
 impl From<&Platform> for Flavor {
@@ -26,7 +28,10 @@ impl From<&Platform> for Flavor {
         match platform {
             Platform::GitHub { .. } => Flavor::GitHub,
             Platform::GitLab => Flavor::GitLab,
-            Platform::Plain => Flavor::Plain,
+            Platform::Azure => Flavor::Azure,
+            Platform::Plain | Platform::CircleCi { .. } | Platform::Bitbucket { .. } => {
+                Flavor::Plain
+            }
         }
     }
 }
@@ -45,6 +50,18 @@ pub struct Log {
     flavor: Flavor,
     debug: bool,
     secret: Option<String>,
+}
+
+/// Escapes Azure logging-command data (`%`, CR, LF), per the agent's rules.
+pub fn azure_data(text: &str) -> String {
+    text.replace('%', "%AZP25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes an Azure logging-command property value (also `;` and `]`).
+pub fn azure_property(text: &str) -> String {
+    azure_data(text).replace(';', "%3B").replace(']', "%5D")
 }
 
 /// Escapes workflow-command data (`%`, CR, LF), per the Actions runner's rules.
@@ -106,6 +123,11 @@ impl Log {
     fn clean(&self, text: &str) -> String {
         // Redacted before and after: removing control characters could join a split token.
         let line = sanitize::log_line(&self.redact(text), self.flavor == Flavor::GitHub);
+        let line = if self.flavor == Flavor::Azure {
+            sanitize::azure_inert(&line)
+        } else {
+            line
+        };
         self.redact(&line)
     }
 
@@ -153,6 +175,7 @@ impl Log {
                 "\u{1b}[0Ksection_start:{}:{name}\r\u{1b}[0K{title}",
                 unix_now()
             ),
+            Flavor::Azure => format!("##[group]{title}"),
             Flavor::Plain => title,
         };
         Self::write_locked(&mut sink, &line);
@@ -167,6 +190,7 @@ impl Log {
         };
         match self.flavor {
             Flavor::GitHub => Self::write_locked(&mut sink, "::endgroup::"),
+            Flavor::Azure => Self::write_locked(&mut sink, "##[endgroup]"),
             Flavor::GitLab => {
                 let line = format!("\u{1b}[0Ksection_end:{}:{name}\r\u{1b}[0K", unix_now());
                 Self::write_locked(&mut sink, &line);
@@ -175,16 +199,29 @@ impl Log {
         }
     }
 
-    /// Under GitHub Actions, one `::error` annotation on the run; elsewhere the summary line says it.
+    /// One error annotation on the run (GitHub `::error`, Azure `task.logissue`); elsewhere the
+    /// summary line says it.
     pub fn error_annotation(&self, title: &str, message: &str) {
-        if self.flavor == Flavor::GitHub {
-            let (title, message) = (self.clean(title), self.clean(message));
-            self.write(&format!(
+        let (title, message) = (self.clean(title), self.clean(message));
+        match self.flavor {
+            Flavor::GitHub => self.write(&format!(
                 "::error title={}::{}",
                 command_property(&title),
                 command_data(&message)
-            ));
+            )),
+            Flavor::Azure => self.write(&format!(
+                "##vso[task.logissue type=error]{}: {}",
+                azure_data(&title),
+                azure_data(&message)
+            )),
+            Flavor::GitLab | Flavor::Plain => {}
         }
+    }
+
+    /// Writes a platform command built elsewhere with every value escaped (Azure's
+    /// `task.setvariable` lines), as is.
+    pub fn command(&self, line: &str) {
+        self.write(&self.redact(line));
     }
 
     /// From now on, only the calling thread writes: a cancelled run's work, still under way on

@@ -91,6 +91,8 @@ pub struct Report {
     pub deployment: Option<Deployment>,
     /// Its status changes, with the time since the start.
     pub timeline: Vec<(Duration, String)>,
+    /// The application's last log lines, shown after a failure or timeout (sanitised).
+    pub logs: Vec<String>,
     /// Time since the start.
     pub elapsed: Duration,
 }
@@ -105,6 +107,11 @@ impl Report {
                 self.timeline.clone()
             } else {
                 self.timeline.iter().map(|(t, s)| (*t, clean(s))).collect()
+            },
+            logs: if secret.len() < 4 {
+                self.logs.clone()
+            } else {
+                self.logs.iter().map(|line| clean(line)).collect()
             },
             ..self.clone()
         }
@@ -268,7 +275,61 @@ pub fn github_summary(report: &Report) -> String {
             ));
         }
     }
+    if !report.logs.is_empty() {
+        // An indented code block: each line is literal, and none can leave the block.
+        out.push_str(&format!(
+            "\n**Last {} log lines of {}**\n\n",
+            report.logs.len(),
+            sanitize::markdown(&report.application_id)
+        ));
+        for line in &report.logs {
+            out.push_str(&format!("    {}\n", sanitize::one_line(line)));
+        }
+    }
     out.push('\n');
+    out
+}
+
+/// Azure Pipelines output variables: one `##vso[task.setvariable variable=NAME;isOutput=true]VALUE`
+/// per output, the value on one line and escaped by the agent's rules, so it cannot end the
+/// command or start another.
+pub fn azure_variables(report: &Report) -> Vec<String> {
+    report
+        .values()
+        .into_iter()
+        .map(|(spec, value)| {
+            format!(
+                "##vso[task.setvariable variable={};isOutput=true]{}",
+                crate::log::azure_property(spec.name),
+                crate::log::azure_data(&sanitize::one_line(&as_text(&value)))
+            )
+        })
+        .collect()
+}
+
+/// The variable an output is exported as to shells (CircleCI's `$BASH_ENV`).
+fn shell_name(spec: &OutputSpec) -> String {
+    spec.dotenv
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("NODION_{}", spec.name.to_ascii_uppercase()))
+}
+
+/// Lines for CircleCI's `$BASH_ENV`, which later steps source: `export NODION_…='…'` for every
+/// output, single-quoted so no value can run as shell code or set another variable.
+pub fn bash_exports(report: &Report) -> String {
+    let mut out = String::new();
+    for (spec, value) in report.values() {
+        let text = if spec.name == "commit_message" {
+            sanitize::multi_line(&as_text(&value))
+        } else {
+            sanitize::one_line(&as_text(&value))
+        };
+        out.push_str(&format!(
+            "export {}='{}'\n",
+            shell_name(spec),
+            text.replace('\'', "'\\''")
+        ));
+    }
     out
 }
 
@@ -339,6 +400,7 @@ mod tests {
                 (Duration::from_secs(0), "created".into()),
                 (Duration::from_secs(40), "available".into()),
             ],
+            logs: Vec::new(),
             elapsed: Duration::from_millis(42_900),
         }
     }
@@ -466,6 +528,39 @@ mod tests {
         assert!(
             !status.contains("![") && !status.contains("<b>"),
             "{status}"
+        );
+    }
+
+    #[test]
+    fn azure_variables_escape_what_could_end_the_command() {
+        let mut r = report();
+        r.deployment.as_mut().unwrap().status = Some("a]b;c%d\n##vso[task.complete]".into());
+        let lines = azure_variables(&r);
+        assert!(lines.contains(
+            &"##vso[task.setvariable variable=deploy_number;isOutput=true]3".to_string()
+        ));
+        let status = lines
+            .iter()
+            .find(|l| l.contains("variable=status;"))
+            .unwrap();
+        assert_eq!(
+            status,
+            "##vso[task.setvariable variable=status;isOutput=true]a]b;c%AZP25d ##vso[task.complete]"
+        );
+        assert_eq!(lines.len(), OUTPUTS.len());
+    }
+
+    #[test]
+    fn bash_exports_quote_every_value() {
+        let mut r = report();
+        r.deployment.as_mut().unwrap().status = Some("it's $(rm -rf /)".into());
+        let text = bash_exports(&r);
+        assert!(
+            text.contains("export NODION_DEPLOY_STATUS='it'\\''s $(rm -rf /)'\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("export NODION_COMMIT_MESSAGE='Fix it\n\nLonger text\nname=value'\n")
         );
     }
 

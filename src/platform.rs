@@ -16,6 +16,19 @@ pub enum Platform {
     },
     /// GitLab CI (`GITLAB_CI=true`).
     GitLab,
+    /// Azure Pipelines (`TF_BUILD=True`): output variables and issues as `##vso[…]` commands.
+    Azure,
+    /// CircleCI (`CIRCLECI=true`): outputs exported through `$BASH_ENV` to later steps.
+    CircleCi {
+        /// `BASH_ENV`: the file later steps source.
+        bash_env: Option<PathBuf>,
+    },
+    /// Bitbucket Pipelines (`BITBUCKET_BUILD_NUMBER`): the dotenv and JSON reports as files,
+    /// in the pipe's storage directory when it runs as a pipe.
+    Bitbucket {
+        /// `BITBUCKET_PIPE_STORAGE_DIR`, when set.
+        storage: Option<PathBuf>,
+    },
     /// Anything else: a plain log and the `result_file`.
     Plain,
 }
@@ -40,6 +53,18 @@ impl Platform {
             }
         } else if flag("GITLAB_CI") {
             Platform::GitLab
+        } else if flag("TF_BUILD") {
+            Platform::Azure
+        } else if flag("CIRCLECI") {
+            Platform::CircleCi {
+                bash_env: path("BASH_ENV"),
+            }
+        } else if path("BITBUCKET_BUILD_NUMBER").is_some()
+            || path("BITBUCKET_PIPE_STORAGE_DIR").is_some()
+        {
+            Platform::Bitbucket {
+                storage: path("BITBUCKET_PIPE_STORAGE_DIR"),
+            }
         } else {
             Platform::Plain
         }
@@ -55,6 +80,9 @@ impl Platform {
         match self {
             Platform::GitHub { .. } => "GitHub Actions",
             Platform::GitLab => "GitLab CI",
+            Platform::Azure => "Azure Pipelines",
+            Platform::CircleCi { .. } => "CircleCI",
+            Platform::Bitbucket { .. } => "Bitbucket Pipelines",
             Platform::Plain => "a plain pipeline",
         }
     }

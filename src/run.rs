@@ -24,6 +24,8 @@ use crate::watch::{Event, Next, Rules, Verdict, Watch};
 
 /// Before a deployment is ours, transient failures are retried at most this many times.
 pub const MAX_RETRIES: u32 = 6;
+/// How long reading the logs after a failure or timeout may take (also bounded by request_timeout).
+const LOGS_BUDGET: Duration = Duration::from_secs(10);
 /// The retry waits before a deployment is ours: 1.5 s growing to 10 s, about 30 s in all.
 const RETRY_FIRST: Duration = Duration::from_millis(1500);
 const RETRY_LONGEST: Duration = Duration::from_secs(10);
@@ -216,6 +218,7 @@ impl Progress {
             application_id: settings.application_id.clone(),
             deployment: seen.deployment,
             timeline: seen.timeline,
+            logs: Vec::new(),
             elapsed,
         }
     }
@@ -318,9 +321,27 @@ impl Run<'_> {
             application_id: settings.application_id.clone(),
             deployment: None,
             timeline: Vec::new(),
+            logs: Vec::new(),
             elapsed: Duration::ZERO,
         };
         let app = &settings.application_id;
+
+        if settings.dry_run {
+            let (outcome, summary) = match self.dry_run() {
+                Ok(summary) => (Outcome::DryRunPassed, summary),
+                Err(stop) => {
+                    let summary = format!(
+                        "nodion-deploy: {}: {} (dry run)",
+                        stop.outcome.result(),
+                        stop.detail
+                    );
+                    (stop.outcome, summary)
+                }
+            };
+            report.outcome = outcome;
+            report.elapsed = self.elapsed();
+            return (report, summary);
+        }
 
         let (ours, seed) = match settings.deploy_number {
             Some(number) => {
@@ -368,6 +389,9 @@ impl Run<'_> {
         }
 
         let verdict = self.watch(ours, seed, &mut report);
+        if matches!(verdict, Verdict::Failure | Verdict::Timeout) && settings.failure_logs > 0 {
+            report.logs = self.show_logs();
+        }
         report.elapsed = self.elapsed();
         let took = elapsed_text(report.elapsed);
         let status = report
@@ -417,6 +441,14 @@ impl Run<'_> {
                 self.log.line(&format!("error: {detail}"));
                 return Err(Stop {
                     outcome: Outcome::Refused,
+                    detail,
+                });
+            }
+            ApiError::Unreachable { reason } => {
+                let detail = format!("could not {doing}: {reason}");
+                self.log.line(&format!("error: {detail}"));
+                return Err(Stop {
+                    outcome: Outcome::Unreachable,
                     detail,
                 });
             }
@@ -614,6 +646,126 @@ impl Run<'_> {
         }
     }
 
+    /// Checks the token and the application with read-only requests; triggers nothing.
+    fn dry_run(&mut self) -> Result<String, Stop> {
+        let settings = self.settings;
+        let app = &settings.application_id;
+        self.log.line("Dry run: checking the token and the application with read-only requests; nothing is triggered");
+        let schedule = self.schedule(RETRY_FIRST, RETRY_LONGEST);
+        let mut budget = Budget {
+            failures: 0,
+            schedule,
+        };
+        let mut attempt = 0;
+        let application = loop {
+            attempt += 1;
+            match self.api.application(self.deadline, attempt) {
+                Ok(application) => break application,
+                Err(error) => self.retry(&mut budget, "read the application", error)?,
+            }
+        };
+        let described = [
+            ("status", &application.status),
+            ("state", &application.state),
+            ("strategy", &application.strategy),
+        ]
+        .iter()
+        .filter_map(|(what, v)| v.as_deref().map(|v| format!("{what} {}", shown(v))))
+        .collect::<Vec<_>>()
+        .join(", ");
+        self.log.line(&format!(
+            "Application {app}: \"{}\" ({described})",
+            shown(application.name.as_deref().unwrap_or("unnamed"))
+        ));
+        budget.schedule.restart();
+        let mut attempt = 0;
+        let listing = loop {
+            attempt += 1;
+            match self.api.list(self.deadline, attempt, Keep::Latest) {
+                Ok(listing) => break listing,
+                Err(error) => self.retry(&mut budget, "list deployments", error)?,
+            }
+        };
+        match listing.kept.first() {
+            Some(latest) => self.log.line(&format!(
+                "Latest deployment: #{} {}{}",
+                latest.deploy_number.unwrap_or_default(),
+                shown(latest.status.as_deref().unwrap_or("(no status)")),
+                latest
+                    .created_at
+                    .as_deref()
+                    .map(|at| format!(", created {}", shown(at)))
+                    .unwrap_or_default()
+            )),
+            None => self.log.line("No deployments yet"),
+        }
+        if let (Some(tag), Some(strategy)) = (&settings.image_tag, &application.strategy)
+            && !strategy.to_ascii_lowercase().contains("image")
+        {
+            self.log.warn(&format!(
+                "image_tag {tag} is set, but {app} deploys with strategy {}: the API will refuse the tag",
+                shown(strategy)
+            ));
+        }
+        if let Some(number) = settings.deploy_number
+            && number > listing.highest
+        {
+            self.log.warn(&format!(
+                "deploy_number {number} is not listed (the latest is #{})",
+                listing.highest
+            ));
+        }
+        Ok(format!(
+            "nodion-deploy: dry run passed: the token works and application {app} exists; nothing was triggered"
+        ))
+    }
+
+    /// Shows the application's latest runtime log lines after a failure or a timeout; a failure
+    /// to read them is a warning, never a change of outcome. Returns the lines shown.
+    fn show_logs(&self) -> Vec<String> {
+        let settings = self.settings;
+        let limit = settings.failure_logs;
+        // The deadline may have passed (a timeout): the logs get a short budget of their own.
+        let deadline = self.clock.now() + settings.request_timeout.min(LOGS_BUDGET);
+        match self.api.logs(limit, deadline) {
+            Ok(lines) => {
+                let lines: Vec<String> = lines
+                    .iter()
+                    .map(|l| match &l.ts {
+                        Some(ts) => {
+                            format!("{} {}", sanitize::one_line(ts), sanitize::one_line(&l.msg))
+                        }
+                        None => sanitize::one_line(&l.msg),
+                    })
+                    .collect();
+                self.log.begin_section(
+                    "nodion_deploy_logs",
+                    &format!(
+                        "Last {} log line{} of {}",
+                        lines.len(),
+                        if lines.len() == 1 { "" } else { "s" },
+                        settings.application_id
+                    ),
+                );
+                for line in &lines {
+                    self.log.line(&format!("  {line}"));
+                }
+                if lines.is_empty() {
+                    self.log.line("  (no log lines)");
+                }
+                self.log.end_section();
+                lines
+            }
+            Err(error) => {
+                self.log.warn(&format!(
+                    "could not read the application's logs: {}",
+                    error.describe()
+                ));
+                Vec::new()
+            }
+        }
+    }
+
     fn log_triggered(&self, d: &Deployment) {
         let log = self.log;
         let mut parts = Vec::new();
@@ -767,6 +919,22 @@ pub fn write_outputs(settings: &Settings, report: &Report, log: &Log, random: &m
                 path.display()
             ));
         }
+    }
+    match &settings.platform {
+        Platform::Azure => {
+            for line in outputs::azure_variables(report) {
+                log.command(&line);
+            }
+        }
+        Platform::CircleCi { bash_env } => match bash_env {
+            Some(path) => {
+                if let Err(e) = outputs::append(path, &outputs::bash_exports(report)) {
+                    log.warn(&format!("cannot write BASH_ENV {}: {e}", path.display()));
+                }
+            }
+            None => log.warn("BASH_ENV is not set: the outputs are not exported to later steps"),
+        },
+        _ => {}
     }
     if let Some(path) = &settings.dotenv_file
         && let Err(e) = std::fs::write(path, outputs::dotenv(report))

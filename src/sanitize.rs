@@ -45,6 +45,18 @@ pub fn log_line(text: &str, github: bool) -> String {
     line
 }
 
+/// A log line that Azure Pipelines cannot take for a logging command (`##vso[`) or a formatting
+/// command (`##[`), wherever in the line it stands.
+pub fn azure_inert(line: &str) -> String {
+    let mut line = line.to_string();
+    for command in ["##vso[", "##["] {
+        while let Some(at) = line.to_ascii_lowercase().find(command) {
+            line.insert(at + 2, ' ');
+        }
+    }
+    line
+}
+
 /// Multi-line text (a commit message in an output) with line breaks normalised to `\n` and every
 /// other control character but tab removed.
 pub fn multi_line(text: &str) -> String {
@@ -116,6 +128,19 @@ mod tests {
             assert!(!line.trim_start().starts_with("::"), "{line:?}");
             assert!(!line.contains("##["), "{line:?}");
             assert!(!line.chars().any(is_control), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn an_azure_line_cannot_hold_a_logging_command() {
+        for text in [
+            "x ##vso[task.setvariable variable=a]b",
+            "##VSO[task.complete]",
+            "##[group]g",
+        ] {
+            let line = azure_inert(text);
+            assert!(!line.to_ascii_lowercase().contains("##vso["), "{line}");
+            assert!(!line.contains("##["), "{line}");
         }
     }
 

@@ -207,6 +207,9 @@ impl Watch {
             Err(refused @ ApiError::Refused { .. }) => {
                 self.verdict = Some(Verdict::Refused(refused));
             }
+            // Once ours exists, even a TLS failure is waited out until the deadline: it may be a
+            // proxy being replaced, and giving up early would report nothing better.
+            Err(ApiError::Unreachable { reason }) => events.push(Event::Retrying(reason)),
         }
         if self.verdict.is_none() && now.duration_since(self.last_news) >= HEARTBEAT {
             self.last_news = now;

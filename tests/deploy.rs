@@ -168,9 +168,15 @@ fn no_request_is_sent_after_the_deadline() {
         .run();
     assert_eq!(ran.code, 124);
     assert!(api.requests().len() >= 3);
-    for request in api.requests() {
+    // Only the application's logs are read after the deadline, once, to show why it timed out.
+    let (logs, deployments): (Vec<_>, Vec<_>) = api
+        .requests()
+        .into_iter()
+        .partition(|r| r.route == Route::Logs);
+    for request in deployments {
         assert!(request.at.duration_since(ran.started) < Duration::from_millis(1500));
     }
+    assert_eq!(logs.len(), 1);
     // ...and while retrying the trigger.
     let api = happy();
     for _ in 0..10 {
@@ -435,20 +441,6 @@ fn several_bad_inputs_are_all_reported_at_once() {
         assert!(ran.stderr.contains(variable), "{variable}: {}", ran.stderr);
     }
     assert!(ran.stderr.contains("5 problems"), "{}", ran.stderr);
-    assert!(api.requests().is_empty());
-}
-
-#[test]
-fn features_of_later_releases_are_refused_not_ignored() {
-    let api = happy();
-    for (variable, value) in [
-        ("NODION_DRY_RUN", "true"),
-        ("NODION_CA_CERTIFICATES", "/ca.pem"),
-    ] {
-        let ran = Deploy::against(&api).env(variable, value).run();
-        assert_eq!(ran.code, 2, "{variable}");
-        assert!(ran.stderr.contains("not supported yet"), "{}", ran.stderr);
-    }
     assert!(api.requests().is_empty());
 }
 

@@ -53,6 +53,7 @@ fn report(fields: Vec<String>, number: Option<u64>) -> Report {
             Duration::from_secs(1),
             fields.get(1).cloned().unwrap_or_default(),
         )],
+        logs: fields.clone(),
         elapsed: Duration::from_secs(7),
     }
 }

@@ -1,7 +1,6 @@
 //! Just enough HTTP/1.1 to serve one request per connection.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 
 /// Bounds what a client can make the fake buffer, so a broken client costs little memory.
 const MAX_HEAD: u64 = 64 * 1024;
@@ -9,6 +8,8 @@ const MAX_BODY: usize = 1024 * 1024;
 
 /// One parsed request.
 pub(crate) struct Request {
+    /// The request line as received, without its line ending.
+    pub line: String,
     pub method: String,
     pub path: String,
     pub query: String,
@@ -55,13 +56,20 @@ impl From<io::Error> for ReadError {
 }
 
 /// Reads one request: request line, headers, and a body framed by Content-Length or chunked.
-pub(crate) fn read_request(stream: &TcpStream) -> Result<Request, ReadError> {
-    let mut reader = BufReader::new(stream);
+pub(crate) fn read_request<S: Read + Write>(stream: &mut S) -> Result<Request, ReadError> {
+    read_buffered_request(&mut BufReader::new(stream))
+}
+
+/// [`read_request`] from a reader the caller keeps, e.g. to pass on whatever was read past the
+/// request; a `100 Continue` goes to the reader's inner stream.
+pub(crate) fn read_buffered_request<S: Read + Write>(
+    reader: &mut BufReader<S>,
+) -> Result<Request, ReadError> {
     let mut head_left = MAX_HEAD;
 
     // RFC 9112 asks servers to skip blank lines before the request line.
     let request_line = loop {
-        match read_line(&mut reader, &mut head_left) {
+        match read_line(reader, &mut head_left) {
             Ok(None) | Err(_) if head_left == MAX_HEAD => return Err(ReadError::Silent),
             Ok(None) => return Err(ReadError::Bad(400, "Malformed request")),
             Ok(Some(line)) if line.is_empty() => continue,
@@ -82,7 +90,7 @@ pub(crate) fn read_request(stream: &TcpStream) -> Result<Request, ReadError> {
 
     let mut headers = Vec::new();
     loop {
-        let Some(line) = read_line(&mut reader, &mut head_left)? else {
+        let Some(line) = read_line(reader, &mut head_left)? else {
             return Err(ReadError::Bad(400, "Truncated headers"));
         };
         if line.is_empty() {
@@ -113,11 +121,12 @@ pub(crate) fn read_request(stream: &TcpStream) -> Result<Request, ReadError> {
         && header(&headers, "expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
     {
         // Some clients hold the body back until they hear this.
-        let mut out = stream;
+        let out = reader.get_mut();
         out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        out.flush()?;
     }
     let body = if chunked {
-        read_chunked(&mut reader, &mut head_left)?
+        read_chunked(reader, &mut head_left)?
     } else {
         let mut body = vec![0; length.unwrap_or(0)];
         reader.read_exact(&mut body)?;
@@ -125,6 +134,7 @@ pub(crate) fn read_request(stream: &TcpStream) -> Result<Request, ReadError> {
     };
 
     Ok(Request {
+        line: request_line.clone(),
         method: method.to_string(),
         path: path.to_string(),
         query: query.to_string(),

@@ -1,27 +1,37 @@
-//! A stateful fake of the Nodion deployments API, served over real HTTP on 127.0.0.1.
+//! A stateful fake of the Nodion deployments API, served over real HTTP (or HTTPS, see
+//! [`Options::tls`]) on 127.0.0.1.
 //!
 //! Integration tests run the real `nodion-deploy` binary against it; scripted [`Fault`]s make it
-//! misbehave the ways a real network and API can.
+//! misbehave the ways a real network and API can. A [`ConnectProxy`] stands in for an HTTP proxy.
 
 #![warn(missing_docs)]
 
 mod http;
+mod proxy;
 mod server;
 mod state;
+pub mod testcerts;
 mod text;
 
+use std::fmt;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use rustls::ServerConfig;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use server::Shared;
 use state::State;
+
+pub use proxy::ConnectProxy;
 
 /// A running fake Nodion API; dropping it stops the server.
 pub struct FakeNodion {
     shared: Arc<Shared>,
     port: u16,
+    tls: bool,
     accept: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -46,6 +56,47 @@ pub struct Options {
     pub port: u16,
     /// Whether to print one line per request to standard error.
     pub log_requests: bool,
+    /// Serve HTTPS with this identity instead of plain HTTP (none: plain HTTP).
+    /// [`testcerts::identity`] is one that clients trusting [`testcerts::CA_PEM`] accept.
+    pub tls: Option<TlsIdentity>,
+}
+
+/// A server certificate chain and its private key, both PEM, for [`Options::tls`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct TlsIdentity {
+    /// The server certificate first, then any intermediates (not the root).
+    pub cert_chain_pem: String,
+    /// The server certificate's private key: PKCS#8, SEC1 (EC) or PKCS#1 (RSA).
+    pub key_pem: String,
+}
+
+impl fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("cert_chain_pem", &self.cert_chain_pem)
+            .field("key_pem", &"<redacted>")
+            .finish()
+    }
+}
+
+impl TlsIdentity {
+    /// The rustls server configuration serving this identity (TLS 1.2 and 1.3, ring).
+    fn server_config(&self) -> Result<ServerConfig, String> {
+        let certs = CertificateDer::pem_slice_iter(self.cert_chain_pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("bad certificate chain PEM: {e}"))?;
+        if certs.is_empty() {
+            return Err("the certificate chain PEM holds no certificate".into());
+        }
+        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
+            .map_err(|e| format!("bad private key PEM: {e}"))?;
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| format!("unusable certificate or key: {e}"))
+    }
 }
 
 impl Default for Options {
@@ -65,6 +116,7 @@ impl Default for Options {
             committer_name: "Jane Doe".into(),
             port: 0,
             log_requests: false,
+            tls: None,
         }
     }
 }
@@ -247,8 +299,15 @@ impl FakeNodion {
     /// Binds 127.0.0.1 and serves in background threads.
     ///
     /// # Panics
-    /// If the port cannot be bound: a test cannot go on without its server.
+    /// If the port cannot be bound, or the TLS identity is unusable: a test cannot go on
+    /// without its server.
     pub fn start(opts: Options) -> FakeNodion {
+        let tls = opts.tls.as_ref().map(|identity| {
+            let config = identity
+                .server_config()
+                .unwrap_or_else(|e| panic!("fake-nodion cannot serve HTTPS: {e}"));
+            Arc::new(config)
+        });
         let listener = TcpListener::bind(("127.0.0.1", opts.port))
             .unwrap_or_else(|e| panic!("fake-nodion cannot listen on port {}: {e}", opts.port));
         let port = listener
@@ -256,17 +315,20 @@ impl FakeNodion {
             .unwrap_or_else(|e| panic!("fake-nodion cannot read its own address: {e}"))
             .port();
         let shared = Arc::new(Shared::new(State::new(&opts)));
-        let accept = server::spawn_accept_loop(listener, Arc::clone(&shared));
+        let is_tls = tls.is_some();
+        let accept = server::spawn_accept_loop(listener, Arc::clone(&shared), tls);
         FakeNodion {
             shared,
             port,
+            tls: is_tls,
             accept: Mutex::new(Some(accept)),
         }
     }
 
-    /// The API base URL, `http://127.0.0.1:PORT/v1`.
+    /// The API base URL: `http://127.0.0.1:PORT/v1`, or `https://…` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/v1", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}/v1", self.port)
     }
 
     /// The port the fake listens on.

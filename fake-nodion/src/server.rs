@@ -1,10 +1,12 @@
 //! The accept loop and one thread per connection: read, record, answer or misbehave, close.
 
-use std::io::Write;
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use crate::http::{self, ReadError, Request, Response};
 use crate::state::State;
@@ -74,14 +76,70 @@ impl Stop {
     }
 }
 
-pub(crate) fn spawn_accept_loop(listener: TcpListener, shared: Arc<Shared>) -> JoinHandle<()> {
+/// One client connection, plain or TLS; the HTTP handling does not care which.
+pub(crate) enum Conn {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ServerConnection, TcpStream>>),
+}
+
+impl Conn {
+    /// Runs a TLS server handshake to completion, so that a failed one is never taken for a request.
+    fn accept_tls(mut tcp: TcpStream, config: Arc<ServerConfig>) -> io::Result<Conn> {
+        let mut tls = ServerConnection::new(config).map_err(io::Error::other)?;
+        while tls.is_handshaking() {
+            let (read, written) = tls.complete_io(&mut tcp)?;
+            if read == 0 && written == 0 && tls.is_handshaking() {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        Ok(Conn::Tls(Box::new(StreamOwned::new(tls, tcp))))
+    }
+
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Conn::Plain(tcp) => tcp,
+            Conn::Tls(tls) => tls.get_ref(),
+        }
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(tcp) => tcp.read(buf),
+            Conn::Tls(tls) => tls.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(tcp) => tcp.write(buf),
+            Conn::Tls(tls) => tls.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Conn::Plain(tcp) => tcp.flush(),
+            Conn::Tls(tls) => tls.flush(),
+        }
+    }
+}
+
+pub(crate) fn spawn_accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<Arc<ServerConfig>>,
+) -> JoinHandle<()> {
     thread::Builder::new()
         .name("fake-nodion-accept".into())
-        .spawn(move || accept_loop(&listener, &shared))
+        .spawn(move || accept_loop(&listener, &shared, tls.as_ref()))
         .unwrap_or_else(|e| panic!("fake-nodion cannot start its server thread: {e}"))
 }
 
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, tls: Option<&Arc<ServerConfig>>) {
     for conn in listener.incoming() {
         if shared.stop.is_set() {
             return;
@@ -92,17 +150,36 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             continue;
         };
         let shared = Arc::clone(shared);
+        let tls = tls.map(Arc::clone);
         // If no thread can be made, the closure and its stream drop: the client sees a close.
         let _ = thread::Builder::new()
             .name("fake-nodion-conn".into())
-            .spawn(move || serve(stream, &shared));
+            .spawn(move || connect(stream, tls, &shared));
     }
 }
 
-fn serve(mut stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
-    let req = match http::read_request(&stream) {
+/// Sets the connection up (the TLS handshake runs here, off the accept loop) and serves it.
+fn connect(tcp: TcpStream, tls: Option<Arc<ServerConfig>>, shared: &Shared) {
+    let _ = tcp.set_read_timeout(Some(IO_TIMEOUT));
+    let _ = tcp.set_write_timeout(Some(IO_TIMEOUT));
+    let stream = match tls {
+        None => Conn::Plain(tcp),
+        Some(config) => match Conn::accept_tls(tcp, config) {
+            Ok(stream) => stream,
+            Err(e) => {
+                // E.g. the client does not trust the certificate: no request, nothing to record.
+                if shared.state().log_requests && !shared.stop.is_set() {
+                    eprintln!("fake-nodion: TLS handshake failed: {e}");
+                }
+                return;
+            }
+        },
+    };
+    serve(stream, shared);
+}
+
+fn serve(mut stream: Conn, shared: &Shared) {
+    let req = match http::read_request(&mut stream) {
         Ok(req) => req,
         Err(ReadError::Silent) => return,
         Err(ReadError::Bad(status, message)) => {
@@ -183,7 +260,7 @@ fn creates_first(fault: &Fault) -> bool {
 }
 
 /// Misbehaves as scripted and says what it did, for the request log.
-fn deliver(fault: Fault, mut stream: TcpStream, shared: &Shared) -> String {
+fn deliver(fault: Fault, mut stream: Conn, shared: &Shared) -> String {
     match fault {
         Fault::Status {
             code,
@@ -244,7 +321,7 @@ fn deliver(fault: Fault, mut stream: TcpStream, shared: &Shared) -> String {
 
 /// Streams a body that is valid JSON as long as it is long enough to hold the frame, so a
 /// client without a size cap would parse it, and one with a cap must stop reading.
-fn stream_huge_body(stream: &mut TcpStream, total: usize, shared: &Shared) -> usize {
+fn stream_huge_body(stream: &mut Conn, total: usize, shared: &Shared) -> usize {
     const OPEN: &[u8] = br#"{"deployments":[{"commit_message":""#;
     const CLOSE: &[u8] = br#""}]}"#;
     if http::write_head(stream, 200, &[], total as u64).is_err() {
@@ -279,14 +356,25 @@ fn stream_huge_body(stream: &mut TcpStream, total: usize, shared: &Shared) -> us
     sent
 }
 
-/// Ends the exchange politely: our side is done, and the client sees an orderly end of stream.
-fn finish(stream: TcpStream) {
-    let _ = stream.shutdown(Shutdown::Write);
+/// Ends the exchange politely: our side is done, and the client sees an orderly end of stream
+/// (over TLS, a close_notify first).
+fn finish(stream: Conn) {
+    match stream {
+        Conn::Plain(tcp) => {
+            let _ = tcp.shutdown(Shutdown::Write);
+        }
+        Conn::Tls(mut tls) => {
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+            let _ = tls.sock.shutdown(Shutdown::Write);
+        }
+    }
 }
 
-/// Drops the connection with a TCP reset where the platform lets us ask for one.
-fn reset(stream: TcpStream) {
-    abort_on_close(&stream);
+/// Drops the connection with a TCP reset where the platform lets us ask for one (over TLS too:
+/// the client sees the transport die mid-session, with no close_notify).
+fn reset(stream: Conn) {
+    abort_on_close(stream.tcp());
     drop(stream);
 }
 
@@ -294,7 +382,7 @@ fn reset(stream: TcpStream) {
     any(target_os = "linux", target_os = "macos"),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
-fn abort_on_close(stream: &TcpStream) {
+pub(crate) fn abort_on_close(stream: &TcpStream) {
     use std::ffi::{c_int, c_void};
     use std::os::fd::AsRawFd;
 
@@ -340,7 +428,7 @@ fn abort_on_close(stream: &TcpStream) {
     any(target_os = "linux", target_os = "macos"),
     any(target_arch = "x86_64", target_arch = "aarch64")
 )))]
-fn abort_on_close(_stream: &TcpStream) {
+pub(crate) fn abort_on_close(_stream: &TcpStream) {
     // No portable way to ask for a reset here; a plain close is the documented fallback.
 }
 

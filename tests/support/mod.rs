@@ -90,6 +90,11 @@ impl Deploy {
             .env("NODION_TIMEOUT", "20s")
     }
 
+    /// The run's directory (its working directory, where its files land).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Sets a variable.
     pub fn env(mut self, name: &str, value: &str) -> Deploy {
         self.env.retain(|(k, _)| k != name);
