@@ -4,29 +4,11 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{Reply, parse};
 use fake_nodion::{FakeNodion, Fault, Hold, Options, Route, Seed, Stage};
 use serde_json::{Value, json};
-
-/// A response as read off the wire.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 /// Sends raw bytes and returns everything the server sent before closing.
 fn exchange(fake: &FakeNodion, request: &[u8]) -> io::Result<Vec<u8>> {
@@ -36,24 +18,6 @@ fn exchange(fake: &FakeNodion, request: &[u8]) -> io::Result<Vec<u8>> {
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     Ok(raw)
-}
-
-fn parse(raw: &[u8]) -> Reply {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text.split_once("\r\n\r\n").expect("a complete head");
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap();
-    let headers = lines
-        .map(|l| {
-            let (n, v) = l.split_once(':').unwrap();
-            (n.to_string(), v.trim().to_string())
-        })
-        .collect();
-    Reply {
-        status: status.parse().unwrap(),
-        headers,
-        body: body.to_string(),
-    }
 }
 
 /// `target` is relative to `/v1`; `token` goes into a bearer Authorization header.
