@@ -259,6 +259,8 @@ pub struct Settings {
     pub extra_roots: Vec<Vec<u8>>,
     /// One log line per request.
     pub debug: bool,
+    /// `NO_PROXY` (or `no_proxy`), for deciding whether the API host bypasses a proxy.
+    pub no_proxy: Option<String>,
     /// The CI platform.
     pub platform: Platform,
 }
@@ -718,6 +720,9 @@ impl Settings {
             failure_logs,
             extra_roots,
             debug,
+            no_proxy: ["NO_PROXY", "no_proxy"]
+                .iter()
+                .find_map(|name| env.var(name).filter(|v| !v.trim().is_empty())),
             platform,
         })
     }

@@ -164,16 +164,27 @@ impl Log {
         }
     }
 
-    /// Opens a collapsible section (a GitHub group, a GitLab section) titled `title`; `name` is
-    /// GitLab's section id (`[a-z0-9_]`).
+    /// Opens a collapsible section (a GitHub or Azure group, a GitLab section) titled `title`;
+    /// `name` is GitLab's section id (`[a-z0-9_]`).
     pub fn begin_section(&self, name: &str, title: &str) {
+        self.open_section(name, title, false);
+    }
+
+    /// Like [`Log::begin_section`], but collapsed from the start on GitLab too (GitHub and Azure
+    /// groups always start collapsed).
+    pub fn begin_collapsed_section(&self, name: &str, title: &str) {
+        self.open_section(name, title, true);
+    }
+
+    fn open_section(&self, name: &str, title: &str, collapsed: bool) {
         let title = self.clean(title);
         let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
         let line = match self.flavor {
             Flavor::GitHub => format!("::group::{}", command_data(&title)),
             Flavor::GitLab => format!(
-                "\u{1b}[0Ksection_start:{}:{name}\r\u{1b}[0K{title}",
-                unix_now()
+                "\u{1b}[0Ksection_start:{}:{name}{}\r\u{1b}[0K{title}",
+                unix_now(),
+                if collapsed { "[collapsed=true]" } else { "" }
             ),
             Flavor::Azure => format!("##[group]{title}"),
             Flavor::Plain => title,
@@ -300,6 +311,18 @@ mod tests {
             .strip_prefix("\u{1b}[0Ksection_end:")
             .expect("end marker");
         assert!(end.ends_with(":nodion_deploy_wait\r\u{1b}[0K"), "{end:?}");
+    }
+
+    #[test]
+    fn a_collapsed_gitlab_section_says_so() {
+        let (log, out) = log(Flavor::GitLab);
+        log.begin_collapsed_section("logs", "Last lines");
+        log.end_section();
+        let text = text(&out);
+        assert!(
+            text.contains(":logs[collapsed=true]\r\u{1b}[0KLast lines\n"),
+            "{text:?}"
+        );
     }
 
     #[test]

@@ -77,6 +77,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
     },
 ];
 
+/// How much of the step summary the application's log lines may take: GitHub refuses a summary
+/// over 1 MiB, and the table above them matters more.
+const SUMMARY_LOGS_MAX: usize = 64 * 1024;
+
 /// The longest value a dotenv line carries, in bytes: nine keys stay well under GitLab's 5 KB.
 const DOTENV_VALUE_MAX: usize = 400;
 
@@ -163,10 +167,10 @@ impl Report {
         Value::Object(map)
     }
 
-    /// [`Report::json`] as one line of text that the GitHub runner cannot take for a command, even
-    /// on standard output: `##[` inside a string is written `##\u005b` (the same text once decoded).
+    /// [`Report::json`] as one line of text that no CI can take for a command, even on standard
+    /// output: a `[` after `##` or `##vso` is written `\u005b` (the same text once decoded).
     pub fn json_text(&self) -> String {
-        self.json().to_string().replace("##[", "##\\u005b")
+        sanitize::json_inert(&self.json().to_string())
     }
 }
 
@@ -221,6 +225,12 @@ pub fn dotenv(report: &Report) -> String {
 /// The GitHub step summary: a table of what was deployed where and how it ended, and the timeline
 /// of status changes. API text is escaped so it cannot add Markdown (links, images, HTML).
 pub fn github_summary(report: &Report) -> String {
+    if report.outcome == Outcome::DryRunPassed {
+        return format!(
+            "### Nodion dry run of {}: passed\n\nThe token works and the application exists; nothing was triggered.\n\n",
+            sanitize::markdown(&report.application_id)
+        );
+    }
     let d = report.deployment.clone().unwrap_or_default();
     let md = |v: &Option<String>| v.as_deref().map(sanitize::markdown).unwrap_or_default();
     let what = match (&d.image_reference, &d.git_sha) {
@@ -282,8 +292,18 @@ pub fn github_summary(report: &Report) -> String {
             report.logs.len(),
             sanitize::markdown(&report.application_id)
         ));
-        for line in &report.logs {
-            out.push_str(&format!("    {}\n", sanitize::one_line(line)));
+        let mut room = SUMMARY_LOGS_MAX;
+        for (shown, line) in report.logs.iter().enumerate() {
+            let line = format!("    {}\n", sanitize::one_line(line));
+            if line.len() > room {
+                out.push_str(&format!(
+                    "\n({} more lines in the job log)\n",
+                    report.logs.len() - shown
+                ));
+                break;
+            }
+            room -= line.len();
+            out.push_str(&line);
         }
     }
     out.push('\n');
@@ -301,7 +321,9 @@ pub fn azure_variables(report: &Report) -> Vec<String> {
             format!(
                 "##vso[task.setvariable variable={};isOutput=true]{}",
                 crate::log::azure_property(spec.name),
-                crate::log::azure_data(&sanitize::one_line(&as_text(&value)))
+                crate::log::azure_data(&sanitize::azure_inert(&sanitize::one_line(&as_text(
+                    &value
+                ))))
             )
         })
         .collect()
@@ -473,11 +495,13 @@ mod tests {
     #[test]
     fn json_text_hides_legacy_commands_and_decodes_to_the_same() {
         let mut r = report();
-        r.deployment.as_mut().unwrap().commit_message = Some("##[error]forged ###[x]".into());
+        let hostile = "##[error]forged ###[x] ##vso[task.complete] ##VSO[x]";
+        r.deployment.as_mut().unwrap().commit_message = Some(hostile.into());
         let text = r.json_text();
         assert!(!text.contains("##["), "{text}");
+        assert!(!text.to_ascii_lowercase().contains("##vso["), "{text}");
         let back: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back["commit_message"], "##[error]forged ###[x]");
+        assert_eq!(back["commit_message"], hostile);
     }
 
     #[test]
@@ -508,6 +532,19 @@ mod tests {
             let counts: Vec<usize> = table.lines().map(borders).collect();
             assert!(counts.iter().all(|c| *c == 3), "{table}");
         }
+    }
+
+    #[test]
+    fn a_dry_run_summary_says_nothing_was_deployed() {
+        let mut r = report();
+        r.outcome = Outcome::DryRunPassed;
+        r.deployment = None;
+        let summary = github_summary(&r);
+        assert!(
+            summary.starts_with("### Nodion dry run of app\\-1: passed"),
+            "{summary}"
+        );
+        assert!(summary.contains("nothing was triggered"));
     }
 
     #[test]
@@ -545,7 +582,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             status,
-            "##vso[task.setvariable variable=status;isOutput=true]a]b;c%AZP25d ##vso[task.complete]"
+            "##vso[task.setvariable variable=status;isOutput=true]a]b;c%AZP25d ## vso[task.complete]"
         );
         assert_eq!(lines.len(), OUTPUTS.len());
     }

@@ -2,6 +2,7 @@
 //! the outputs. Every step's failure becomes an [`Outcome`] here; the exit code follows from it.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -24,6 +25,10 @@ use crate::watch::{Event, Next, Rules, Verdict, Watch};
 
 /// Before a deployment is ours, transient failures are retried at most this many times.
 pub const MAX_RETRIES: u32 = 6;
+/// Under Bitbucket, the outputs as shell-quoted `export` lines, safe to source in later steps.
+pub const BITBUCKET_EXPORTS: &str = "nodion-deploy.sh";
+/// The longest application log line shown, in characters.
+const MAX_LOG_LINE: usize = 500;
 /// How long reading the logs after a failure or timeout may take (also bounded by request_timeout).
 const LOGS_BUDGET: Duration = Duration::from_secs(10);
 /// The retry waits before a deployment is ours: 1.5 s growing to 10 s, about 30 s in all.
@@ -731,14 +736,16 @@ impl Run<'_> {
             Ok(lines) => {
                 let lines: Vec<String> = lines
                     .iter()
-                    .map(|l| match &l.ts {
-                        Some(ts) => {
-                            format!("{} {}", sanitize::one_line(ts), sanitize::one_line(&l.msg))
-                        }
-                        None => sanitize::one_line(&l.msg),
+                    .map(|l| {
+                        let line = match &l.ts {
+                            Some(ts) => format!("{} {}", ts, l.msg),
+                            None => l.msg.clone(),
+                        };
+                        // A runaway line must not flood the log or the step summary.
+                        sanitize::bounded(&sanitize::one_line(&line), MAX_LOG_LINE)
                     })
                     .collect();
-                self.log.begin_section(
+                self.log.begin_collapsed_section(
                     "nodion_deploy_logs",
                     &format!(
                         "Last {} log line{} of {}",
@@ -924,6 +931,16 @@ pub fn write_outputs(settings: &Settings, report: &Report, log: &Log, random: &m
         Platform::Azure => {
             for line in outputs::azure_variables(report) {
                 log.command(&line);
+            }
+        }
+        Platform::Bitbucket { storage } => {
+            // Bitbucket users source files between steps; the dotenv report is not shell-safe.
+            let path = storage
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join(BITBUCKET_EXPORTS);
+            if let Err(e) = std::fs::write(&path, outputs::bash_exports(report)) {
+                log.warn(&format!("cannot write {}: {e}", path.display()));
             }
         }
         Platform::CircleCi { bash_env } => match bash_env {

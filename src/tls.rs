@@ -14,7 +14,17 @@ pub fn parse_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(pem) {
         match item {
-            Ok(PemItem::Certificate(cert)) => certs.push(cert.der().to_vec()),
+            Ok(PemItem::Certificate(cert)) => {
+                // ureq would silently drop a certificate it cannot read: check it here instead.
+                let der = rustls::pki_types::CertificateDer::from(cert.der());
+                if rustls::RootCertStore::empty().add(der).is_err() {
+                    return Err(format!(
+                        "holds a certificate that is not a valid X.509 certificate (number {})",
+                        certs.len() + 1
+                    ));
+                }
+                certs.push(cert.der().to_vec());
+            }
             Ok(_) => {}
             Err(e) => return Err(format!("not valid PEM: {e}")),
         }
@@ -163,6 +173,9 @@ mod tests {
         let pem = include_str!("../fake-nodion/testdata/ca.pem");
         assert_eq!(parse_certificates(pem.as_bytes()).unwrap().len(), 1);
         assert!(parse_certificates(b"hello").is_err());
+        let garbage = "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
+        let err = parse_certificates(garbage.as_bytes()).unwrap_err();
+        assert!(err.contains("not a valid X.509 certificate"), "{err}");
         assert!(parse_certificates(b"").is_err());
     }
 }

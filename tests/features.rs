@@ -232,33 +232,39 @@ fn azure_pipelines_gets_every_output_as_an_output_variable() {
 
 #[test]
 fn azure_values_cannot_close_or_forge_a_command() {
-    let api = happy();
-    api.script(Route::List, Fault::Pass);
-    let hostile = "x]\n##vso[task.setvariable variable=result;isOutput=true]success;%";
-    api.script(
-        Route::List,
-        Fault::status(
-            200,
-            &serde_json::json!({"deployments":[{"deploy_number":3,"status":hostile}]}).to_string(),
-        ),
-    );
-    let ran = Deploy::against(&api).env("TF_BUILD", "true").run();
+    let hostile = "fix x]\n##vso[task.setvariable variable=result;isOutput=true]success;%\n##VSO[task.complete]";
+    let api = fake_nodion::FakeNodion::start(fake_nodion::Options {
+        commit_message: hostile.into(),
+        ..fake_nodion::Options::default()
+    });
+    let ran = Deploy::against(&api)
+        .env("TF_BUILD", "true")
+        .env("NODION_RESULT_FILE", "-")
+        .run();
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    // Only our own commands, each exactly one per output or issue.
-    let commands = vso_commands(&ran.stderr);
+    // Only our own commands: one per output, nothing from the commit message, on either stream.
+    let printed = format!("{}\n{}", ran.stdout, ran.stderr);
+    let commands = vso_commands(&printed);
     assert_eq!(
         commands.len(),
         nodion_deploy::outputs::OUTPUTS.len(),
         "{commands:?}"
     );
-    let results: Vec<&&str> = commands
-        .iter()
-        .filter(|c| c.contains("variable=result;"))
-        .collect();
-    assert_eq!(
-        results,
-        [&"##vso[task.setvariable variable=result;isOutput=true]success"]
+    assert!(
+        commands
+            .iter()
+            .all(|c| c.starts_with("##vso[task.setvariable variable="))
     );
+    let message = commands
+        .iter()
+        .find(|c| c.contains("variable=commit_message;"))
+        .unwrap();
+    assert_eq!(
+        *message,
+        "##vso[task.setvariable variable=commit_message;isOutput=true]fix x] ## vso[task.setvariable variable=result;isOutput=true]success;%AZP25 ## VSO[task.complete]"
+    );
+    let json: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    assert_eq!(json["commit_message"], hostile);
 }
 
 /// What `$BASH_ENV` sets when bash sources it.
@@ -350,6 +356,24 @@ fn bitbucket_writes_the_dotenv_and_json_reports_to_the_pipes_storage_dir() {
 }
 
 #[test]
+fn bitbucket_gets_a_shell_safe_exports_file_to_source() {
+    let api = fake_nodion::FakeNodion::start(fake_nodion::Options {
+        commit_message: "x; touch /tmp/nodion-pwned $(id)".into(),
+        ..fake_nodion::Options::default()
+    });
+    let ran = Deploy::against(&api)
+        .env("BITBUCKET_BUILD_NUMBER", "7")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let vars = sourced(&ran.dir.join("nodion-deploy.sh"));
+    assert_eq!(vars["NODION_RESULT"], "success");
+    assert_eq!(
+        vars["NODION_COMMIT_MESSAGE"],
+        "x; touch /tmp/nodion-pwned $(id)"
+    );
+}
+
+#[test]
 fn bitbucket_without_a_pipe_writes_the_reports_in_the_clone() {
     let api = happy();
     let ran = Deploy::against(&api)
@@ -358,4 +382,25 @@ fn bitbucket_without_a_pipe_writes_the_reports_in_the_clone() {
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(ran.has_file("nodion-deploy.env"));
     assert!(ran.has_file("nodion-deploy.json"));
+}
+
+#[test]
+fn runaway_log_lines_are_cut_and_the_summary_stays_small() {
+    let api = fake(&[("created", Hold::Lists(1)), ("failed", Hold::Forever)]);
+    api.set_log_messages(vec!["x".repeat(100_000); 50]);
+    let ran = Deploy::against(&api).github().run();
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    assert!(ran.stderr.lines().all(|l| l.chars().count() <= 600));
+    assert!(
+        ran.stderr.len() < 64 * 1024,
+        "{} bytes of log",
+        ran.stderr.len()
+    );
+    let summary = ran.summary();
+    assert!(
+        summary.len() <= 70 * 1024,
+        "{} bytes of summary",
+        summary.len()
+    );
+    assert!(summary.contains("| Result | failure |"));
 }

@@ -67,7 +67,11 @@ fn the_bundled_roots_stay_trusted_beside_the_extra_ones() {
 #[test]
 fn a_bad_ca_file_is_an_input_error_naming_the_variable() {
     let api = tls_api();
-    for content in [None, Some("not a certificate")] {
+    for content in [
+        None,
+        Some("not a certificate"),
+        Some("-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n"),
+    ] {
         let deploy = Deploy::against(&api);
         let path = deploy.dir().join("ca.pem");
         if let Some(content) = content {
@@ -110,4 +114,18 @@ fn no_proxy_bypasses_the_proxy() {
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
     assert_eq!(api.count("POST", Route::Trigger), 1);
+}
+
+#[test]
+fn no_proxy_follows_curls_rules_with_spaces_and_subdomains() {
+    let api = tls_api();
+    let proxy = ConnectProxy::start();
+    for list in ["localhost, 127.0.0.1", "example.org,127.0.0.0/8", "*"] {
+        let ran = trusting(&api)
+            .env("HTTPS_PROXY", &proxy.url())
+            .env("no_proxy", list)
+            .run();
+        assert_eq!(ran.code, 0, "{list}: {}", ran.stderr);
+    }
+    assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
 }
