@@ -521,15 +521,11 @@ fn the_token_appears_in_no_output_log_or_file() {
                     Fault::status(401, &format!(r#"{{"errors":["key {secret} revoked"]}}"#)),
                 );
             }
-            let mut deploy = Deploy::against(&api)
+            let ran = Deploy::against(&api)
                 .result_file()
-                .env("NODION_DOTENV_FILE", "report.env");
-            deploy = match mode {
-                "gitlab" => deploy.gitlab(),
-                "github" => deploy.github(),
-                _ => deploy,
-            };
-            let ran = deploy.run();
+                .env("NODION_DOTENV_FILE", "report.env")
+                .on(mode)
+                .run();
             assert_eq!(ran.code, if refused { 3 } else { 0 }, "{}", ran.stderr);
             let everything = ran.everything();
             let allowed = if mode == "github" { 1 } else { 0 };

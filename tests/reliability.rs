@@ -520,16 +520,12 @@ fn with_debug_and_failures_the_token_shows_only_in_add_mask() {
                 false,
             ),
         );
-        let mut deploy = Deploy::against(&api)
+        let ran = Deploy::against(&api)
             .env("NODION_DEBUG", "true")
             .result_file()
-            .env("NODION_DOTENV_FILE", "report.env");
-        deploy = match mode {
-            "gitlab" => deploy.gitlab(),
-            "github" => deploy.github(),
-            _ => deploy,
-        };
-        let ran = deploy.run();
+            .env("NODION_DOTENV_FILE", "report.env")
+            .on(mode)
+            .run();
         assert_eq!(ran.code, 3, "{mode}: {}", ran.stderr);
         let own = format!("::add-mask::{SECRET}");
         let everything = ran.everything().replacen(&own, "", 1);

@@ -129,6 +129,15 @@ impl Deploy {
         self.env("GITLAB_CI", "true")
     }
 
+    /// On the named platform: `github`, `gitlab`, or anything else for a plain pipeline.
+    pub fn on(self, platform: &str) -> Deploy {
+        match platform {
+            "github" => self.github(),
+            "gitlab" => self.gitlab(),
+            _ => self,
+        }
+    }
+
     /// With a JSON result file in the run's directory.
     pub fn result_file(self) -> Deploy {
         let path = self.dir.join("result.json");
