@@ -366,6 +366,11 @@ impl Run<'_> {
                     self.progress.set(deployment.clone(), &[]);
                     (number, Some(deployment))
                 }
+                // The flow noticed the signal before the main thread did: the same words either way.
+                Err(Stop {
+                    outcome: Outcome::Cancelled(signal),
+                    ..
+                }) => return cancelled(settings, &self.progress, signal, self.elapsed()),
                 Err(stop) => {
                     report.outcome = stop.outcome;
                     report.elapsed = self.elapsed();
