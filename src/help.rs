@@ -24,7 +24,7 @@ pub fn text() -> String {
             Default::Note(n) => format!("default: {n}"),
         };
         out.push_str(&format!(
-            "  {:<18} {env} / {action}  ({default})\n      {}\n",
+            "  {:<18} {action}, then {env}  ({default})\n      {}\n",
             input.name, input.help
         ));
     }

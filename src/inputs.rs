@@ -84,7 +84,7 @@ pub const INPUTS: &[Input] = &[
     Input {
         name: "api_token",
         default: Default::None,
-        help: "Nodion API key, sent as `Authorization: Bearer`; required unless api_token_file is set; never printed",
+        help: "Nodion API key, sent as `Authorization: Bearer`; required unless api_token_file is set; at least 8 characters, no whitespace; never printed",
     },
     Input {
         name: "api_token_file",
