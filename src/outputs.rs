@@ -2,14 +2,17 @@
 //! heredocs, GitLab's dotenv report, and the JSON `result_file`.
 
 use std::fs::OpenOptions;
-use std::io::Write;
-use std::path::Path;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use crate::deployment::Deployment;
+use crate::inputs::{ResultFile, Settings};
+use crate::log::Log;
 use crate::outcome::Outcome;
+use crate::platform::Platform;
 use crate::random::Random;
 use crate::sanitize;
 
@@ -393,6 +396,79 @@ pub fn read_github_output(text: &str) -> Result<Vec<(String, String)>, String> {
         }
     }
     Ok(outputs)
+}
+
+/// Under Bitbucket, the outputs as shell-quoted `export` lines, safe to source in later steps.
+pub const BITBUCKET_EXPORTS: &str = "nodion-deploy.sh";
+
+/// Writes the outputs everywhere they are wanted; a file that cannot be written is a warning.
+pub fn write_everywhere(settings: &Settings, report: &Report, log: &Log, random: &mut Random) {
+    if let Platform::GitHub { output, summary } = &settings.platform {
+        match output {
+            Some(path) => {
+                if let Err(e) = append(path, &github_output(report, random)) {
+                    log.warn(&format!(
+                        "cannot write GITHUB_OUTPUT {}: {e}",
+                        path.display()
+                    ));
+                }
+            }
+            None => log.warn("GITHUB_OUTPUT is not set: the step's outputs are not written"),
+        }
+        if let Some(path) = summary
+            && let Err(e) = append(path, &github_summary(report))
+        {
+            log.warn(&format!(
+                "cannot write GITHUB_STEP_SUMMARY {}: {e}",
+                path.display()
+            ));
+        }
+    }
+    match &settings.platform {
+        Platform::Azure => {
+            for line in azure_variables(report) {
+                log.command(&line);
+            }
+        }
+        Platform::Bitbucket { storage } => {
+            // Bitbucket users source files between steps; the dotenv report is not shell-safe.
+            let path = storage
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join(BITBUCKET_EXPORTS);
+            if let Err(e) = std::fs::write(&path, bash_exports(report)) {
+                log.warn(&format!("cannot write {}: {e}", path.display()));
+            }
+        }
+        Platform::CircleCi { bash_env } => match bash_env {
+            Some(path) => {
+                if let Err(e) = append(path, &bash_exports(report)) {
+                    log.warn(&format!("cannot write BASH_ENV {}: {e}", path.display()));
+                }
+            }
+            None => log.warn("BASH_ENV is not set: the outputs are not exported to later steps"),
+        },
+        _ => {}
+    }
+    if let Some(path) = &settings.dotenv_file
+        && let Err(e) = std::fs::write(path, dotenv(report))
+    {
+        log.warn(&format!(
+            "cannot write the dotenv report {}: {e}",
+            path.display()
+        ));
+    }
+    match &settings.result_file {
+        Some(ResultFile::Stdout) => {
+            let _ = writeln!(io::stdout(), "{}", report.json_text());
+        }
+        Some(ResultFile::Path(path)) => {
+            if let Err(e) = std::fs::write(path, format!("{}\n", report.json_text())) {
+                log.warn(&format!("cannot write result_file {}: {e}", path.display()));
+            }
+        }
+        None => {}
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! the outputs. Every step's failure becomes an [`Outcome`] here; the exit code follows from it.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -12,11 +11,10 @@ use crate::api::{Api, ApiError, Delivery};
 use crate::clock::{Clock, SystemClock};
 use crate::deployment::{Deployment, Keep, Listing};
 use crate::help;
-use crate::inputs::{Env, ResultFile, Settings};
+use crate::inputs::{Env, Settings};
 use crate::log::{Flavor, Log};
 use crate::outcome::{EXIT_INPUT, EXIT_SUCCESS, Outcome, Signal};
 use crate::outputs::{self, Report};
-use crate::platform::Platform;
 use crate::random::Random;
 use crate::sanitize;
 use crate::schedule::Schedule;
@@ -25,8 +23,6 @@ use crate::watch::{Event, Next, Rules, Verdict, Watch};
 
 /// Before a deployment is ours, transient failures are retried at most this many times.
 pub const MAX_RETRIES: u32 = 6;
-/// Under Bitbucket, the outputs as shell-quoted `export` lines, safe to source in later steps.
-pub const BITBUCKET_EXPORTS: &str = "nodion-deploy.sh";
 /// The longest application log line shown, in characters.
 const MAX_LOG_LINE: usize = 500;
 /// How long reading the logs after a failure or timeout may take (also bounded by request_timeout).
@@ -131,7 +127,7 @@ pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
     };
     log.end_section();
     let report = report.redacted(settings.token.expose());
-    write_outputs(&settings, &report, &log, &mut random);
+    outputs::write_everywhere(&settings, &report, &log, &mut random);
     if let Some(title) = annotation_title(&report.outcome) {
         let message = summary.strip_prefix("nodion-deploy: ").unwrap_or(&summary);
         log.error_annotation(title, message);
@@ -170,7 +166,7 @@ fn install_panic_hook(
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
         log.line(&format!("nodion-deploy: internal error{place}: {info}"));
-        write_outputs(&settings, &report, &log, &mut Random::from_entropy());
+        outputs::write_everywhere(&settings, &report, &log, &mut Random::from_entropy());
         log.line(
             "nodion-deploy: error: internal error; please report it (the outputs were written)",
         );
@@ -907,76 +903,6 @@ impl Run<'_> {
 /// Whole seconds, humanly (`1m 30s`).
 fn elapsed_text(elapsed: Duration) -> String {
     humantime::format_duration(Duration::from_secs(elapsed.as_secs())).to_string()
-}
-
-/// Writes the outputs everywhere they are wanted; a file that cannot be written is a warning.
-pub fn write_outputs(settings: &Settings, report: &Report, log: &Log, random: &mut Random) {
-    if let Platform::GitHub { output, summary } = &settings.platform {
-        match output {
-            Some(path) => {
-                if let Err(e) = outputs::append(path, &outputs::github_output(report, random)) {
-                    log.warn(&format!(
-                        "cannot write GITHUB_OUTPUT {}: {e}",
-                        path.display()
-                    ));
-                }
-            }
-            None => log.warn("GITHUB_OUTPUT is not set: the step's outputs are not written"),
-        }
-        if let Some(path) = summary
-            && let Err(e) = outputs::append(path, &outputs::github_summary(report))
-        {
-            log.warn(&format!(
-                "cannot write GITHUB_STEP_SUMMARY {}: {e}",
-                path.display()
-            ));
-        }
-    }
-    match &settings.platform {
-        Platform::Azure => {
-            for line in outputs::azure_variables(report) {
-                log.command(&line);
-            }
-        }
-        Platform::Bitbucket { storage } => {
-            // Bitbucket users source files between steps; the dotenv report is not shell-safe.
-            let path = storage
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("."))
-                .join(BITBUCKET_EXPORTS);
-            if let Err(e) = std::fs::write(&path, outputs::bash_exports(report)) {
-                log.warn(&format!("cannot write {}: {e}", path.display()));
-            }
-        }
-        Platform::CircleCi { bash_env } => match bash_env {
-            Some(path) => {
-                if let Err(e) = outputs::append(path, &outputs::bash_exports(report)) {
-                    log.warn(&format!("cannot write BASH_ENV {}: {e}", path.display()));
-                }
-            }
-            None => log.warn("BASH_ENV is not set: the outputs are not exported to later steps"),
-        },
-        _ => {}
-    }
-    if let Some(path) = &settings.dotenv_file
-        && let Err(e) = std::fs::write(path, outputs::dotenv(report))
-    {
-        log.warn(&format!(
-            "cannot write the dotenv report {}: {e}",
-            path.display()
-        ));
-    }
-    match &settings.result_file {
-        Some(ResultFile::Stdout) => {
-            let _ = writeln!(io::stdout(), "{}", report.json_text());
-        }
-        Some(ResultFile::Path(path)) => {
-            if let Err(e) = std::fs::write(path, format!("{}\n", report.json_text())) {
-                log.warn(&format!("cannot write result_file {}: {e}", path.display()));
-            }
-        }
-        None => {}
-    }
 }
 
 /// API text as shown inside a log line: one line, bounded (the log itself removes control
