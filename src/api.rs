@@ -145,22 +145,16 @@ impl Api {
             deadline,
             attempt,
         )?;
-        deployment::parse_list(&answer.body, keep).map_err(|e| ApiError::Transient {
-            reason: e.0,
-            retry_after: None,
-            delivery: Delivery::Unknown,
-        })
+        deployment::parse_list(&answer.body, keep)
+            .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
     }
 
     /// Reads the application (a dry run's check of the token and the id).
     pub fn application(&self, deadline: Instant, attempt: u32) -> Result<Application, ApiError> {
         let url = format!("{}/applications/{}", self.base, self.application_id);
         let answer = self.send(Method::GET, &url, None, deadline, attempt)?;
-        deployment::parse_application(&answer.body).map_err(|e| ApiError::Transient {
-            reason: e.0,
-            retry_after: None,
-            delivery: Delivery::Unknown,
-        })
+        deployment::parse_application(&answer.body)
+            .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
     }
 
     /// Reads the application's latest `limit` runtime log lines, oldest first.
@@ -170,11 +164,8 @@ impl Api {
             self.base, self.application_id
         );
         let answer = self.send(Method::GET, &url, None, deadline, 1)?;
-        deployment::parse_logs(&answer.body, limit as usize).map_err(|e| ApiError::Transient {
-            reason: e.0,
-            retry_after: None,
-            delivery: Delivery::Unknown,
-        })
+        deployment::parse_logs(&answer.body, limit as usize)
+            .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
     }
 
     /// Triggers a deployment, with `image_tag` for pre-built image apps.
@@ -195,10 +186,11 @@ impl Api {
             deadline,
             attempt,
         )?;
-        deployment::parse_triggered(&answer.body).map_err(|e| ApiError::Transient {
-            reason: format!("HTTP {}, but {}", answer.status, e.0),
-            retry_after: None,
-            delivery: Delivery::Unknown,
+        deployment::parse_triggered(&answer.body).map_err(|e| {
+            ApiError::transient(
+                format!("HTTP {}, but {}", answer.status, e.0),
+                Delivery::Unknown,
+            )
         })
     }
 

@@ -439,6 +439,31 @@ impl Run<'_> {
         (report, summary)
     }
 
+    /// A fresh retry budget for the time before a deployment is ours.
+    fn budget(&mut self) -> Budget {
+        Budget {
+            failures: 0,
+            schedule: self.schedule(RETRY_FIRST, RETRY_LONGEST),
+        }
+    }
+
+    /// Runs `request` (given its attempt number) until it succeeds, retrying within `budget`.
+    fn until_ok<T>(
+        &self,
+        budget: &mut Budget,
+        doing: &str,
+        mut request: impl FnMut(u32) -> Result<T, ApiError>,
+    ) -> Result<T, Stop> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match request(attempt) {
+                Ok(answer) => return Ok(answer),
+                Err(error) => self.retry(budget, doing, error)?,
+            }
+        }
+    }
+
     /// Retries a transient failure before a deployment is ours, or says why to stop.
     fn retry(&self, budget: &mut Budget, doing: &str, error: ApiError) -> Result<(), Stop> {
         let (reason, retry_after) = match error {
@@ -491,19 +516,12 @@ impl Run<'_> {
     /// Snapshots the list, then triggers exactly once: an answer that may have been lost is
     /// reconciled against the list before anything is sent again.
     fn trigger(&mut self) -> Result<Deployment, Stop> {
-        let schedule = self.schedule(RETRY_FIRST, RETRY_LONGEST);
-        let mut budget = Budget {
-            failures: 0,
-            schedule,
-        };
-        let mut attempt = 0;
-        let before = loop {
-            attempt += 1;
-            match self.api.list(self.deadline, attempt, Keep::Nothing) {
-                Ok(listing) => break listing.highest,
-                Err(error) => self.retry(&mut budget, "list deployments", error)?,
-            }
-        };
+        let mut budget = self.budget();
+        let before = self
+            .until_ok(&mut budget, "list deployments", |attempt| {
+                self.api.list(self.deadline, attempt, Keep::Nothing)
+            })?
+            .highest;
         // Only the snapshot's success restarts the waits: a reconciliation list that succeeds
         // between failed triggers says nothing about the trigger getting through.
         budget.schedule.restart();
@@ -657,19 +675,10 @@ impl Run<'_> {
         let settings = self.settings;
         let app = &settings.application_id;
         self.log.line("Dry run: checking the token and the application with read-only requests; nothing is triggered");
-        let schedule = self.schedule(RETRY_FIRST, RETRY_LONGEST);
-        let mut budget = Budget {
-            failures: 0,
-            schedule,
-        };
-        let mut attempt = 0;
-        let application = loop {
-            attempt += 1;
-            match self.api.application(self.deadline, attempt) {
-                Ok(application) => break application,
-                Err(error) => self.retry(&mut budget, "read the application", error)?,
-            }
-        };
+        let mut budget = self.budget();
+        let application = self.until_ok(&mut budget, "read the application", |attempt| {
+            self.api.application(self.deadline, attempt)
+        })?;
         let described = [
             ("status", &application.status),
             ("state", &application.state),
@@ -684,14 +693,9 @@ impl Run<'_> {
             shown(application.name.as_deref().unwrap_or("unnamed"))
         ));
         budget.schedule.restart();
-        let mut attempt = 0;
-        let listing = loop {
-            attempt += 1;
-            match self.api.list(self.deadline, attempt, Keep::Latest) {
-                Ok(listing) => break listing,
-                Err(error) => self.retry(&mut budget, "list deployments", error)?,
-            }
-        };
+        let listing = self.until_ok(&mut budget, "list deployments", |attempt| {
+            self.api.list(self.deadline, attempt, Keep::Latest)
+        })?;
         match listing.kept.first() {
             Some(latest) => self.log.line(&format!(
                 "Latest deployment: #{} {}{}",
