@@ -156,71 +156,6 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 }
 
-/// One list entry: a deployment when it is an object, nothing otherwise.
-struct Entry(Option<Deployment>);
-
-impl<'de> Deserialize<'de> for Entry {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Entry, D::Error> {
-        d.deserialize_any(EntryVisitor)
-    }
-}
-
-struct EntryVisitor;
-
-impl<'de> Visitor<'de> for EntryVisitor {
-    type Value = Entry;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a deployment object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
-        let mut d = Deployment::default();
-        while let Some(key) = map.next_key::<Text>()? {
-            let slot = match key.0.as_deref() {
-                Some("id") => &mut d.id,
-                Some("status") => &mut d.status,
-                Some("git_sha") => &mut d.git_sha,
-                Some("commit_message") => &mut d.commit_message,
-                Some("committer_name") => &mut d.committer_name,
-                Some("strategy") => &mut d.strategy,
-                Some("image_reference") => &mut d.image_reference,
-                Some("created_at") => &mut d.created_at,
-                Some("deploy_number") => {
-                    let number = map.next_value::<Text>()?.0;
-                    d.deploy_number = number.and_then(|n| n.trim().parse().ok());
-                    continue;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-            };
-            *slot = map.next_value::<Text>()?.0;
-        }
-        Ok(Entry(Some(d)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Entry, A::Error> {
-        TextVisitor.visit_seq(seq).map(|_| Entry(None))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Entry, E> {
-        Ok(Entry(None))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Entry, E> {
-        Ok(Entry(None))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Entry, E> {
-        Ok(Entry(None))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Entry, E> {
-        Ok(Entry(None))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Entry, E> {
-        Ok(Entry(None))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Entry, E> {
-        Ok(Entry(None))
-    }
-}
-
 /// Streams the entries of a `deployments` array into a [`Listing`].
 struct Entries<'a> {
     keep: Keep,
@@ -240,7 +175,9 @@ impl<'de> Visitor<'de> for Entries<'_> {
         f.write_str("a list of deployments")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(Entry(entry)) = seq.next_element::<Entry>()? {
+        // An entry that is not an object reads as no fields, and so has no number to keep it by.
+        while let Some(fields) = seq.next_element::<Fields>()? {
+            let entry = Some(Deployment::from(fields));
             let Some(number) = entry.as_ref().and_then(|d| d.deploy_number) else {
                 continue;
             };
@@ -331,6 +268,22 @@ pub struct Application {
     pub strategy: Option<String>,
 }
 
+impl From<Fields> for Deployment {
+    fn from(mut f: Fields) -> Deployment {
+        Deployment {
+            id: f.take("id"),
+            status: f.take("status"),
+            deploy_number: f.take("deploy_number").and_then(|n| n.trim().parse().ok()),
+            git_sha: f.take("git_sha"),
+            commit_message: f.take("commit_message"),
+            committer_name: f.take("committer_name"),
+            strategy: f.take("strategy"),
+            image_reference: f.take("image_reference"),
+            created_at: f.take("created_at"),
+        }
+    }
+}
+
 /// The top of an application answer: `{"application": {...}}`.
 struct ApplicationBody;
 
@@ -357,16 +310,25 @@ impl<'de> Visitor<'de> for ApplicationBody {
     }
 }
 
-/// The string-ish fields of an object we care about (names known in advance, values bounded).
+/// The string-ish fields of an object we care about (names known in advance); anything that is
+/// not an object reads as no fields.
 struct Fields(Vec<(String, String)>);
 
 impl Fields {
-    const WANTED: [&'static str; 7] = [
-        "name",
+    /// Every key read from any object: a deployment's, an application's, a log line's.
+    const WANTED: [&'static str; 14] = [
+        "id",
         "status",
+        "deploy_number",
+        "git_sha",
+        "commit_message",
+        "committer_name",
+        "strategy",
+        "image_reference",
+        "created_at",
+        "name",
         "state",
         "deployment_strategy",
-        "strategy",
         "ts",
         "msg",
     ];
@@ -395,6 +357,8 @@ impl<'de> Visitor<'de> for FieldsVisitor {
         while let Some(key) = map.next_key::<Text>()? {
             match key.0 {
                 Some(key) if Fields::WANTED.contains(&key.as_str()) => {
+                    // The last value of a repeated key counts, as in any JSON reader.
+                    fields.retain(|(k, _): &(String, String)| *k != key);
                     if let Some(value) = map.next_value::<Text>()?.0 {
                         fields.push((key, value));
                     }
@@ -530,7 +494,7 @@ impl<'de> Visitor<'de> for TriggerBody {
         let mut deployment = None;
         while let Some(key) = map.next_key::<Text>()? {
             if key.0.as_deref() == Some("deployment") && deployment.is_none() {
-                deployment = map.next_value::<Entry>()?.0;
+                deployment = Some(Deployment::from(map.next_value::<Fields>()?));
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
