@@ -42,11 +42,25 @@ pub enum Default {
     Note(&'static str),
 }
 
+/// What kind of value an input takes, for the platforms that type their inputs (GitLab's
+/// component `spec:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Free text (paths, durations, lists), checked by the tool itself.
+    Text,
+    /// `true`/`false` (the tool also takes yes/no, on/off, 1/0).
+    Boolean,
+    /// A whole number.
+    Number,
+}
+
 /// One input of the tool.
 #[derive(Clone, Copy, Debug)]
 pub struct Input {
     /// The input's name, as in `action.yml` (`api_token`).
     pub name: &'static str,
+    /// What kind of value it takes.
+    pub kind: Kind,
     /// Its default.
     pub default: Default,
     /// What it means, one line.
@@ -83,81 +97,97 @@ pub const BITBUCKET_RESULT: &str = "nodion-deploy.json";
 pub const INPUTS: &[Input] = &[
     Input {
         name: "api_token",
+        kind: Kind::Text,
         default: Default::None,
         help: "Nodion API key, sent as `Authorization: Bearer`; required unless api_token_file is set; at least 8 characters, no whitespace; never printed",
     },
     Input {
         name: "api_token_file",
+        kind: Kind::Text,
         default: Default::None,
         help: "path of a file holding the API key (Docker / Kubernetes secrets); surrounding whitespace is trimmed",
     },
     Input {
         name: "application_id",
+        kind: Kind::Text,
         default: Default::None,
         help: "required: the application to deploy; 1-128 of A-Z a-z 0-9 _ -",
     },
     Input {
         name: "project_id",
+        kind: Kind::Text,
         default: Default::None,
         help: "project to act in, sent as X-Nodion-Project (needed by user API keys); same characters",
     },
     Input {
         name: "image_tag",
+        kind: Kind::Text,
         default: Default::None,
         help: "pre-built image apps only: the image tag to deploy instead of the application's default",
     },
     Input {
         name: "wait",
+        kind: Kind::Boolean,
         default: Default::Value("true"),
         help: "wait for the deployment to finish; false: trigger, write outputs, exit 0",
     },
     Input {
         name: "timeout",
+        kind: Kind::Text,
         default: Default::Value("15m"),
         help: "deadline for the whole run, from start (90s, 15m, 1h 30m)",
     },
     Input {
         name: "poll_interval",
+        kind: Kind::Text,
         default: Default::Value("2s"),
         help: "the first wait between polls",
     },
     Input {
         name: "max_poll_interval",
+        kind: Kind::Text,
         default: Default::Value("15s"),
         help: "the longest wait between polls (waits grow by 1.5x, with ±20% jitter); at least poll_interval",
     },
     Input {
         name: "request_timeout",
+        kind: Kind::Text,
         default: Default::Value("30s"),
         help: "limit for one HTTP request, never beyond the deadline",
     },
     Input {
         name: "success_statuses",
+        kind: Kind::Text,
         default: Default::Value("available"),
         help: "statuses that mean success; comma-separated, case-insensitive",
     },
     Input {
         name: "failure_statuses",
+        kind: Kind::Text,
         default: Default::Value("failed,error,expired,canceled,cancelled"),
         help: "statuses that mean failure; comma-separated, case-insensitive; must not overlap success_statuses",
     },
     Input {
         name: "api_url",
+        kind: Kind::Text,
         default: Default::Value(DEFAULT_API_URL),
         help: "API base URL; https only, except http to a loopback host",
     },
     Input {
         name: "deploy_number",
+        kind: Kind::Text,
         default: Default::None,
         help: "attach mode: trigger nothing, wait for this existing deployment (integer >= 1)",
     },
     Input {
         name: "dry_run",
+        kind: Kind::Boolean,
         default: Default::Value("false"),
         help: "check inputs, token and application with read-only calls; trigger nothing",
     },
     Input {
         name: "dotenv_file",
+        kind: Kind::Text,
         default: Default::Note(
             "nodion-deploy.env under GitLab CI and Bitbucket Pipelines (in the pipe's storage directory when set), else none",
         ),
@@ -165,6 +195,7 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "result_file",
+        kind: Kind::Text,
         default: Default::Note(
             "nodion-deploy.json under Bitbucket Pipelines (in the pipe's storage directory when set), else none",
         ),
@@ -172,16 +203,19 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "failure_logs",
+        kind: Kind::Number,
         default: Default::Value("50"),
         help: "when the deployment fails or times out, show this many of the application's latest log lines; 0 turns it off",
     },
     Input {
         name: "ca_certificates",
+        kind: Kind::Text,
         default: Default::None,
         help: "PEM file of extra root certificates, added to the bundled ones (TLS-intercepting proxies)",
     },
     Input {
         name: "debug",
+        kind: Kind::Boolean,
         default: Default::Value("false"),
         help: "one log line per request (method, path, status, time); also on with RUNNER_DEBUG=1 or CI_DEBUG_TRACE=true",
     },
