@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
-# nodion-deploy: a static musl binary, shipped in a `scratch` image (the GitHub container action
-# and `docker run`) and in a small `shell` image (GitLab jobs run their script with /bin/sh).
+# nodion-deploy built from source: a static musl binary in a `scratch` image (`docker://` steps and
+# `docker run`) and in a small `shell` image (GitLab jobs run their script with /bin/sh).
+# Releases push the same two images from the release binaries instead (release.Dockerfile); the
+# GitHub Action runs the release binary itself and builds no image.
 
 FROM rust:1-alpine AS build
 RUN apk add --no-cache musl-dev
@@ -21,8 +23,8 @@ LABEL org.opencontainers.image.title="nodion-deploy (shell)" \
       org.opencontainers.image.description="Deploy an application on Nodion from CI and gate the pipeline on the result" \
       org.opencontainers.image.licenses="MIT"
 
-# The default: just the binary. No USER or WORKDIR: GitHub runs container actions as root in
-# its own working directory.
+# The default: just the binary. No USER or WORKDIR: GitHub runs `docker://` steps as root in its
+# own working directory.
 FROM scratch
 COPY --from=build /nodion-deploy /nodion-deploy
 LABEL org.opencontainers.image.title="nodion-deploy" \

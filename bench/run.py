@@ -41,8 +41,11 @@ TOOLS = {
 
 
 def build():
+    """The static binary as the release builds it (cargo zigbuild) where zig is installed, else
+    with musl-gcc; and the fake API."""
     cargo = ["cargo", "build", "--quiet", "--release", "--locked"]
-    subprocess.run(cargo + ["--target", TARGET, "--bin", "nodion-deploy"], cwd=ROOT, check=True)
+    static = ["cargo", "zigbuild"] + cargo[2:] if shutil.which("cargo-zigbuild") else cargo
+    subprocess.run(static + ["--target", TARGET, "--bin", "nodion-deploy"], cwd=ROOT, check=True)
     subprocess.run(cargo + ["--example", "fake-nodion"], cwd=ROOT, check=True)
 
 
