@@ -1,18 +1,138 @@
-//! The action metadata and the GitLab component declare exactly the inputs and outputs the
-//! program reads and writes (from the same tables), so they cannot drift from the code.
+//! The action metadata declares exactly the inputs and outputs the program reads and writes (from
+//! the same tables), so it cannot drift from the code; and the composite action's two steps are
+//! checked for what they must do: every input reaches the binary as `INPUT_<NAME>`, every output is
+//! the binary's own, and no expression is expanded inside a script.
 //! `NODION_UPDATE_GOLDEN=1 cargo test --test packaging` rewrites action.yml from the tables.
 
 use nodion_deploy::inputs::{Default, INPUTS};
 use nodion_deploy::outputs::OUTPUTS;
 
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Inputs of the action alone: how it gets the binary (SPEC §2, last paragraph; §8). The binary
+/// never reads them.
+const ACTION_INPUTS: &[(&str, Option<&str>, &str)] = &[
+    (
+        "download_url",
+        None,
+        "a mirror of the release downloads (<mirror>/vX.Y.Z/nodion-deploy-<target> and SHA256SUMS), for GitHub Enterprise or air-gapped runners; given to install.sh as NODION_DEPLOY_DOWNLOAD_URL (default: GitHub's release downloads)",
+    ),
+    (
+        "from_source",
+        Some("false"),
+        "build nodion-deploy from the action's own source with cargo (the runner needs a Rust toolchain) instead of downloading the release binary; a checkout of the action that is not a release (main, a commit) always builds",
+    ),
+];
+
+/// Step 1: the binary for this checkout of the action, as `steps.install.outputs.path`.
+/// Only `env:` carries expressions; the script reads plain variables.
+const INSTALL_SCRIPT: &str = r#"set -euo pipefail
+fail() { echo "::error title=nodion-deploy::$1"; exit 1; }
+exe=""
+if [ "${RUNNER_OS:-}" = Windows ]; then
+  exe=.exe
+  # Git Bash: C:\... becomes /c/... for the tools below.
+  if command -v cygpath >/dev/null 2>&1; then GITHUB_ACTION_PATH=$(cygpath -u "$GITHUB_ACTION_PATH"); fi
+fi
+# The version of this checkout of the action: install.sh's DEFAULT_VERSION (equal to Cargo.toml's).
+version=""
+if [ -f "$GITHUB_ACTION_PATH/install.sh" ]; then
+  version=$(sed -n 's/^DEFAULT_VERSION=//p' "$GITHUB_ACTION_PATH/install.sh" | tr -d "\"' \r")
+  version=${version%%$'\n'*}
+fi
+case $version in
+  "" | *[!0-9A-Za-z.+-]*) fail "no version in $GITHUB_ACTION_PATH/install.sh (DEFAULT_VERSION=); is the action's checkout complete?" ;;
+esac
+case $(printf '%s' "$FROM_SOURCE" | tr '[:upper:]' '[:lower:]') in
+  true | yes | on | 1) from_source=true ;;
+  false | no | off | 0 | "") from_source=false ;;
+  *) fail "the from_source input must be true or false" ;;
+esac
+case $version in
+  *-*) build=true why="$version is not a release" ;;
+  *) build=$from_source why="from_source is true" ;;
+esac
+if [ "$build" = true ]; then
+  command -v cargo >/dev/null 2>&1 ||
+    fail "nodion-deploy $version is built from source here ($why), but cargo is not installed: install Rust (https://rustup.rs) in an earlier step, or use a release tag of the action"
+  target_dir=${CARGO_TARGET_DIR:-$GITHUB_ACTION_PATH/target}
+  if [ -n "$exe" ] && command -v cygpath >/dev/null 2>&1; then target_dir=$(cygpath -u "$target_dir"); fi
+  case $target_dir in
+    /*) ;;
+    *) target_dir=$PWD/$target_dir ;;
+  esac
+  echo "::group::Building nodion-deploy $version from source ($why)"
+  built=0
+  cargo build --release --locked --bin nodion-deploy --manifest-path "$GITHUB_ACTION_PATH/Cargo.toml" --target-dir "$target_dir" || built=$?
+  echo "::endgroup::"
+  [ "$built" = 0 ] || fail "cargo build failed (exit code $built); the build log above says why"
+  bin=$target_dir/release/nodion-deploy$exe
+  [ -f "$bin" ] || fail "cargo built no $bin (is CARGO_BUILD_TARGET or build.target set?)"
+else
+  arch=$(printf '%s' "${RUNNER_ARCH:-}" | tr '[:upper:]' '[:lower:]')
+  case "${RUNNER_OS:-}/$arch" in
+    Linux/x64) target=x86_64-unknown-linux-musl ;;
+    Linux/arm64) target=aarch64-unknown-linux-musl ;;
+    macOS/x64) target=x86_64-apple-darwin ;;
+    macOS/arm64) target=aarch64-apple-darwin ;;
+    # Windows on Arm runs the x64 binary under emulation.
+    Windows/x64 | Windows/arm64) target=x86_64-pc-windows-gnu arch=x64 ;;
+    *) fail "no release binary of nodion-deploy for ${RUNNER_OS:-this OS} on ${RUNNER_ARCH:-this architecture} (there are for Linux, macOS and Windows, X64 or ARM64); from_source: true builds one with cargo" ;;
+  esac
+  # The runner's tool cache, so that a self-hosted runner downloads each version once.
+  cache=${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-}}
+  [ -n "$cache" ] || fail "neither RUNNER_TOOL_CACHE nor RUNNER_TEMP is set: is this a GitHub Actions runner?"
+  if [ -n "$exe" ] && command -v cygpath >/dev/null 2>&1; then cache=$(cygpath -u "$cache"); fi
+  dir=$cache/nodion-deploy/$version/$arch
+  bin=$dir/nodion-deploy$exe
+  if [ -f "$bin" ] && "$bin" --version >/dev/null 2>&1; then
+    echo "nodion-deploy $version from the tool cache: $bin"
+  else
+    if [ -n "$DOWNLOAD_URL" ]; then export NODION_DEPLOY_DOWNLOAD_URL="$DOWNLOAD_URL"; fi
+    sh "$GITHUB_ACTION_PATH/install.sh" --version "$version" --target "$target" --to "$dir" ||
+      fail "could not install nodion-deploy $version for $target; the line above says why"
+  fi
+fi
+echo "path=$bin" >>"$GITHUB_OUTPUT"
+"#;
+
+/// Step 2: the binary itself, in place of the shell.
+const RUN_SCRIPT: &str = "# exec: on cancel, the runner's SIGINT and SIGTERM reach nodion-deploy itself.\n\
+                          exec \"$NODION_DEPLOY_BIN\"\n";
+
 fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn indented(script: &str, spaces: usize) -> String {
+    let pad = " ".repeat(spaces);
+    script
+        .lines()
+        .map(|line| {
+            if line.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("{pad}{line}\n")
+            }
+        })
+        .collect()
+}
+
+fn declare_input(out: &mut String, name: &str, help: &str, default: Option<&str>) {
+    out.push_str(&format!("  {name}:\n    description: {}\n", quoted(help)));
+    out.push_str(&format!("    required: {}\n", name == "application_id"));
+    if let Some(default) = default {
+        out.push_str(&format!("    default: {}\n", quoted(default)));
+    }
 }
 
 /// action.yml as the tables make it.
 fn action_yml() -> String {
     let mut out = String::from(
         "# Generated from the input and output tables in src/ (tests/packaging.rs checks it).\n\
+         # A composite action: the first step gets the binary (install.sh for the runner's platform,\n\
+         # kept in the tool cache, or cargo for a checkout that is not a release), the second runs it\n\
+         # with every input; the binary writes the outputs itself.\n\
          name: Nodion Deploy\n\
          description: Trigger a Nodion deployment, wait until that deployment finishes, and gate the job on its result.\n\
          author: nodion-deploy\n\
@@ -27,39 +147,74 @@ fn action_yml() -> String {
         if let Default::Note(note) = input.default {
             help.push_str(&format!(" (default: {note})"));
         }
-        out.push_str(&format!(
-            "  {}:\n    description: {}\n",
-            input.name,
-            quoted(&help)
-        ));
-        out.push_str(&format!(
-            "    required: {}\n",
-            input.name == "application_id"
-        ));
-        if let Some(default) = input.default_value() {
-            out.push_str(&format!("    default: {}\n", quoted(default)));
-        }
+        declare_input(&mut out, input.name, &help, input.default_value());
+    }
+    for (name, default, help) in ACTION_INPUTS {
+        declare_input(&mut out, name, help, *default);
     }
     out.push_str("outputs:\n");
     for output in OUTPUTS {
         out.push_str(&format!(
-            "  {}:\n    description: {}\n",
+            "  {}:\n    description: {}\n    value: ${{{{ steps.run.outputs.{} }}}}\n",
             output.name,
-            quoted(output.help)
+            quoted(output.help),
+            output.name
         ));
     }
-    out.push_str("runs:\n  using: docker\n  image: Dockerfile\n");
+    out.push_str(
+        "runs:\n  using: composite\n  steps:\n\
+         \x20   - name: Get nodion-deploy\n\
+         \x20     id: install\n\
+         \x20     shell: bash\n\
+         \x20     env:\n\
+         \x20       DOWNLOAD_URL: ${{ inputs.download_url }}\n\
+         \x20       FROM_SOURCE: ${{ inputs.from_source }}\n\
+         \x20     run: |\n",
+    );
+    out.push_str(&indented(INSTALL_SCRIPT, 8));
+    out.push_str(
+        "    - name: Deploy\n\
+         \x20     id: run\n\
+         \x20     shell: bash\n\
+         \x20     env:\n\
+         \x20       NODION_DEPLOY_BIN: ${{ steps.install.outputs.path }}\n",
+    );
+    for input in INPUTS {
+        out.push_str(&format!(
+            "        INPUT_{}: ${{{{ inputs.{} }}}}\n",
+            input.name.to_ascii_uppercase(),
+            input.name
+        ));
+    }
+    out.push_str("      run: |\n");
+    out.push_str(&indented(RUN_SCRIPT, 8));
     out
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(format!("{ROOT}/{path}")).unwrap_or_default()
+}
+
+/// action.yml as checked in; while NODION_UPDATE_GOLDEN rewrites it, what is being written.
+fn action_file() -> String {
+    if std::env::var_os("NODION_UPDATE_GOLDEN").is_some() {
+        action_yml()
+    } else {
+        read("action.yml")
+    }
 }
 
 #[test]
 fn action_yml_declares_every_input_and_output_from_the_tables() {
     let expected = action_yml();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml");
+    let path = format!("{ROOT}/action.yml");
     if std::env::var_os("NODION_UPDATE_GOLDEN").is_some() {
-        std::fs::write(path, &expected).unwrap();
+        // Through a rename, so the tests reading action.yml meanwhile never see half a file.
+        let temporary = format!("{path}.{}.new", std::process::id());
+        std::fs::write(&temporary, &expected).unwrap();
+        std::fs::rename(&temporary, &path).unwrap();
     }
-    let actual = std::fs::read_to_string(path).unwrap_or_default();
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         actual == expected,
         "action.yml differs from the tables; run NODION_UPDATE_GOLDEN=1 cargo test --test packaging"
@@ -76,6 +231,305 @@ fn action_inputs_use_underscores_so_a_container_can_read_them() {
                 .all(|b| b.is_ascii_lowercase() || b == b'_'),
             "{}",
             input.name
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// action.yml read back as text: enough of YAML's block structure for the generated file.
+
+/// A line's indentation.
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// The lines nested under the line at `at` (deeper indented, blank lines included).
+fn children<'a>(lines: &[&'a str], at: usize) -> Vec<&'a str> {
+    let own = indent(lines[at]);
+    lines[at + 1..]
+        .iter()
+        .take_while(|l| l.trim().is_empty() || indent(l) > own)
+        .copied()
+        .collect()
+}
+
+/// The lines under the top-level key `key:`.
+fn section<'a>(lines: &[&'a str], key: &str) -> Vec<&'a str> {
+    let at = lines
+        .iter()
+        .position(|l| *l == format!("{key}:"))
+        .unwrap_or_else(|| panic!("action.yml has no top-level {key}:"));
+    children(lines, at)
+}
+
+/// The entries of a mapping: each key at the shallowest indentation, with the lines under it.
+fn entries<'a>(lines: &[&'a str]) -> Vec<(String, Vec<&'a str>)> {
+    let Some(depth) = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+    else {
+        return Vec::new();
+    };
+    (0..lines.len())
+        .filter(|&i| !lines[i].trim().is_empty() && indent(lines[i]) == depth)
+        .map(|i| {
+            let key = lines[i].trim().trim_end_matches(':').to_string();
+            (key, children(lines, i))
+        })
+        .collect()
+}
+
+/// The steps under `runs: steps:`, each as its lines (the `- ` of its first line made a space).
+fn steps(action: &str) -> Vec<Vec<String>> {
+    let lines: Vec<&str> = action.lines().collect();
+    let runs = section(&lines, "runs");
+    let at = runs
+        .iter()
+        .position(|l| l.trim() == "steps:")
+        .expect("runs: has steps:");
+    let mut steps: Vec<Vec<String>> = Vec::new();
+    for line in children(&runs, at) {
+        if let Some(first) = line.trim_start().strip_prefix("- ") {
+            let pad = " ".repeat(indent(line) + 2);
+            steps.push(vec![format!("{pad}{first}")]);
+        } else if let Some(step) = steps.last_mut() {
+            step.push(line.to_string());
+        }
+    }
+    steps
+}
+
+/// The value of a step's `key: value` line.
+fn step_field<'a>(step: &'a [String], key: &str) -> Option<&'a str> {
+    let depth = indent(&step[0]);
+    step.iter()
+        .filter(|l| indent(l) == depth)
+        .find_map(|l| l.trim().strip_prefix(&format!("{key}: ")))
+}
+
+/// The `NAME: value` lines under a step's `env:`.
+fn step_env(step: &[String]) -> Vec<(String, String)> {
+    let lines: Vec<&str> = step.iter().map(String::as_str).collect();
+    let depth = indent(lines[0]);
+    let Some(at) = lines
+        .iter()
+        .position(|l| indent(l) == depth && l.trim() == "env:")
+    else {
+        return Vec::new();
+    };
+    children(&lines, at)
+        .iter()
+        .filter_map(|l| l.trim().split_once(": "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Every `run:` script in a YAML file (workflow or action), as text.
+fn run_scripts(yaml: &str) -> Vec<String> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let mut scripts = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        let Some(value) = trimmed.strip_prefix("run:") else {
+            continue;
+        };
+        let value = value.trim();
+        if value.starts_with('|') || value.starts_with('>') {
+            // A block scalar: the lines deeper than the key's own line.
+            let key_depth = indent(line) + (line.trim_start().len() - trimmed.len());
+            let body: Vec<&str> = lines[i + 1..]
+                .iter()
+                .take_while(|l| l.trim().is_empty() || indent(l) > key_depth)
+                .copied()
+                .collect();
+            scripts.push(body.join("\n"));
+        } else {
+            scripts.push(value.to_string());
+        }
+    }
+    scripts
+}
+
+#[test]
+fn the_action_is_composite_and_runs_the_binary_with_every_input_and_output() {
+    let action = action_file();
+    let lines: Vec<&str> = action.lines().collect();
+    assert!(
+        section(&lines, "runs").contains(&"  using: composite"),
+        "runs: using: composite"
+    );
+
+    // Declared: the binary's inputs, then the action's own.
+    let declared: Vec<String> = entries(&section(&lines, "inputs"))
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let expected: Vec<String> = INPUTS
+        .iter()
+        .map(|i| i.name)
+        .chain(ACTION_INPUTS.iter().map(|(name, _, _)| *name))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(declared, expected, "inputs: declared");
+
+    // The run step gets every input as INPUT_<NAME> (a composite action does not set them).
+    let steps = steps(&action);
+    let run = steps
+        .iter()
+        .find(|s| step_field(s, "id") == Some("run"))
+        .expect("a step with id: run");
+    assert_eq!(step_field(run, "shell"), Some("bash"));
+    let env = step_env(run);
+    for input in INPUTS {
+        let variable = format!("INPUT_{}", input.name.to_ascii_uppercase());
+        let value = env.iter().find(|(k, _)| *k == variable).map(|(_, v)| v);
+        assert_eq!(
+            value.map(String::as_str),
+            Some(format!("${{{{ inputs.{} }}}}", input.name).as_str()),
+            "the run step sets {variable}"
+        );
+    }
+    // … and no INPUT_ the binary does not read.
+    for (name, _) in &env {
+        if let Some(input) = name.strip_prefix("INPUT_") {
+            assert!(
+                INPUTS.iter().any(|i| i.name.eq_ignore_ascii_case(input)),
+                "{name} is no input of the binary"
+            );
+        }
+    }
+    let script = run_scripts(&run.join("\n")).join("\n");
+    assert!(
+        script.contains("exec \"$NODION_DEPLOY_BIN\""),
+        "the run step execs the binary (signals on cancel reach it)"
+    );
+
+    // Every output is the binary's own, from the run step's GITHUB_OUTPUT.
+    let outputs = entries(&section(&lines, "outputs"));
+    let names: Vec<&str> = outputs.iter().map(|(name, _)| name.as_str()).collect();
+    let expected: Vec<&str> = OUTPUTS.iter().map(|o| o.name).collect();
+    assert_eq!(names, expected, "outputs: declared");
+    for (name, fields) in &outputs {
+        assert!(
+            fields
+                .iter()
+                .any(|l| l.trim() == format!("value: ${{{{ steps.run.outputs.{name} }}}}")),
+            "output {name} has value: ${{{{ steps.run.outputs.{name} }}}}"
+        );
+    }
+
+    // Every step that runs a script says which shell (a composite action must).
+    for step in &steps {
+        if step_field(step, "run").is_some() {
+            assert!(step_field(step, "shell").is_some(), "{step:?}");
+        }
+    }
+}
+
+#[test]
+fn no_expression_is_expanded_inside_a_script() {
+    // Expressions go into env: only; text pasted into a script could run as code.
+    for file in [
+        "action.yml",
+        ".github/workflows/ci.yml",
+        ".github/workflows/example-deploy.yml",
+        ".ci/act/workflow.yml",
+    ] {
+        let yaml = read(file);
+        assert!(!yaml.is_empty(), "{file} is missing");
+        let scripts = run_scripts(&yaml);
+        assert!(!scripts.is_empty(), "{file} runs no script");
+        for script in scripts {
+            assert!(
+                !script.contains("${{"),
+                "{file}: an expression in run:\n{script}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_action_gets_the_binary_as_the_spec_says() {
+    let action = action_file();
+    let steps = steps(&action);
+    let install = steps
+        .iter()
+        .find(|s| step_field(s, "id") == Some("install"))
+        .expect("a step with id: install");
+    let script = run_scripts(&install.join("\n")).join("\n");
+    for needle in [
+        // The version from the action's own checkout.
+        "sed -n 's/^DEFAULT_VERSION=//p' \"$GITHUB_ACTION_PATH/install.sh\"",
+        // Not a release, or asked: built from its own source.
+        "*-*) build=true",
+        "cargo build --release --locked --bin nodion-deploy --manifest-path \"$GITHUB_ACTION_PATH/Cargo.toml\"",
+        // Else downloaded once into the tool cache.
+        "sh \"$GITHUB_ACTION_PATH/install.sh\" --version \"$version\" --target \"$target\" --to \"$dir\"",
+        "dir=$cache/nodion-deploy/$version/$arch",
+        "export NODION_DEPLOY_DOWNLOAD_URL=\"$DOWNLOAD_URL\"",
+        "echo \"path=$bin\" >>\"$GITHUB_OUTPUT\"",
+    ] {
+        assert!(script.contains(needle), "the install step has: {needle}");
+    }
+    for target in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-gnu",
+    ] {
+        assert!(script.contains(&format!("target={target}")), "{target}");
+    }
+    let env = step_env(install);
+    assert!(env.contains(&(
+        "DOWNLOAD_URL".to_string(),
+        "${{ inputs.download_url }}".to_string()
+    )));
+    assert!(env.contains(&(
+        "FROM_SOURCE".to_string(),
+        "${{ inputs.from_source }}".to_string()
+    )));
+    assert_eq!(
+        step_env(
+            steps
+                .iter()
+                .find(|s| step_field(s, "id") == Some("run"))
+                .unwrap()
+        )
+        .iter()
+        .find(|(k, _)| k == "NODION_DEPLOY_BIN")
+        .map(|(_, v)| v.as_str()),
+        Some("${{ steps.install.outputs.path }}")
+    );
+}
+
+#[test]
+fn the_runs_of_the_action_check_every_output() {
+    // The workflows that run the action for real (CI on four runners, act in .ci/run) read back
+    // every output the action declares.
+    for file in [".github/workflows/ci.yml", ".ci/act/workflow.yml"] {
+        let yaml = read(file);
+        for output in OUTPUTS {
+            assert!(
+                yaml.contains(&format!(".outputs.{} }}}}", output.name)),
+                "{file} reads the output {}",
+                output.name
+            );
+        }
+    }
+    // … and the script both run checks each one.
+    let check = read(".ci/act/check-outputs.sh");
+    for output in OUTPUTS {
+        assert!(
+            check.contains(&format!(
+                "check {} \"${}\"",
+                output.name,
+                output.name.to_ascii_uppercase()
+            )),
+            ".ci/act/check-outputs.sh checks {}",
+            output.name
         );
     }
 }

