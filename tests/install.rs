@@ -1192,13 +1192,10 @@ fn an_unknown_platform_is_refused_and_nothing_is_installed() {
     }
 }
 
-#[test]
-fn no_downloader_is_refused_and_nothing_is_installed() {
-    let setups = [
-        Setup::DASH_CURL.with(Downloader::Nothing, Sha::Sha256sum),
-        Setup::BUSYBOX.with(Downloader::Nothing, Sha::Sha256sum),
-    ];
-    for setup in available(&setups) {
+/// Runs each setup against an empty mirror: the script must stop with `code` and one line saying
+/// `says`, before downloading or creating anything.
+fn refused_before_any_download(setups: &[Setup], code: i32, says: &[&str]) {
+    for setup in available(setups) {
         let what = format!("{setup:?}");
         let mirror = Mirror::start();
         let sandbox = Sandbox::new(setup);
@@ -1206,34 +1203,36 @@ fn no_downloader_is_refused_and_nothing_is_installed() {
 
         let out = sandbox.run(&mirror, &["--to", path_str(&dir)]);
 
-        out.assert_code(4, &what);
+        out.assert_code(code, &what);
         let line = out.error_line(&what);
-        assert_says(&line, &["neither curl nor wget", "install one"], &what);
+        assert_says(&line, says, &what);
         assert_absent(&dir, &what);
-        assert!(mirror.requests().is_empty());
+        assert!(mirror.requests().is_empty(), "{what}: nothing downloaded");
     }
 }
 
 #[test]
+fn no_downloader_is_refused_and_nothing_is_installed() {
+    refused_before_any_download(
+        &[
+            Setup::DASH_CURL.with(Downloader::Nothing, Sha::Sha256sum),
+            Setup::BUSYBOX.with(Downloader::Nothing, Sha::Sha256sum),
+        ],
+        4,
+        &["neither curl nor wget", "install one"],
+    );
+}
+
+#[test]
 fn no_checksum_tool_is_refused_and_nothing_is_installed() {
-    let setups = [
-        Setup::DASH_CURL.with(Downloader::Curl, Sha::Nothing),
-        Setup::BUSYBOX.with(Downloader::BusyboxWget, Sha::Nothing),
-    ];
-    for setup in available(&setups) {
-        let what = format!("{setup:?}");
-        let mirror = Mirror::start();
-        let sandbox = Sandbox::new(setup);
-        let dir = sandbox.dir("d");
-
-        let out = sandbox.run(&mirror, &["--to", path_str(&dir)]);
-
-        out.assert_code(5, &what);
-        let line = out.error_line(&what);
-        assert_says(&line, &["sha256sum", "shasum", "openssl", "install"], &what);
-        assert_absent(&dir, &what);
-        assert!(mirror.requests().is_empty(), "{what}: nothing downloaded");
-    }
+    refused_before_any_download(
+        &[
+            Setup::DASH_CURL.with(Downloader::Curl, Sha::Nothing),
+            Setup::BUSYBOX.with(Downloader::BusyboxWget, Sha::Nothing),
+        ],
+        5,
+        &["sha256sum", "shasum", "openssl", "install"],
+    );
 }
 
 #[test]
