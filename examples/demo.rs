@@ -6,9 +6,16 @@
 
 use std::collections::HashMap;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use fake_nodion::{FakeNodion, Hold, Options, Seed, Stage};
+use nodion_deploy::api::Api;
+use nodion_deploy::clock::SystemClock;
+use nodion_deploy::inputs::Settings;
+use nodion_deploy::log::{Flavor, Log};
+use nodion_deploy::random::Random;
+use nodion_deploy::run::{self, Progress, Run};
 
 fn main() -> ExitCode {
     // The demo's API is on this machine: keep a proxy configured for the internet away from it.
@@ -44,13 +51,31 @@ fn main() -> ExitCode {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
 
-    let code = match nodion_deploy::run::main(&[], &env) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("demo: {e}");
+    // What the binary does, on this thread: read the inputs, run the flow, write the outputs.
+    let settings = match Settings::from_env(&env) {
+        Ok(settings) => settings,
+        Err(problems) => {
+            eprintln!("demo: {problems:?}");
             return ExitCode::FAILURE;
         }
     };
+    let log = Arc::new(Log::stderr(
+        Flavor::from(&settings.platform),
+        settings.debug,
+    ));
+    let api = Api::new(&settings, log.clone());
+    let progress = Progress::default();
+    let (report, summary) = Run {
+        settings: &settings,
+        api: &api,
+        log: &log,
+        clock: Arc::new(SystemClock),
+        started: Instant::now(),
+        random: Random::from_entropy(),
+        progress: &progress,
+    }
+    .deploy();
+    let code = run::finish(&settings, &log, report, &summary);
     eprintln!(
         "\ndemo: nodion-deploy exited with {code} after {} requests to the fake API",
         fake.requests().len()

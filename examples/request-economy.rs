@@ -5,7 +5,10 @@
 
 use std::time::Duration;
 
-use nodion_deploy::watch::worst_economy;
+#[path = "../bench/economy.rs"]
+mod economy;
+
+use economy::worst_economy;
 
 fn main() {
     let (min, max) = (Duration::from_secs(2), Duration::from_secs(15));

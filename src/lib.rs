@@ -7,6 +7,7 @@
 pub mod api;
 pub mod clock;
 pub mod deployment;
+pub mod dry_run;
 pub mod help;
 pub mod inputs;
 pub mod log;
@@ -19,6 +20,7 @@ pub mod sanitize;
 pub mod schedule;
 pub mod signals;
 pub mod tls;
+pub mod trigger;
 pub mod watch;
 
 /// The version printed by `--version` and sent in the `User-Agent`.

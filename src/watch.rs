@@ -92,7 +92,6 @@ pub struct Watch {
     last_news: Instant,
     unknown_said: Vec<String>,
     not_listed_said: bool,
-    timeline: Vec<(Duration, String)>,
     verdict: Option<Verdict>,
 }
 
@@ -125,7 +124,6 @@ impl Watch {
             last_news: now,
             unknown_said: Vec::new(),
             not_listed_said: false,
-            timeline: Vec::new(),
             verdict: None,
         }
     }
@@ -138,11 +136,6 @@ impl Watch {
     /// The last status seen, as the API wrote it.
     pub fn status(&self) -> Option<&str> {
         self.deployment.as_ref().and_then(|d| d.status.as_deref())
-    }
-
-    /// Each status change with the time since start.
-    pub fn timeline(&self) -> &[(Duration, String)] {
-        &self.timeline
     }
 
     /// What to do at `now`.
@@ -239,7 +232,6 @@ impl Watch {
         if self.status.as_ref() != Some(&key) {
             let elapsed = now.duration_since(self.started);
             let status = shown.unwrap_or_default();
-            self.timeline.push((elapsed, status.clone()));
             events.push(Event::Status {
                 status: status.clone(),
                 elapsed,
@@ -260,77 +252,6 @@ impl Watch {
             self.verdict = Some(Verdict::Failure);
         }
     }
-}
-
-/// What waiting costs for a deployment that takes `takes` to become terminal (success), on the real
-/// wait loop and schedule with a simulated clock and instant requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Economy {
-    /// List requests, including the snapshot before the trigger.
-    pub requests: u32,
-    /// How long after it became terminal the deployment was seen so.
-    pub detected_after: Duration,
-}
-
-/// Simulates the wait for one deployment that takes `takes`, with the given intervals and a fixed
-/// jitter sample in `[-1, 1]`.
-pub fn simulate(takes: Duration, min: Duration, max: Duration, jitter: f64) -> Economy {
-    let t0 = Instant::now();
-    let rules = Rules {
-        success: vec!["available".into()],
-        failure: vec!["failed".into()],
-    };
-    let schedule = Schedule::new(min, max, Box::new(crate::schedule::FixedJitter(jitter)));
-    // Long enough for any deployment simulated here not to time out.
-    let deadline = t0 + takes * 2 + max * 2;
-    let mut watch = Watch::new(1, rules, t0, deadline, schedule, t0, false);
-    let mut now = t0;
-    let mut requests = 1; // the snapshot
-    loop {
-        match watch.next(now) {
-            Next::Sleep(d) => now += d,
-            Next::Poll => {
-                requests += 1;
-                let status = if now.duration_since(t0) >= takes {
-                    "available"
-                } else {
-                    "deploying"
-                };
-                let ours = Deployment {
-                    deploy_number: Some(1),
-                    status: Some(status.into()),
-                    ..Deployment::default()
-                };
-                watch.observe(now, Ok(vec![ours]));
-            }
-            Next::Finish(_) => {
-                return Economy {
-                    requests,
-                    detected_after: now.duration_since(t0).saturating_sub(takes),
-                };
-            }
-        }
-    }
-}
-
-/// The jitter samples the request-economy figures take the worst of: both ends and between.
-pub const JITTER_SAMPLES: [f64; 5] = [-1.0, -0.5, 0.0, 0.5, 1.0];
-
-/// The worst of [`simulate`] over [`JITTER_SAMPLES`]: most requests, latest detection.
-pub fn worst_economy(takes: Duration, min: Duration, max: Duration) -> Economy {
-    JITTER_SAMPLES
-        .iter()
-        .map(|j| simulate(takes, min, max, *j))
-        .fold(
-            Economy {
-                requests: 0,
-                detected_after: Duration::ZERO,
-            },
-            |worst, e| Economy {
-                requests: worst.requests.max(e.requests),
-                detected_after: worst.detected_after.max(e.detected_after),
-            },
-        )
 }
 
 #[cfg(test)]
@@ -661,19 +582,6 @@ mod tests {
         let events = w.seed(t0, dep(3, "created"));
         assert_eq!(statuses(&events), ["created"]);
         assert_eq!(w.next(t0), Next::Sleep(2 * S));
-    }
-
-    /// The request economy promised by the deploy-gate and footprint issues: with the default
-    /// intervals and any jitter, a deployment lasting 5 minutes costs at most 25 list requests
-    /// (including the snapshot), and every deployment is seen within `max_poll_interval`.
-    #[test]
-    fn the_request_economy_holds_for_every_row_of_the_table() {
-        for (takes, most) in [(30, 8), (120, 14), (300, 25), (900, 65)] {
-            let e = worst_economy(takes * S, 2 * S, 15 * S);
-            assert!(e.requests <= most, "{takes} s: {e:?}");
-            assert!(e.detected_after <= 15 * S, "{takes} s: {e:?}");
-        }
-        assert!(worst_economy(300 * S, 2 * S, 15 * S).requests <= 25);
     }
 
     /// Whenever the deployment turns terminal, the next poll is at most `max_poll_interval` away.

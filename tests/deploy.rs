@@ -606,11 +606,34 @@ fn version_prints_the_name_and_version() {
 }
 
 #[test]
-fn an_unknown_argument_is_a_usage_error() {
-    let ran = Deploy::bare().arg("--deploy").run();
-    assert_eq!(ran.code, 2);
-    assert!(ran.stderr.contains("--deploy"));
-    assert!(ran.stdout.is_empty());
+fn an_unknown_argument_is_a_usage_error_and_is_never_echoed() {
+    // A token pasted in the wrong place (`nodion-deploy $TOKEN`) must not reach the log.
+    for (args, secret) in [
+        (&["--deploy"][..], "--deploy"),
+        (&["nd_live_0123456789abcdef"], "nd_live_0123456789abcdef"),
+        (
+            &["--version", "nd_live_0123456789abcdef"],
+            "nd_live_0123456789abcdef",
+        ),
+    ] {
+        let mut deploy = Deploy::bare();
+        for arg in args {
+            deploy = deploy.arg(arg);
+        }
+        let ran = deploy.run();
+        assert_eq!(ran.code, 2, "{args:?}");
+        assert!(
+            ran.stderr.contains("see --help"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+        assert!(
+            !ran.everything().contains(secret),
+            "{args:?} echoed: {}",
+            ran.stderr
+        );
+        assert!(ran.stdout.is_empty());
+    }
 }
 
 /// The same promise checked by an independent HTTP server (mockito): the exact headers and bodies.

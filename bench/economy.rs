@@ -1,0 +1,80 @@
+//! What waiting costs, from the real wait loop and schedule with a simulated clock and instant
+//! requests: the request-economy table (`cargo run --example request-economy`) and the test that
+//! holds its bounds both include this file.
+
+use std::time::{Duration, Instant};
+
+use nodion_deploy::deployment::Deployment;
+use nodion_deploy::schedule::{FixedJitter, Schedule};
+use nodion_deploy::watch::{Next, Rules, Watch};
+
+/// What waiting costs for a deployment that takes `takes` to become terminal (success), on the real
+/// wait loop and schedule with a simulated clock and instant requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Economy {
+    /// List requests, including the snapshot before the trigger.
+    pub requests: u32,
+    /// How long after it became terminal the deployment was seen so.
+    pub detected_after: Duration,
+}
+
+/// Simulates the wait for one deployment that takes `takes`, with the given intervals and a fixed
+/// jitter sample in `[-1, 1]`.
+pub fn simulate(takes: Duration, min: Duration, max: Duration, jitter: f64) -> Economy {
+    let t0 = Instant::now();
+    let rules = Rules {
+        success: vec!["available".into()],
+        failure: vec!["failed".into()],
+    };
+    let schedule = Schedule::new(min, max, Box::new(FixedJitter(jitter)));
+    // Long enough for any deployment simulated here not to time out.
+    let deadline = t0 + takes * 2 + max * 2;
+    let mut watch = Watch::new(1, rules, t0, deadline, schedule, t0, false);
+    let mut now = t0;
+    let mut requests = 1; // the snapshot
+    loop {
+        match watch.next(now) {
+            Next::Sleep(d) => now += d,
+            Next::Poll => {
+                requests += 1;
+                let status = if now.duration_since(t0) >= takes {
+                    "available"
+                } else {
+                    "deploying"
+                };
+                let ours = Deployment {
+                    deploy_number: Some(1),
+                    status: Some(status.into()),
+                    ..Deployment::default()
+                };
+                watch.observe(now, Ok(vec![ours]));
+            }
+            Next::Finish(_) => {
+                return Economy {
+                    requests,
+                    detected_after: now.duration_since(t0).saturating_sub(takes),
+                };
+            }
+        }
+    }
+}
+
+/// The jitter samples the request-economy figures take the worst of: both ends and between.
+pub const JITTER_SAMPLES: [f64; 5] = [-1.0, -0.5, 0.0, 0.5, 1.0];
+
+/// The worst of [`simulate`] over [`JITTER_SAMPLES`]: most requests, latest detection.
+pub fn worst_economy(takes: Duration, min: Duration, max: Duration) -> Economy {
+    JITTER_SAMPLES
+        .iter()
+        .map(|j| simulate(takes, min, max, *j))
+        .fold(
+            Economy {
+                requests: 0,
+                detected_after: Duration::ZERO,
+            },
+            |worst, e| Economy {
+                requests: worst.requests.max(e.requests),
+                detected_after: worst.detected_after.max(e.detected_after),
+            },
+        )
+}

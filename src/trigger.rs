@@ -1,0 +1,828 @@
+//! The time before a deployment is ours: snapshot the list, trigger exactly once, and reconcile an
+//! answer that may have been lost against the list before anything is sent again. backon runs every
+//! retry loop here, over an injected clock, so the unit tests below drive it without sleeping.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use backon::BlockingRetryable;
+
+use crate::api::{Api, ApiError, Delivery};
+use crate::clock::Clock;
+use crate::deployment::{Deployment, Keep, Listing};
+use crate::log::Log;
+use crate::outcome::{Outcome, Signal};
+use crate::sanitize;
+use crate::schedule::{JitterSource, Schedule};
+
+/// Before a deployment is ours, transient failures are retried at most this many times.
+pub const MAX_RETRIES: u32 = 6;
+/// The retry waits before a deployment is ours: 1.5 s growing to 10 s, about 30 s in all.
+const RETRY_FIRST: Duration = Duration::from_millis(1500);
+const RETRY_LONGEST: Duration = Duration::from_secs(10);
+
+/// What the trigger needs of the API: the real client, or a scripted one in tests.
+pub trait Deployments {
+    /// Lists the deployments, keeping what `keep` asks for.
+    fn list(&self, deadline: Instant, attempt: u32, keep: Keep) -> Result<Listing, ApiError>;
+    /// Triggers a deployment.
+    fn trigger(
+        &self,
+        image_tag: Option<&str>,
+        deadline: Instant,
+        attempt: u32,
+    ) -> Result<Deployment, ApiError>;
+}
+
+impl Deployments for Api {
+    fn list(&self, deadline: Instant, attempt: u32, keep: Keep) -> Result<Listing, ApiError> {
+        Api::list(self, deadline, attempt, keep)
+    }
+
+    fn trigger(
+        &self,
+        image_tag: Option<&str>,
+        deadline: Instant,
+        attempt: u32,
+    ) -> Result<Deployment, ApiError> {
+        Api::trigger(self, image_tag, deadline, attempt)
+    }
+}
+
+/// Why the run stopped before a deployment was ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stop {
+    /// How the run ends.
+    pub outcome: Outcome,
+    /// Why, for the summary line.
+    pub detail: String,
+}
+
+/// One failed attempt: a request that failed (maybe worth retrying), or a reason to stop now.
+enum Failure {
+    Request {
+        doing: &'static str,
+        error: ApiError,
+    },
+    Stop(Stop),
+}
+
+/// The shared clock the retries sleep on.
+pub type SharedClock = Arc<dyn Clock + Send + Sync>;
+
+/// The retry allowance before a deployment is ours, one for the whole trigger: at most
+/// [`MAX_RETRIES`] waits from the retry schedule, each at least the API's `Retry-After`, and none
+/// that would end past the deadline. backon asks it for the next wait; the `when` hook tells it
+/// the API's `Retry-After` first.
+#[derive(Clone)]
+struct Budget(Arc<Mutex<Allowance>>);
+
+struct Allowance {
+    schedule: Schedule,
+    retries: u32,
+    retry_after: Option<Duration>,
+    clock: SharedClock,
+    deadline: Instant,
+    /// Why the last wait was refused.
+    spent: Option<String>,
+}
+
+impl Budget {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Allowance> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Iterator for Budget {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        let mut a = self.lock();
+        let asked = a.retry_after.take().unwrap_or_default();
+        let wait = a.schedule.next_wait().max(asked);
+        if a.retries >= MAX_RETRIES {
+            a.spent = Some(format!("gave up after {MAX_RETRIES} retries"));
+            return None;
+        }
+        if a.clock.now() + wait >= a.deadline {
+            a.spent = Some("the timeout leaves no time to retry".into());
+            return None;
+        }
+        a.retries += 1;
+        Some(wait)
+    }
+}
+
+/// Runs requests before a deployment is ours, retrying transient failures within one [`Budget`]
+/// (shared by every request it runs) and saying each retry in the log.
+pub struct Retrier<'a> {
+    log: &'a Log,
+    clock: SharedClock,
+    budget: Budget,
+}
+
+impl<'a> Retrier<'a> {
+    /// A retrier whose waits end before `deadline`, with `jitter` on the retry schedule.
+    pub fn new(
+        log: &'a Log,
+        clock: SharedClock,
+        deadline: Instant,
+        jitter: Box<dyn JitterSource + Send>,
+    ) -> Retrier<'a> {
+        let budget = Budget(Arc::new(Mutex::new(Allowance {
+            schedule: Schedule::new(RETRY_FIRST, RETRY_LONGEST, jitter),
+            retries: 0,
+            retry_after: None,
+            clock: clock.clone(),
+            deadline,
+            spent: None,
+        })));
+        Retrier { log, clock, budget }
+    }
+
+    /// Starts the waits again from the first (after a request that says the API is healthy).
+    pub fn restart(&self) {
+        self.budget.lock().schedule.restart();
+    }
+
+    /// Runs the request `op` (given its attempt number) until it succeeds, fails for good, or the
+    /// budget is spent; `doing` names it in the log and the summary.
+    pub fn request<T>(
+        &self,
+        doing: &'static str,
+        mut op: impl FnMut(u32) -> Result<T, ApiError>,
+    ) -> Result<T, Stop> {
+        self.retrying(|attempt| op(attempt).map_err(|error| Failure::Request { doing, error }))
+    }
+
+    /// Runs `op` (given its attempt number) until it succeeds, the failure is final or the budget
+    /// is spent; the log says each retry.
+    fn retrying<T>(&self, mut op: impl FnMut(u32) -> Result<T, Failure>) -> Result<T, Stop> {
+        let mut attempt = 0;
+        let clock = self.clock.clone();
+        let budget = self.budget.clone();
+        (|| {
+            attempt += 1;
+            op(attempt)
+        })
+        .retry(self.budget.clone())
+        .sleep(move |wait| clock.sleep(wait))
+        .when(|failure| match failure {
+            Failure::Request {
+                error: ApiError::Transient { retry_after, .. },
+                ..
+            } => {
+                budget.lock().retry_after = *retry_after;
+                true
+            }
+            _ => false,
+        })
+        .notify(|failure, wait| {
+            if let Failure::Request { doing, error } = failure {
+                self.log.line(&format!(
+                    "{doing} failed: {}; retry {} of {MAX_RETRIES} in {}",
+                    error.describe(),
+                    self.budget.lock().retries,
+                    humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
+                ));
+            }
+        })
+        .call()
+        .map_err(|failure| self.stop(failure))
+    }
+
+    /// Why a failure ends the trigger.
+    fn stop(&self, failure: Failure) -> Stop {
+        let (doing, error) = match failure {
+            Failure::Stop(stop) => return stop,
+            Failure::Request { doing, error } => (doing, error),
+        };
+        let (outcome, detail) = match error {
+            ApiError::Refused { .. } => (
+                Outcome::Refused,
+                format!("the API refused {doing}: {}", error.describe()),
+            ),
+            ApiError::Unreachable { reason } => {
+                (Outcome::Unreachable, format!("could not {doing}: {reason}"))
+            }
+            ApiError::Transient { reason, .. } => {
+                let spent = self.budget.lock().spent.take().unwrap_or_default();
+                let detail = format!("could not {doing}: {reason} ({spent})");
+                return Stop {
+                    outcome: Outcome::Unreachable,
+                    detail,
+                };
+            }
+        };
+        self.log.line(&format!("error: {detail}"));
+        Stop { outcome, detail }
+    }
+}
+
+/// Snapshot, trigger and reconcile, with their collaborators injected.
+pub struct Trigger<'a> {
+    api: &'a dyn Deployments,
+    log: &'a Log,
+    retrier: Retrier<'a>,
+    deadline: Instant,
+    image_tag: Option<&'a str>,
+    /// A cancelling signal received so far, if any: a cancelled job must not start a deployment.
+    cancelled: &'a dyn Fn() -> Option<Signal>,
+    /// Told just before a trigger is sent (a cancellation then says one may have been created).
+    sending: &'a dyn Fn(),
+}
+
+/// What the trigger loop knows between attempts.
+#[derive(Default)]
+struct Attempts {
+    /// An answer may have been lost: check the list before sending again.
+    unsure: bool,
+    checks: u32,
+    sends: u32,
+}
+
+impl<'a> Trigger<'a> {
+    /// A trigger for one run.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        api: &'a dyn Deployments,
+        log: &'a Log,
+        clock: SharedClock,
+        deadline: Instant,
+        image_tag: Option<&'a str>,
+        jitter: Box<dyn JitterSource + Send>,
+        cancelled: &'a dyn Fn() -> Option<Signal>,
+        sending: &'a dyn Fn(),
+    ) -> Trigger<'a> {
+        Trigger {
+            api,
+            log,
+            retrier: Retrier::new(log, clock, deadline, jitter),
+            deadline,
+            image_tag,
+            cancelled,
+            sending,
+        }
+    }
+
+    /// Snapshots the list, then triggers exactly once; returns our deployment.
+    pub fn run(&self) -> Result<Deployment, Stop> {
+        let before = self
+            .retrier
+            .request("list deployments", |attempt| {
+                self.api.list(self.deadline, attempt, Keep::Nothing)
+            })?
+            .highest;
+        // Only the snapshot's success restarts the waits: a reconciliation list that succeeds
+        // between failed triggers says nothing about the trigger getting through.
+        self.retrier.restart();
+        self.log.line(&match before {
+            0 => "No earlier deployments".to_string(),
+            n => format!("Latest deployment before ours: #{n}"),
+        });
+        let mut attempts = Attempts::default();
+        match self
+            .retrier
+            .retrying(|_| self.attempt(before, &mut attempts))
+        {
+            Err(stop) if attempts.unsure => self.last_check(before, attempts.checks + 1, stop),
+            result => result,
+        }
+    }
+
+    /// One attempt: a look at the list when an answer may have been lost, then one trigger.
+    fn attempt(&self, before: u64, state: &mut Attempts) -> Result<Deployment, Failure> {
+        if state.unsure {
+            state.checks += 1;
+            let listing = self
+                .api
+                .list(self.deadline, state.checks, Keep::NewerThan(before))
+                .map_err(|error| Failure::Request {
+                    doing: "check for a deployment after a lost answer",
+                    error,
+                })?;
+            // The list answered: whatever it said, there is nothing left to look for at the end.
+            state.unsure = false;
+            if let Some(adopted) = self.reconcile(listing).map_err(Failure::Stop)? {
+                return Ok(adopted);
+            }
+            self.log
+                .line("No deployment appeared since the snapshot: triggering again");
+        }
+        if let Some(signal) = (self.cancelled)() {
+            return Err(Failure::Stop(Stop {
+                outcome: Outcome::Cancelled(signal),
+                detail: "cancelled before triggering".into(),
+            }));
+        }
+        (self.sending)();
+        state.sends += 1;
+        let error = match self.api.trigger(self.image_tag, self.deadline, state.sends) {
+            Ok(deployment) if deployment.deploy_number.is_some_and(|n| n > before) => {
+                self.log_triggered(&deployment);
+                return Ok(deployment);
+            }
+            // Not newer than the snapshot: not what this trigger created.
+            Ok(stale) => ApiError::Transient {
+                reason: format!(
+                    "the trigger answered with deployment #{}, which is not newer than #{before}",
+                    stale.deploy_number.unwrap_or_default()
+                ),
+                retry_after: None,
+                delivery: Delivery::Unknown,
+            },
+            Err(error) => error,
+        };
+        if let ApiError::Transient {
+            delivery: Delivery::Unknown,
+            ..
+        } = error
+        {
+            state.unsure = true;
+        }
+        Err(Failure::Request {
+            doing: "trigger a deployment",
+            error,
+        })
+    }
+
+    /// After an answer was lost: the one deployment that appeared since the snapshot is ours;
+    /// none means the trigger did not get through; several cannot be told apart.
+    fn reconcile(&self, listing: Listing) -> Result<Option<Deployment>, Stop> {
+        // With an image tag, a deployment of another image is someone else's.
+        let mut newer: Vec<Deployment> = listing
+            .kept
+            .into_iter()
+            .filter(|d| match (self.image_tag, &d.image_reference) {
+                (Some(tag), Some(image)) => image.ends_with(&format!(":{tag}")),
+                _ => true,
+            })
+            .collect();
+        match newer.len() {
+            0 => Ok(None),
+            1 if !listing.more => {
+                let adopted = newer.remove(0);
+                self.log.line(&format!(
+                    "The trigger's answer was lost, but deployment #{} appeared since the snapshot: adopting it as ours (not triggering again)",
+                    adopted.deploy_number.unwrap_or_default()
+                ));
+                self.log_triggered(&adopted);
+                Ok(Some(adopted))
+            }
+            _ => {
+                // Someone else triggered too: guessing could report another deployment's result,
+                // and triggering again could deploy twice.
+                let numbers: Vec<String> = newer
+                    .iter()
+                    .filter_map(|d| d.deploy_number)
+                    .map(|n| format!("#{n}"))
+                    .collect();
+                let detail = format!(
+                    "the trigger's answer was lost and deployments {}{} all appeared since the snapshot: cannot tell which one is ours",
+                    numbers.join(", "),
+                    if listing.more { ", …" } else { "" }
+                );
+                self.log.line(&format!("error: {detail}"));
+                Err(Stop {
+                    outcome: Outcome::Unreachable,
+                    detail,
+                })
+            }
+        }
+    }
+
+    /// Giving up after an answer may have been lost: one last look at the list, so a deployment
+    /// that exists is adopted (or at least mentioned) rather than left unsaid.
+    fn last_check(&self, before: u64, attempt: u32, stop: Stop) -> Result<Deployment, Stop> {
+        if matches!(stop.outcome, Outcome::Refused | Outcome::Cancelled(_)) {
+            return Err(stop);
+        }
+        match self
+            .api
+            .list(self.deadline, attempt, Keep::NewerThan(before))
+        {
+            Ok(listing) => match self.reconcile(listing)? {
+                Some(adopted) => Ok(adopted),
+                None => Err(stop),
+            },
+            Err(_) => Err(Stop {
+                detail: format!(
+                    "{}; a deployment may have been created: check Nodion",
+                    stop.detail
+                ),
+                ..stop
+            }),
+        }
+    }
+
+    fn log_triggered(&self, d: &Deployment) {
+        let mut parts = Vec::new();
+        if let Some(id) = &d.id {
+            parts.push(format!("id {}", shown(id)));
+        }
+        if let Some(strategy) = &d.strategy {
+            parts.push(format!("strategy {}", shown(strategy)));
+        }
+        if let Some(image) = &d.image_reference {
+            parts.push(format!("image {}", shown(image)));
+        } else if let Some(sha) = &d.git_sha {
+            let short: String = sha.chars().take(7).collect();
+            let message = d
+                .commit_message
+                .as_deref()
+                .and_then(|m| m.lines().next())
+                .map(|m| format!(" \"{}\"", sanitize::bounded(&shown(m), 72)))
+                .unwrap_or_default();
+            let by = d
+                .committer_name
+                .as_deref()
+                .map(|name| format!(" by {}", sanitize::bounded(&shown(name), 60)))
+                .unwrap_or_default();
+            parts.push(format!("commit {}{message}{by}", shown(&short)));
+        }
+        self.log.line(&format!(
+            "Triggered deployment #{} ({})",
+            d.deploy_number.unwrap_or_default(),
+            parts.join(", ")
+        ));
+    }
+}
+
+/// API text as shown inside a log line: one line, bounded (the log itself removes control
+/// characters and anything GitHub could take for a command).
+pub fn shown(text: &str) -> String {
+    sanitize::bounded(&sanitize::one_line(text), 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::collections::VecDeque;
+    use std::io::Write;
+
+    use super::*;
+    use crate::log::Flavor;
+    use crate::schedule::FixedJitter;
+
+    /// Time that moves only when the code under test sleeps.
+    struct FakeClock {
+        now: Mutex<Instant>,
+        slept: Mutex<Vec<Duration>>,
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Instant {
+            *self.now.lock().unwrap()
+        }
+
+        fn sleep(&self, duration: Duration) {
+            *self.now.lock().unwrap() += duration;
+            self.slept.lock().unwrap().push(duration);
+        }
+    }
+
+    /// An API that answers from scripts and records what was asked; an unscripted request fails
+    /// the test.
+    #[derive(Default)]
+    struct Scripted {
+        lists: Mutex<VecDeque<Result<Listing, ApiError>>>,
+        triggers: Mutex<VecDeque<Result<Deployment, ApiError>>>,
+        asked: Mutex<Vec<String>>,
+    }
+
+    impl Deployments for Scripted {
+        fn list(&self, _: Instant, _: u32, keep: Keep) -> Result<Listing, ApiError> {
+            self.asked.lock().unwrap().push(format!("list {keep:?}"));
+            let answer = self.lists.lock().unwrap().pop_front();
+            answer.unwrap_or_else(|| panic!("an unscripted list ({keep:?})"))
+        }
+
+        fn trigger(&self, tag: Option<&str>, _: Instant, _: u32) -> Result<Deployment, ApiError> {
+            self.asked.lock().unwrap().push(format!("trigger {tag:?}"));
+            let answer = self.triggers.lock().unwrap().pop_front();
+            answer.unwrap_or_else(|| panic!("an unscripted trigger"))
+        }
+    }
+
+    fn listing(highest: u64, kept: &[u64]) -> Result<Listing, ApiError> {
+        Ok(Listing {
+            highest,
+            kept: kept.iter().map(|n| deployment(*n)).collect(),
+            more: false,
+        })
+    }
+
+    fn deployment(number: u64) -> Deployment {
+        Deployment {
+            deploy_number: Some(number),
+            id: Some(format!("id-{number}")),
+            status: Some("created".into()),
+            ..Deployment::default()
+        }
+    }
+
+    fn transient(delivery: Delivery, retry_after: Option<Duration>) -> ApiError {
+        ApiError::Transient {
+            reason: "HTTP 503".into(),
+            retry_after,
+            delivery,
+        }
+    }
+
+    /// The log's lines, shared with the test.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    struct Ran {
+        result: Result<Deployment, Stop>,
+        asked: Vec<String>,
+        slept: Vec<Duration>,
+        log: String,
+        sent_notice: u32,
+    }
+
+    /// Runs a trigger against `api` with a fake clock, a deadline `timeout` away, jitter fixed at 0
+    /// and `signal` as what the process has received.
+    fn run(api: Scripted, timeout: Duration, signal: Option<Signal>) -> Ran {
+        let start = Instant::now();
+        let clock = Arc::new(FakeClock {
+            now: Mutex::new(start),
+            slept: Mutex::default(),
+        });
+        let lines = Lines::default();
+        let log = Log::to(Box::new(lines.clone()), Flavor::Plain, false);
+        let sent = Cell::new(0);
+        let cancelled = || signal;
+        let sending = || sent.set(sent.get() + 1);
+        let trigger = Trigger::new(
+            &api,
+            &log,
+            clock.clone(),
+            start + timeout,
+            None,
+            Box::new(FixedJitter(0.0)),
+            &cancelled,
+            &sending,
+        );
+        let result = trigger.run();
+        let log = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        Ran {
+            result,
+            asked: api.asked.into_inner().unwrap(),
+            slept: clock.slept.lock().unwrap().clone(),
+            log,
+            sent_notice: sent.get(),
+        }
+    }
+
+    fn script(
+        lists: Vec<Result<Listing, ApiError>>,
+        triggers: Vec<Result<Deployment, ApiError>>,
+    ) -> Scripted {
+        Scripted {
+            lists: Mutex::new(lists.into()),
+            triggers: Mutex::new(triggers.into()),
+            asked: Mutex::default(),
+        }
+    }
+
+    const LONG: Duration = Duration::from_secs(900);
+
+    #[test]
+    fn the_answer_is_ours_when_it_is_newer_than_the_snapshot() {
+        let ran = run(
+            script(vec![listing(2, &[])], vec![Ok(deployment(3))]),
+            LONG,
+            None,
+        );
+        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(ran.asked, ["list Nothing", "trigger None"]);
+        assert!(ran.slept.is_empty());
+        assert!(
+            ran.log.contains("Latest deployment before ours: #2"),
+            "{}",
+            ran.log
+        );
+        assert!(
+            ran.log.contains("Triggered deployment #3 (id id-3"),
+            "{}",
+            ran.log
+        );
+    }
+
+    #[test]
+    fn a_lost_answer_is_adopted_from_the_list_never_sent_again() {
+        let api = script(
+            vec![listing(2, &[]), listing(3, &[3])],
+            vec![Err(transient(Delivery::Unknown, None))],
+        );
+        let ran = run(api, LONG, None);
+        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(
+            ran.asked,
+            ["list Nothing", "trigger None", "list NewerThan(2)"]
+        );
+        assert_eq!(ran.slept, [RETRY_FIRST]);
+        assert!(
+            ran.log
+                .contains("adopting it as ours (not triggering again)")
+        );
+    }
+
+    #[test]
+    fn a_lost_answer_with_nothing_created_is_sent_again_once() {
+        let api = script(
+            vec![listing(2, &[]), listing(2, &[])],
+            vec![Err(transient(Delivery::Unknown, None)), Ok(deployment(3))],
+        );
+        let ran = run(api, LONG, None);
+        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(
+            ran.asked,
+            [
+                "list Nothing",
+                "trigger None",
+                "list NewerThan(2)",
+                "trigger None"
+            ]
+        );
+        assert_eq!(ran.sent_notice, 2);
+        assert!(
+            ran.log
+                .contains("No deployment appeared since the snapshot: triggering again")
+        );
+    }
+
+    #[test]
+    fn a_request_that_never_left_is_sent_again_without_a_look_at_the_list() {
+        let api = script(
+            vec![listing(2, &[])],
+            vec![Err(transient(Delivery::NotSent, None)), Ok(deployment(3))],
+        );
+        let ran = run(api, LONG, None);
+        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(ran.asked, ["list Nothing", "trigger None", "trigger None"]);
+    }
+
+    #[test]
+    fn a_429_waits_at_least_its_retry_after_then_sends_again() {
+        let asked = Duration::from_secs(7);
+        let api = script(
+            vec![listing(2, &[])],
+            vec![
+                Err(transient(Delivery::NotProcessed, Some(asked))),
+                Ok(deployment(3)),
+            ],
+        );
+        let ran = run(api, LONG, None);
+        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(ran.slept, [asked]);
+        assert!(ran.log.contains("retry 1 of 6 in 7s"), "{}", ran.log);
+    }
+
+    #[test]
+    fn a_trigger_failing_for_good_gives_up_after_six_retries_and_about_thirty_seconds() {
+        let lists = std::iter::once(listing(2, &[]))
+            .chain((0..7).map(|_| listing(2, &[])))
+            .collect();
+        let triggers = (0..7)
+            .map(|_| Err(transient(Delivery::Unknown, None)))
+            .collect();
+        let ran = run(script(lists, triggers), Duration::from_secs(300), None);
+        let stop = ran.result.unwrap_err();
+        assert_eq!(stop.outcome, Outcome::Unreachable);
+        assert!(stop.detail.contains("gave up after 6 retries"), "{stop:?}");
+        // Seven sends, each retry after a look at the list, and one last look when giving up.
+        let sends = ran
+            .asked
+            .iter()
+            .filter(|a| a.starts_with("trigger"))
+            .count();
+        let lists = ran.asked.iter().filter(|a| a.starts_with("list")).count();
+        assert_eq!((sends, lists), (7, 8), "{:?}", ran.asked);
+        let total: Duration = ran.slept.iter().sum();
+        assert_eq!(ran.slept.len(), 6);
+        assert!(
+            total >= Duration::from_secs(20) && total <= Duration::from_secs(45),
+            "{total:?}"
+        );
+        // The waits grow: 1.5 s, 2.25 s, … up to 10 s.
+        assert!(
+            ran.slept.windows(2).all(|w| w[0] <= w[1]),
+            "{:?}",
+            ran.slept
+        );
+        assert_eq!(*ran.slept.last().unwrap(), RETRY_LONGEST);
+    }
+
+    #[test]
+    fn no_retry_wait_ends_past_the_deadline() {
+        let api = script(
+            vec![listing(2, &[]), listing(2, &[]), listing(2, &[])],
+            vec![
+                Err(transient(Delivery::Unknown, None)),
+                Err(transient(Delivery::Unknown, None)),
+            ],
+        );
+        let ran = run(api, Duration::from_secs(3), None);
+        let stop = ran.result.unwrap_err();
+        assert!(
+            stop.detail.contains("the timeout leaves no time to retry"),
+            "{stop:?}"
+        );
+        assert_eq!(ran.slept, [RETRY_FIRST]);
+        assert!(ran.slept.iter().sum::<Duration>() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_refused_trigger_stops_at_once_with_the_apis_message() {
+        let refused = ApiError::Refused {
+            status: 404,
+            message: "Not found".into(),
+        };
+        let ran = run(
+            script(vec![listing(2, &[])], vec![Err(refused)]),
+            LONG,
+            None,
+        );
+        let stop = ran.result.unwrap_err();
+        assert_eq!(stop.outcome, Outcome::Refused);
+        assert_eq!(
+            stop.detail,
+            "the API refused trigger a deployment: HTTP 404: Not found"
+        );
+        assert!(ran.slept.is_empty());
+        assert_eq!(ran.asked.len(), 2);
+    }
+
+    #[test]
+    fn a_signal_before_the_trigger_means_nothing_is_sent() {
+        let ran = run(
+            script(vec![listing(2, &[])], vec![]),
+            LONG,
+            Some(Signal::Terminate),
+        );
+        let stop = ran.result.unwrap_err();
+        assert_eq!(stop.outcome, Outcome::Cancelled(Signal::Terminate));
+        assert_eq!(ran.asked, ["list Nothing"]);
+        assert_eq!(ran.sent_notice, 0);
+    }
+
+    #[test]
+    fn several_deployments_after_a_lost_answer_are_never_guessed() {
+        let api = script(
+            vec![listing(2, &[]), listing(4, &[3, 4])],
+            vec![Err(transient(Delivery::Unknown, None))],
+        );
+        let ran = run(api, LONG, None);
+        let stop = ran.result.unwrap_err();
+        assert_eq!(stop.outcome, Outcome::Unreachable);
+        assert!(stop.detail.contains("#3, #4"), "{stop:?}");
+        assert_eq!(
+            ran.asked
+                .iter()
+                .filter(|a| a.starts_with("trigger"))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn an_answer_not_newer_than_the_snapshot_is_not_ours() {
+        let api = script(
+            vec![listing(2, &[]), listing(3, &[3])],
+            vec![Ok(deployment(2))],
+        );
+        let ran = run(api, LONG, None);
+        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert!(
+            ran.log.contains("which is not newer than #2"),
+            "{}",
+            ran.log
+        );
+    }
+
+    #[test]
+    fn a_snapshot_that_keeps_failing_is_retried_then_stops_with_exit_4() {
+        let lists = (0..7)
+            .map(|_| Err(transient(Delivery::Unknown, None)))
+            .collect();
+        let ran = run(script(lists, vec![]), LONG, None);
+        let stop = ran.result.unwrap_err();
+        assert_eq!(stop.outcome, Outcome::Unreachable);
+        assert_eq!(stop.outcome.exit_code(), 4);
+        assert_eq!(ran.asked.len(), 7);
+        assert!(ran.asked.iter().all(|a| a == "list Nothing"));
+    }
+}
