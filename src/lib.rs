@@ -7,15 +7,15 @@
 pub mod api;
 pub mod clock;
 pub mod deployment;
+pub mod escape;
 pub mod help;
 pub mod inputs;
 pub mod log;
-pub mod outcome;
 pub mod outputs;
 pub mod platform;
 pub mod random;
+pub mod report;
 pub mod run;
-pub mod sanitize;
 pub mod schedule;
 pub mod signals;
 pub mod tls;

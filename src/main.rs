@@ -7,7 +7,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("nodion-deploy: {err:#}");
-            ExitCode::from(nodion_deploy::outcome::EXIT_UNREACHABLE)
+            ExitCode::from(nodion_deploy::report::EXIT_UNREACHABLE)
         }
     }
 }

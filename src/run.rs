@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use crate::api::{Api, ApiError, Delivery};
 use crate::clock::{Clock, SystemClock};
 use crate::deployment::{Deployment, Keep, Listing};
+use crate::escape;
 use crate::help;
 use crate::inputs::{Env, Settings};
 use crate::log::{Flavor, Log};
-use crate::outcome::{EXIT_INPUT, EXIT_SUCCESS, Outcome, Signal};
-use crate::outputs::{self, Report};
+use crate::outputs;
 use crate::random::Random;
-use crate::sanitize;
+use crate::report::{EXIT_INPUT, EXIT_SUCCESS, Outcome, Report, Signal};
 use crate::schedule::Schedule;
 use crate::signals;
 use crate::watch::{Event, Next, Rules, Verdict, Watch};
@@ -49,7 +49,7 @@ pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
         [other, ..] => {
             eprintln!(
                 "nodion-deploy: unexpected argument '{}': inputs come from environment variables; see --help",
-                sanitize::bounded(&sanitize::one_line(other), 80)
+                escape::bounded(&escape::one_line(other), 80)
             );
             return Ok(EXIT_INPUT);
         }
@@ -127,7 +127,7 @@ pub fn main(args: &[String], env: &dyn Env) -> io::Result<u8> {
     };
     log.end_section();
     let report = report.redacted(settings.token.expose());
-    outputs::write_everywhere(&settings, &report, &log, &mut random);
+    outputs::write_everywhere(&settings, &report, &log, &mut fastrand::Rng::new());
     if let Some(title) = annotation_title(&report.outcome) {
         let message = summary.strip_prefix("nodion-deploy: ").unwrap_or(&summary);
         log.error_annotation(title, message);
@@ -166,7 +166,7 @@ fn install_panic_hook(
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
         log.line(&format!("nodion-deploy: internal error{place}: {info}"));
-        outputs::write_everywhere(&settings, &report, &log, &mut Random::from_entropy());
+        outputs::write_everywhere(&settings, &report, &log, &mut fastrand::Rng::new());
         log.line(
             "nodion-deploy: error: internal error; please report it (the outputs were written)",
         );
@@ -747,7 +747,7 @@ impl Run<'_> {
                             None => l.msg.clone(),
                         };
                         // A runaway line must not flood the log or the step summary.
-                        sanitize::bounded(&sanitize::one_line(&line), MAX_LOG_LINE)
+                        escape::bounded(&escape::one_line(&line), MAX_LOG_LINE)
                     })
                     .collect();
                 self.log.begin_collapsed_section(
@@ -795,12 +795,12 @@ impl Run<'_> {
                 .commit_message
                 .as_deref()
                 .and_then(|m| m.lines().next())
-                .map(|m| format!(" \"{}\"", sanitize::bounded(&shown(m), 72)))
+                .map(|m| format!(" \"{}\"", escape::bounded(&shown(m), 72)))
                 .unwrap_or_default();
             let by = d
                 .committer_name
                 .as_deref()
-                .map(|name| format!(" by {}", sanitize::bounded(&shown(name), 60)))
+                .map(|name| format!(" by {}", escape::bounded(&shown(name), 60)))
                 .unwrap_or_default();
             parts.push(format!("commit {}{message}{by}", shown(&short)));
         }
@@ -912,5 +912,5 @@ fn elapsed_text(elapsed: Duration) -> String {
 /// API text as shown inside a log line: one line, bounded (the log itself removes control
 /// characters and anything GitHub could take for a command).
 fn shown(text: &str) -> String {
-    sanitize::bounded(&sanitize::one_line(text), 200)
+    escape::bounded(&escape::one_line(text), 200)
 }
