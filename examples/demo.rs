@@ -14,7 +14,6 @@ use nodion_deploy::api::Api;
 use nodion_deploy::clock::SystemClock;
 use nodion_deploy::inputs::Settings;
 use nodion_deploy::log::{Flavor, Log};
-use nodion_deploy::random::Random;
 use nodion_deploy::run::{self, Progress, Run};
 
 fn main() -> ExitCode {
@@ -71,7 +70,7 @@ fn main() -> ExitCode {
         log: &log,
         clock: Arc::new(SystemClock),
         started: Instant::now(),
-        random: Random::from_entropy(),
+        random: fastrand::Rng::new(),
         progress: &progress,
     }
     .deploy();

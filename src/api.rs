@@ -11,9 +11,9 @@ use ureq::tls::TlsConfig;
 use ureq::{Agent, Body};
 
 use crate::deployment::{self, Application, Deployment, Keep, Listing, LogLine};
+use crate::escape;
 use crate::inputs::{Settings, Token};
 use crate::log::Log;
-use crate::sanitize;
 
 /// Response bodies larger than this are an error, not an out-of-memory.
 pub const MAX_BODY: u64 = 16 * 1024 * 1024;
@@ -325,13 +325,13 @@ fn classify(error: ureq::Error, limit: Duration) -> ApiError {
             ApiError::Unreachable {
                 reason: format!(
                     "TLS failed: {} (for a TLS-intercepting proxy, set ca_certificates)",
-                    sanitize::one_line(&e.to_string())
+                    escape::one_line(&e.to_string())
                 ),
             }
         }
         E::Io(e) => unknown(format!(
             "connection error: {}",
-            sanitize::one_line(&e.to_string())
+            escape::one_line(&e.to_string())
         )),
         E::BodyExceedsLimit(_) => {
             unknown(format!("the answer is larger than {} MiB", MAX_BODY >> 20))
@@ -340,16 +340,16 @@ fn classify(error: ureq::Error, limit: Duration) -> ApiError {
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ApiError::Unreachable {
             reason: format!(
                 "TLS failed: {} (for a TLS-intercepting proxy, set ca_certificates)",
-                sanitize::one_line(&error.to_string())
+                escape::one_line(&error.to_string())
             ),
         },
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => not_sent(format!(
             "the proxy failed: {}",
-            sanitize::one_line(&error.to_string())
+            escape::one_line(&error.to_string())
         )),
         other => unknown(format!(
             "the request failed: {}",
-            sanitize::one_line(&other.to_string())
+            escape::one_line(&other.to_string())
         )),
     }
 }
@@ -426,11 +426,11 @@ pub fn error_message(body: &[u8]) -> String {
         Some(value) => text(&value).unwrap_or_else(|| value.to_string()),
         None => String::from_utf8_lossy(&body[..body.len().min(4 * MAX_MESSAGE)]).into_owned(),
     };
-    let message = sanitize::one_line(&message);
+    let message = escape::one_line(&message);
     if message.is_empty() {
         "(no message)".to_string()
     } else {
-        sanitize::bounded(&message, MAX_MESSAGE)
+        escape::bounded(&message, MAX_MESSAGE)
     }
 }
 
@@ -520,7 +520,7 @@ mod tests {
         let long = format!("{{\"errors\":[\"\u{1b}[31m{}\"]}}", "x".repeat(10_000));
         let message = error_message(long.as_bytes());
         assert!(message.chars().count() <= MAX_MESSAGE);
-        assert!(!message.chars().any(sanitize::is_control));
+        assert!(!message.chars().any(escape::is_control));
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Deployment {
         // Before and after removing control characters, which could join a split token.
         let clean = |v: &Option<String>| {
             v.as_ref().map(|s| {
-                crate::sanitize::multi_line(&s.replace(secret, "***")).replace(secret, "***")
+                crate::escape::multi_line(&s.replace(secret, "***")).replace(secret, "***")
             })
         };
         Deployment {

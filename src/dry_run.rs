@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use crate::api::Api;
 use crate::deployment::Keep;
+use crate::escape::shown;
 use crate::inputs::Settings;
 use crate::log::Log;
-use crate::trigger::{Retrier, Stop, shown};
+use crate::trigger::{Retrier, Stop};
 
 /// Reads the application and the latest deployment and says what a real run would meet; returns
 /// the summary line of a dry run that passed.

@@ -7,8 +7,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::escape;
 use crate::platform::Platform;
-use crate::sanitize;
 
 /// Where variables come from: the process, or a map in tests and the demo.
 pub trait Env {
@@ -335,7 +335,7 @@ fn input(name: &str) -> &'static Input {
 
 /// How a value is shown in a problem: trimmed of control characters and bounded.
 fn shown(value: &str) -> String {
-    format!("'{}'", sanitize::bounded(&sanitize::one_line(value), 80))
+    format!("'{}'", escape::bounded(&escape::one_line(value), 80))
 }
 
 impl Reader<'_> {
@@ -466,7 +466,7 @@ impl Reader<'_> {
             None
         } else if token
             .chars()
-            .any(|c| c.is_whitespace() || sanitize::is_control(c))
+            .any(|c| c.is_whitespace() || escape::is_control(c))
         {
             self.problem(
                 &variable,

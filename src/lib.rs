@@ -1,22 +1,23 @@
 //! `nodion-deploy`: trigger a deployment on Nodion from a CI pipeline, wait for *that* deployment to
 //! finish, write the job's outputs and gate the pipeline with the exit code.
 //!
-//! The binary (`main.rs`) only maps [`run::main`]'s outcome to a process exit code; everything else
-//! lives here so tests and the demo can drive it without a process.
+//! The binary (`main.rs`) owns the process — arguments, signals, the thread the flow runs on, the
+//! exit code; everything else lives here, so tests and the demo drive it without a process. Read
+//! top-down: `inputs` → `run` (with `trigger`, `watch`, `dry_run`) → `report` → `outputs`, over
+//! `api` and `model`, with `escape` and `log` for everything shown.
 
 pub mod api;
 pub mod clock;
 pub mod deployment;
 pub mod dry_run;
+pub mod escape;
 pub mod help;
 pub mod inputs;
 pub mod log;
-pub mod outcome;
 pub mod outputs;
 pub mod platform;
-pub mod random;
+pub mod report;
 pub mod run;
-pub mod sanitize;
 pub mod schedule;
 pub mod signals;
 pub mod tls;

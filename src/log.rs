@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::thread::{self, ThreadId};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::escape;
 use crate::platform::Platform;
-use crate::sanitize;
 
 /// Which CI reads the log, and so which commands it understands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,31 +49,8 @@ pub struct Log {
     sink: Mutex<Sink>,
     flavor: Flavor,
     debug: bool,
-    secret: Option<String>,
-}
-
-/// Escapes Azure logging-command data (`%`, CR, LF), per the agent's rules.
-pub fn azure_data(text: &str) -> String {
-    text.replace('%', "%AZP25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes an Azure logging-command property value (also `;` and `]`).
-pub fn azure_property(text: &str) -> String {
-    azure_data(text).replace(';', "%3B").replace(']', "%5D")
-}
-
-/// Escapes workflow-command data (`%`, CR, LF), per the Actions runner's rules.
-fn command_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow-command property value (also `:` and `,`).
-fn command_property(text: &str) -> String {
-    command_data(text).replace(':', "%3A").replace(',', "%2C")
+    /// The token to redact from every line; empty until [`Log::redacting`].
+    secret: String,
 }
 
 impl Log {
@@ -92,17 +69,14 @@ impl Log {
             }),
             flavor,
             debug,
-            secret: None,
+            secret: String::new(),
         }
     }
 
     /// Replaces `secret` with `***` in every line from now on, whatever its source (an API that
     /// echoes the token back in an error, say).
     pub fn redacting(mut self, secret: &str) -> Log {
-        // A very short "secret" would mangle the log; no real token is that short.
-        if secret.len() >= 4 {
-            self.secret = Some(secret.to_string());
-        }
+        self.secret = secret.to_string();
         self
     }
 
@@ -110,7 +84,7 @@ impl Log {
     /// carries it, by design.
     pub fn add_mask(&self, secret: &str) {
         if self.flavor == Flavor::GitHub {
-            self.write(&format!("::add-mask::{}", command_data(secret)));
+            self.write(&format!("::add-mask::{}", escape::github_data(secret)));
         }
     }
 
@@ -122,9 +96,9 @@ impl Log {
 
     fn clean(&self, text: &str) -> String {
         // Redacted before and after: removing control characters could join a split token.
-        let line = sanitize::log_line(&self.redact(text), self.flavor == Flavor::GitHub);
+        let line = escape::log_line(&self.redact(text), self.flavor == Flavor::GitHub);
         let line = if self.flavor == Flavor::Azure {
-            sanitize::azure_inert(&line)
+            escape::azure_inert(&line)
         } else {
             line
         };
@@ -132,10 +106,7 @@ impl Log {
     }
 
     fn redact(&self, text: &str) -> String {
-        match &self.secret {
-            Some(secret) => text.replace(secret.as_str(), "***"),
-            None => text.to_string(),
-        }
+        escape::redact(text, &self.secret)
     }
 
     fn write(&self, text: &str) {
@@ -180,7 +151,7 @@ impl Log {
         let title = self.clean(title);
         let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
         let line = match self.flavor {
-            Flavor::GitHub => format!("::group::{}", command_data(&title)),
+            Flavor::GitHub => format!("::group::{}", escape::github_data(&title)),
             Flavor::GitLab => format!(
                 "\u{1b}[0Ksection_start:{}:{name}{}\r\u{1b}[0K{title}",
                 unix_now(),
@@ -217,13 +188,13 @@ impl Log {
         match self.flavor {
             Flavor::GitHub => self.write(&format!(
                 "::error title={}::{}",
-                command_property(&title),
-                command_data(&message)
+                escape::github_property(&title),
+                escape::github_data(&message)
             )),
             Flavor::Azure => self.write(&format!(
                 "##vso[task.logissue type=error]{}: {}",
-                azure_data(&title),
-                azure_data(&message)
+                escape::azure_data(&title),
+                escape::azure_data(&message)
             )),
             Flavor::GitLab | Flavor::Plain => {}
         }

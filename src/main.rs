@@ -12,9 +12,7 @@ use nodion_deploy::api::Api;
 use nodion_deploy::clock::SystemClock;
 use nodion_deploy::inputs::{ProcessEnv, Settings};
 use nodion_deploy::log::{Flavor, Log};
-use nodion_deploy::outcome::{EXIT_INPUT, EXIT_SUCCESS, Outcome};
-use nodion_deploy::outputs::Report;
-use nodion_deploy::random::Random;
+use nodion_deploy::report::{EXIT_INPUT, EXIT_SUCCESS, Outcome, Report};
 use nodion_deploy::run::{self, Progress, Run};
 use nodion_deploy::{help, signals};
 
@@ -101,7 +99,7 @@ fn deploy(finish: &Finish, progress: &Progress, started: Instant) -> u8 {
                 log: &log,
                 clock: Arc::new(SystemClock),
                 started,
-                random: Random::from_entropy(),
+                random: fastrand::Rng::new(),
                 progress: &progress,
             };
             let _ = done.send(run.deploy());

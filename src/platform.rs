@@ -70,11 +70,6 @@ impl Platform {
         }
     }
 
-    /// Whether the log is read by the GitHub runner (which acts on workflow commands in it).
-    pub fn is_github(&self) -> bool {
-        matches!(self, Platform::GitHub { .. })
-    }
-
     /// The platform's name for the log.
     pub fn name(&self) -> &'static str {
         match self {

@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 use crate::api::Api;
 use crate::deployment::{Deployment, Keep};
 use crate::dry_run;
+use crate::escape::{self, shown};
 use crate::inputs::Settings;
 use crate::log::Log;
-use crate::outcome::{Outcome, Signal};
-use crate::outputs::{self, Report};
-use crate::random::Random;
-use crate::sanitize;
+use crate::outputs;
+use crate::report::{Outcome, Report, Signal};
 use crate::schedule::Schedule;
 use crate::signals;
-use crate::trigger::{Retrier, SharedClock, Stop, Trigger, shown};
+use crate::trigger::{Retrier, SharedClock, Stop, Trigger};
 use crate::watch::{Event, Next, Rules, Verdict, Watch};
 
 /// The longest application log line shown, in characters.
@@ -105,7 +104,7 @@ pub fn cancelled(
 pub fn finish(settings: &Settings, log: &Log, report: Report, summary: &str) -> u8 {
     log.end_section();
     let report = report.redacted(settings.token.expose());
-    outputs::write_everywhere(settings, &report, log, &mut Random::from_entropy());
+    outputs::write_everywhere(settings, &report, log, &mut fastrand::Rng::new());
     if let Some(title) = annotation_title(&report.outcome) {
         let message = summary.strip_prefix("nodion-deploy: ").unwrap_or(summary);
         log.error_annotation(title, message);
@@ -138,7 +137,7 @@ pub struct Run<'a> {
     /// When the run started (the deadline counts from here).
     pub started: Instant,
     /// Randomness for the schedules' jitter.
-    pub random: Random,
+    pub random: fastrand::Rng,
     /// Where what is seen of our deployment is recorded.
     pub progress: &'a Progress,
 }
@@ -152,8 +151,8 @@ impl Run<'_> {
         self.started + self.settings.timeout
     }
 
-    fn jitter(&mut self) -> Box<Random> {
-        Box::new(Random::seeded(self.random.next_u64()))
+    fn jitter(&mut self) -> Box<fastrand::Rng> {
+        Box::new(self.random.fork())
     }
 
     /// Runs the flow; returns the report and the one-line summary that ends the log.
@@ -422,7 +421,7 @@ impl Run<'_> {
                             None => l.msg.clone(),
                         };
                         // A runaway line must not flood the log or the step summary.
-                        sanitize::bounded(&sanitize::one_line(&line), MAX_LOG_LINE)
+                        escape::bounded(&escape::one_line(&line), MAX_LOG_LINE)
                     })
                     .collect();
                 self.log.begin_collapsed_section(

@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 
-use crate::random::Random;
-
 /// How much each wait grows over the previous one.
 pub const FACTOR: f32 = 1.5;
 /// The jitter, as a fraction of the wait.
@@ -18,9 +16,9 @@ pub trait JitterSource {
     fn sample(&mut self) -> f64;
 }
 
-impl JitterSource for Random {
+impl JitterSource for fastrand::Rng {
     fn sample(&mut self) -> f64 {
-        self.unit_signed()
+        self.f64() * 2.0 - 1.0
     }
 }
 
@@ -125,7 +123,7 @@ mod tests {
 
     #[test]
     fn random_jitter_stays_within_bounds() {
-        let mut s = Schedule::new(secs(1.0), secs(60.0), Box::new(Random::seeded(7)));
+        let mut s = Schedule::new(secs(1.0), secs(60.0), Box::new(fastrand::Rng::with_seed(7)));
         let first = s.next_wait();
         assert!(first >= secs(0.8) && first <= secs(1.2));
         let w: Vec<_> = (0..500).map(|_| s.next_wait()).collect();

@@ -10,9 +10,9 @@ use backon::BlockingRetryable;
 use crate::api::{Api, ApiError, Delivery};
 use crate::clock::Clock;
 use crate::deployment::{Deployment, Keep, Listing};
+use crate::escape::{self, shown};
 use crate::log::Log;
-use crate::outcome::{Outcome, Signal};
-use crate::sanitize;
+use crate::report::{Outcome, Signal};
 use crate::schedule::{JitterSource, Schedule};
 
 /// Before a deployment is ours, transient failures are retried at most this many times.
@@ -431,12 +431,12 @@ impl<'a> Trigger<'a> {
                 .commit_message
                 .as_deref()
                 .and_then(|m| m.lines().next())
-                .map(|m| format!(" \"{}\"", sanitize::bounded(&shown(m), 72)))
+                .map(|m| format!(" \"{}\"", escape::bounded(&shown(m), 72)))
                 .unwrap_or_default();
             let by = d
                 .committer_name
                 .as_deref()
-                .map(|name| format!(" by {}", sanitize::bounded(&shown(name), 60)))
+                .map(|name| format!(" by {}", escape::bounded(&shown(name), 60)))
                 .unwrap_or_default();
             parts.push(format!("commit {}{message}{by}", shown(&short)));
         }
@@ -446,12 +446,6 @@ impl<'a> Trigger<'a> {
             parts.join(", ")
         ));
     }
-}
-
-/// API text as shown inside a log line: one line, bounded (the log itself removes control
-/// characters and anything GitHub could take for a command).
-pub fn shown(text: &str) -> String {
-    sanitize::bounded(&sanitize::one_line(text), 200)
 }
 
 #[cfg(test)]

@@ -4,11 +4,13 @@
 use std::time::Duration;
 
 use nodion_deploy::deployment::{self, Deployment, Keep};
-use nodion_deploy::outcome::Outcome;
-use nodion_deploy::outputs::{self, OUTPUTS, Report};
-use nodion_deploy::random::Random;
-use nodion_deploy::sanitize;
+use nodion_deploy::escape;
+use nodion_deploy::outputs::{self, OUTPUTS};
+use nodion_deploy::report::{Outcome, Report};
 use proptest::prelude::*;
+use support::github_output::read_github_output;
+
+mod support;
 
 /// Strings rich in what attackers use: control characters, line breaks, `::`, `##[`, `=`, `<<`.
 fn nasty() -> impl Strategy<Value = String> {
@@ -73,7 +75,7 @@ proptest! {
         }
         let _ = deployment::parse_triggered(&bytes);
         let message = nodion_deploy::api::error_message(&bytes);
-        prop_assert!(!message.chars().any(sanitize::is_control));
+        prop_assert!(!message.chars().any(escape::is_control));
     }
 
     #[test]
@@ -105,14 +107,14 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let report = report(fields.clone(), number);
-        let text = outputs::github_output(&report, &mut Random::seeded(seed));
-        let read = outputs::read_github_output(&text).map_err(TestCaseError::fail)?;
+        let text = outputs::github_output(&report, &mut fastrand::Rng::with_seed(seed));
+        let read = read_github_output(&text).map_err(TestCaseError::fail)?;
         let names: Vec<&str> = read.iter().map(|(k, _)| k.as_str()).collect();
         let expected: Vec<&str> = OUTPUTS.iter().map(|o| o.name).collect();
         prop_assert_eq!(names, expected);
         let value = |name: &str| read.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
-        prop_assert_eq!(value("status"), sanitize::one_line(&fields[1]));
-        prop_assert_eq!(value("commit_message"), sanitize::multi_line(&fields[3]));
+        prop_assert_eq!(value("status"), escape::one_line(&fields[1]));
+        prop_assert_eq!(value("commit_message"), escape::multi_line(&fields[3]));
         prop_assert_eq!(value("deploy_number"), number.map(|n| n.to_string()).unwrap_or_default());
         prop_assert_eq!(value("result"), "failure");
     }
@@ -124,7 +126,7 @@ proptest! {
             prop_assert_eq!(line.replace("\\|", "").matches('|').count(), 3, "{:?}", line);
             prop_assert!(!line.contains("!["), "{:?}", line);
         }
-        prop_assert!(!summary.chars().any(|c| c != '\n' && sanitize::is_control(c)));
+        prop_assert!(!summary.chars().any(|c| c != '\n' && escape::is_control(c)));
     }
 
     #[test]
@@ -136,22 +138,76 @@ proptest! {
         prop_assert_eq!(keys, expected);
         prop_assert!(!text.contains('\r'));
         for line in text.lines() {
-            prop_assert!(!line.chars().any(sanitize::is_control), "{:?}", line);
+            prop_assert!(!line.chars().any(escape::is_control), "{:?}", line);
         }
     }
 
     #[test]
     fn sanitised_text_has_no_control_character_and_starts_no_workflow_command(text in nasty()) {
         for github in [true, false] {
-            let line = sanitize::log_line(&text, github);
-            prop_assert!(!line.chars().any(sanitize::is_control), "{:?}", line);
+            let line = escape::log_line(&text, github);
+            prop_assert!(!line.chars().any(escape::is_control), "{:?}", line);
             if github {
                 prop_assert!(!line.trim_start().starts_with("::"), "{:?}", line);
                 prop_assert!(!line.contains("##["), "{:?}", line);
             }
         }
-        let one = sanitize::one_line(&text);
-        prop_assert!(!one.chars().any(sanitize::is_control));
-        prop_assert!(!sanitize::multi_line(&text).chars().any(|c| c != '\n' && c != '\t' && sanitize::is_control(c)));
+        let one = escape::one_line(&text);
+        prop_assert!(!one.chars().any(escape::is_control));
+        prop_assert!(!escape::multi_line(&text).chars().any(|c| c != '\n' && c != '\t' && escape::is_control(c)));
     }
+}
+
+/// A successful git deployment with a multi-line commit message.
+fn sample_report() -> Report {
+    Report {
+        outcome: Outcome::Success,
+        application_id: "app-1".into(),
+        deployment: Some(Deployment {
+            id: Some("c3f85434".into()),
+            status: Some("available".into()),
+            deploy_number: Some(3),
+            git_sha: Some("d77ead8c".into()),
+            commit_message: Some("Fix it\n\nLonger text\nname=value".into()),
+            committer_name: None,
+            strategy: Some("dockerfile".into()),
+            image_reference: None,
+            created_at: Some("2023-04-25T08:58:59.771+02:00".into()),
+        }),
+        timeline: vec![
+            (Duration::from_secs(0), "created".into()),
+            (Duration::from_secs(40), "available".into()),
+        ],
+        logs: Vec::new(),
+        elapsed: Duration::from_millis(42_900),
+    }
+}
+
+#[test]
+fn github_output_reads_back_exactly_with_the_runners_rules() {
+    let text = outputs::github_output(&sample_report(), &mut fastrand::Rng::with_seed(1));
+    let read = read_github_output(&text).unwrap();
+    let names: Vec<&str> = read.iter().map(|(n, _)| n.as_str()).collect();
+    let expected: Vec<&str> = OUTPUTS.iter().map(|o| o.name).collect();
+    assert_eq!(names, expected);
+    let get = |n: &str| read.iter().find(|(k, _)| k == n).unwrap().1.clone();
+    assert_eq!(get("result"), "success");
+    assert_eq!(get("deploy_number"), "3");
+    assert_eq!(get("image_reference"), "");
+    assert_eq!(get("commit_message"), "Fix it\n\nLonger text\nname=value");
+    assert_eq!(get("elapsed_seconds"), "42");
+}
+
+#[test]
+fn the_runner_reader_handles_both_forms() {
+    let read = read_github_output("a=1=2\nb<<EOF\nx\ny\nEOF\nc=<<d\n").unwrap();
+    assert_eq!(
+        read,
+        [
+            ("a".to_string(), "1=2".to_string()),
+            ("b".to_string(), "x\ny".to_string()),
+            ("c".to_string(), "<<d".to_string())
+        ]
+    );
+    assert!(read_github_output("b<<EOF\nx\n").is_err());
 }

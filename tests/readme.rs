@@ -39,7 +39,7 @@ fn readme_documents_every_output_and_dotenv_key() {
 
 #[test]
 fn readme_documents_every_exit_code() {
-    for (code, meaning) in nodion_deploy::outcome::EXIT_CODES {
+    for (code, meaning) in nodion_deploy::report::EXIT_CODES {
         let row = format!("| {code} | ");
         let line = README
             .lines()

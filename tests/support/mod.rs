@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod github_output;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -286,7 +288,7 @@ impl Ran {
 
     /// `GITHUB_OUTPUT` read with the runner's rules.
     pub fn github_outputs(&self) -> Vec<(String, String)> {
-        nodion_deploy::outputs::read_github_output(&self.read("github_output")).unwrap()
+        github_output::read_github_output(&self.read("github_output")).unwrap()
     }
 
     /// One GitHub output (panics if absent or repeated).

@@ -1,4 +1,14 @@
-//! Untrusted text (everything the API sends) made safe to print, and to store in outputs.
+//! Every rule for untrusted text (everything the API sends): made safe to print, to store in an
+//! output or to pass in a CI command, and the one `redact` that keeps the token out of all of it.
+
+/// `text` with every occurrence of `secret` replaced by `***`. An empty secret redacts nothing (an
+/// empty pattern would match between every character); a real token is at least 8 characters.
+pub fn redact(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    text.replace(secret, "***")
+}
 
 /// Whether `c` is a control character: C0 (including ESC, CR, LF, TAB), DEL or C1.
 pub fn is_control(c: char) -> bool {
@@ -55,6 +65,30 @@ pub fn azure_inert(line: &str) -> String {
         }
     }
     line
+}
+
+/// Escapes Azure logging-command data (`%`, CR, LF), per the agent's rules.
+pub fn azure_data(text: &str) -> String {
+    text.replace('%', "%AZP25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes an Azure logging-command property value (also `;` and `]`).
+pub fn azure_property(text: &str) -> String {
+    azure_data(text).replace(';', "%3B").replace(']', "%5D")
+}
+
+/// Escapes GitHub workflow-command data (`%`, CR, LF), per the Actions runner's rules.
+pub fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a GitHub workflow-command property value (also `:` and `,`).
+pub fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Compact JSON text in which no CI can see a command: every `[` that follows `##` or `##vso`
@@ -121,9 +155,24 @@ pub fn bounded(text: &str, max: usize) -> String {
     out
 }
 
+/// API text as shown inside a log line: one line, bounded (the log itself removes control
+/// characters and anything GitHub could take for a command).
+pub fn shown(text: &str) -> String {
+    bounded(&one_line(text), 200)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_replaces_every_occurrence_and_an_empty_secret_nothing() {
+        assert_eq!(
+            redact("a tok-12345 b tok-12345", "tok-12345"),
+            "a *** b ***"
+        );
+        assert_eq!(redact("abc", ""), "abc");
+    }
 
     #[test]
     fn one_line_removes_escapes_and_line_breaks() {

@@ -1,4 +1,47 @@
-//! How a run ended, and the one place that turns that into the `result` output and the exit code.
+//! What a run ended with: the [`Report`] the outputs are written from, its [`Outcome`], and the one
+//! place that turns that into the `result` output and the exit code.
+
+use std::time::Duration;
+
+use crate::deployment::Deployment;
+use crate::escape;
+
+/// What the run ended with, to be written out.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The application deployed.
+    pub application_id: String,
+    /// Our deployment as last seen, if one became ours.
+    pub deployment: Option<Deployment>,
+    /// Its status changes, with the time since the start.
+    pub timeline: Vec<(Duration, String)>,
+    /// The application's last log lines, shown after a failure or timeout (sanitised).
+    pub logs: Vec<String>,
+    /// Time since the start.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// The report with `secret` replaced by `***` in everything the API sent.
+    pub fn redacted(&self, secret: &str) -> Report {
+        Report {
+            deployment: self.deployment.as_ref().map(|d| d.redacted(secret)),
+            timeline: self
+                .timeline
+                .iter()
+                .map(|(after, status)| (*after, escape::redact(status, secret)))
+                .collect(),
+            logs: self
+                .logs
+                .iter()
+                .map(|line| escape::redact(line, secret))
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
 
 /// Our deployment reached a success status, was triggered with `wait=false`, or a dry run passed.
 pub const EXIT_SUCCESS: u8 = 0;
@@ -117,5 +160,30 @@ mod tests {
             assert_eq!(outcome.exit_code(), code, "{outcome:?}");
             assert_eq!(outcome.result(), result, "{outcome:?}");
         }
+    }
+
+    #[test]
+    fn a_redacted_report_holds_the_token_nowhere_the_api_wrote() {
+        let token = "tok-12345678";
+        let report = Report {
+            outcome: Outcome::Failure,
+            application_id: "app-1".into(),
+            deployment: Some(Deployment {
+                status: Some(format!("failed: {token}")),
+                commit_message: Some(format!("x{token}\n{token}")),
+                ..Deployment::default()
+            }),
+            timeline: vec![(Duration::from_secs(1), format!("[{token}]"))],
+            logs: vec![format!("echo {token}"), "ok".into()],
+            elapsed: Duration::from_secs(2),
+        }
+        .redacted(token);
+        let text = format!("{report:?}");
+        assert!(!text.contains(token), "{text}");
+        assert_eq!(report.timeline[0].1, "[***]");
+        assert_eq!(report.logs, ["echo ***", "ok"]);
+        let d = report.deployment.unwrap();
+        assert_eq!(d.status.as_deref(), Some("failed: ***"));
+        assert_eq!(d.commit_message.as_deref(), Some("x***\n***"));
     }
 }

@@ -1,0 +1,81 @@
+//! The JSON result (`result_file`): every output, the exit code and the application id.
+
+use std::io::{self, Write};
+
+use serde_json::{Map, Value};
+
+use super::{values, warn_unless_written};
+use crate::escape;
+use crate::inputs::ResultFile;
+use crate::log::Log;
+use crate::report::Report;
+
+/// Writes the JSON result, one line, to standard output or to a file (replacing what was there).
+pub(super) fn write(result_file: &ResultFile, report: &Report, log: &Log) {
+    match result_file {
+        ResultFile::Stdout => {
+            // Standard output is the caller's pipe; if it is gone there is no one left to tell.
+            let _ = writeln!(io::stdout(), "{}", json_text(report));
+        }
+        ResultFile::Path(path) => {
+            let written = std::fs::write(path, format!("{}\n", json_text(report)));
+            warn_unless_written(log, "result_file ", path, written);
+        }
+    }
+}
+
+/// The JSON result: every output, the exit code and the application id.
+pub fn json(report: &Report) -> Value {
+    let mut map = Map::new();
+    for (spec, value) in values(report) {
+        let value = match value {
+            Value::String(s) if spec.name == "commit_message" => {
+                Value::String(escape::multi_line(&s))
+            }
+            Value::String(s) => Value::String(escape::one_line(&s)),
+            other => other,
+        };
+        map.insert(spec.name.into(), value);
+    }
+    map.insert("exit_code".into(), Value::from(report.outcome.exit_code()));
+    map.insert(
+        "application_id".into(),
+        Value::String(report.application_id.clone()),
+    );
+    Value::Object(map)
+}
+
+/// [`json`] as one line of text that no CI can take for a command, even on standard output: a `[`
+/// after `##` or `##vso` is written `\u005b` (the same text once decoded).
+pub fn json_text(report: &Report) -> String {
+    escape::json_inert(&json(report).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outputs::fixture::report;
+
+    #[test]
+    fn json_text_hides_legacy_commands_and_decodes_to_the_same() {
+        let mut r = report();
+        let hostile = "##[error]forged ###[x] ##vso[task.complete] ##VSO[x]";
+        r.deployment.as_mut().unwrap().commit_message = Some(hostile.into());
+        let text = json_text(&r);
+        assert!(!text.contains("##["), "{text}");
+        assert!(!text.to_ascii_lowercase().contains("##vso["), "{text}");
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["commit_message"], hostile);
+    }
+
+    #[test]
+    fn json_has_numbers_as_numbers_and_absent_as_null() {
+        let json = json(&report());
+        assert_eq!(json["deploy_number"], 3);
+        assert_eq!(json["elapsed_seconds"], 42);
+        assert_eq!(json["exit_code"], 0);
+        assert_eq!(json["image_reference"], Value::Null);
+        assert_eq!(json["application_id"], "app-1");
+        assert_eq!(json["result"], "success");
+    }
+}

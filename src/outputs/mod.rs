@@ -1,0 +1,190 @@
+//! The job's outputs (SPEC §5): the table of outputs, their values, and writing them everywhere the
+//! platform and the inputs want them, one format per submodule.
+
+mod azure;
+mod dotenv;
+mod github;
+mod json;
+mod shell;
+
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::inputs::Settings;
+use crate::log::Log;
+use crate::platform::Platform;
+use crate::report::Report;
+
+pub use azure::azure_variables;
+pub use dotenv::dotenv;
+pub use github::{github_output, github_summary};
+pub use json::{json, json_text};
+pub use shell::{BITBUCKET_EXPORTS, bash_exports};
+
+/// One output: its name, its dotenv key (if it has one) and what it means.
+pub struct OutputSpec {
+    /// The output's name (GitHub, JSON).
+    pub name: &'static str,
+    /// Its key in the dotenv report; `None` keeps it out (multi-line values).
+    pub dotenv: Option<&'static str>,
+    /// What it holds.
+    pub help: &'static str,
+}
+
+/// Every output, in order.
+pub const OUTPUTS: &[OutputSpec] = &[
+    OutputSpec {
+        name: "result",
+        dotenv: Some("NODION_RESULT"),
+        help: "success, failure, timeout, cancelled, triggered or error",
+    },
+    OutputSpec {
+        name: "deployment_id",
+        dotenv: Some("NODION_DEPLOYMENT_ID"),
+        help: "the deployment's id",
+    },
+    OutputSpec {
+        name: "deploy_number",
+        dotenv: Some("NODION_DEPLOY_NUMBER"),
+        help: "the deployment's number within the application",
+    },
+    OutputSpec {
+        name: "status",
+        dotenv: Some("NODION_DEPLOY_STATUS"),
+        help: "the last status seen (empty if none)",
+    },
+    OutputSpec {
+        name: "git_sha",
+        dotenv: Some("NODION_GIT_SHA"),
+        help: "the commit deployed (empty for image apps)",
+    },
+    OutputSpec {
+        name: "image_reference",
+        dotenv: Some("NODION_IMAGE_REFERENCE"),
+        help: "the image deployed (empty for git apps)",
+    },
+    OutputSpec {
+        name: "strategy",
+        dotenv: Some("NODION_STRATEGY"),
+        help: "dockerfile, prebuilt_image, …",
+    },
+    OutputSpec {
+        name: "created_at",
+        dotenv: Some("NODION_CREATED_AT"),
+        help: "when the deployment was created",
+    },
+    OutputSpec {
+        name: "commit_message",
+        dotenv: None,
+        help: "the commit message (may span lines; not in the dotenv report)",
+    },
+    OutputSpec {
+        name: "elapsed_seconds",
+        dotenv: Some("NODION_ELAPSED_SECONDS"),
+        help: "whole seconds since the start",
+    },
+];
+
+/// The value of each output in [`OUTPUTS`] order: text, a number, or null when absent.
+pub fn values(report: &Report) -> Vec<(&'static OutputSpec, Value)> {
+    let d = report.deployment.clone().unwrap_or_default();
+    let text = |v: Option<String>| v.map(Value::String).unwrap_or(Value::Null);
+    OUTPUTS
+        .iter()
+        .map(|spec| {
+            let value = match spec.name {
+                "result" => Value::String(report.outcome.result().into()),
+                "deployment_id" => text(d.id.clone()),
+                "deploy_number" => d.deploy_number.map(Value::from).unwrap_or(Value::Null),
+                "status" => text(d.status.clone()),
+                "git_sha" => text(d.git_sha.clone()),
+                "image_reference" => text(d.image_reference.clone()),
+                "strategy" => text(d.strategy.clone()),
+                "created_at" => text(d.created_at.clone()),
+                "commit_message" => text(d.commit_message.clone()),
+                "elapsed_seconds" => Value::from(report.elapsed.as_secs()),
+                other => unreachable!("output {other} has no value"),
+            };
+            (spec, value)
+        })
+        .collect()
+}
+
+/// A value as text: empty when absent.
+fn as_text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Appends `text` to the file at `path` (GitHub's file commands are appended to, never replaced).
+pub fn append(path: &Path, text: &str) -> io::Result<()> {
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+/// Writes the outputs everywhere they are wanted; a file that cannot be written is a warning.
+pub fn write_everywhere(settings: &Settings, report: &Report, log: &Log, rng: &mut fastrand::Rng) {
+    match &settings.platform {
+        Platform::GitHub { output, summary } => {
+            github::write(output.as_deref(), summary.as_deref(), report, log, rng);
+        }
+        Platform::Azure => azure::write(report, log),
+        Platform::Bitbucket { storage } => shell::write_bitbucket(storage.as_deref(), report, log),
+        Platform::CircleCi { bash_env } => shell::write_circleci(bash_env.as_deref(), report, log),
+        Platform::GitLab | Platform::Plain => {}
+    }
+    if let Some(path) = &settings.dotenv_file {
+        dotenv::write(path, report, log);
+    }
+    if let Some(result_file) = &settings.result_file {
+        json::write(result_file, report, log);
+    }
+}
+
+/// Warns that `what` (with a trailing space, or empty) at `path` could not be written: a lost output
+/// must not stop the deployment from being gated.
+fn warn_unless_written(log: &Log, what: &str, path: &Path, written: io::Result<()>) {
+    if let Err(e) = written {
+        log.warn(&format!("cannot write {what}{}: {e}", path.display()));
+    }
+}
+
+/// The report the format tests write out.
+#[cfg(test)]
+mod fixture {
+    use std::time::Duration;
+
+    use crate::deployment::Deployment;
+    use crate::report::{Outcome, Report};
+
+    /// A successful git deployment with a multi-line commit message.
+    pub(super) fn report() -> Report {
+        Report {
+            outcome: Outcome::Success,
+            application_id: "app-1".into(),
+            deployment: Some(Deployment {
+                id: Some("c3f85434".into()),
+                status: Some("available".into()),
+                deploy_number: Some(3),
+                git_sha: Some("d77ead8c".into()),
+                commit_message: Some("Fix it\n\nLonger text\nname=value".into()),
+                committer_name: None,
+                strategy: Some("dockerfile".into()),
+                image_reference: None,
+                created_at: Some("2023-04-25T08:58:59.771+02:00".into()),
+            }),
+            timeline: vec![
+                (Duration::from_secs(0), "created".into()),
+                (Duration::from_secs(40), "available".into()),
+            ],
+            logs: Vec::new(),
+            elapsed: Duration::from_millis(42_900),
+        }
+    }
+}
