@@ -7,6 +7,7 @@
 pub mod api;
 pub mod clock;
 pub mod deployment;
+pub mod env;
 pub mod help;
 pub mod inputs;
 pub mod log;

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
 
 fn try_main() -> anyhow::Result<ExitCode> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = nodion_deploy::run::main(&args, &nodion_deploy::inputs::ProcessEnv)
+    let code = nodion_deploy::run::main(&args, &nodion_deploy::env::ProcessEnv)
         .context("cannot start the deployment thread")?;
     Ok(ExitCode::from(code))
 }
