@@ -10,6 +10,7 @@ pub mod api;
 pub mod clock;
 pub mod deployment;
 pub mod dry_run;
+pub mod env;
 pub mod escape;
 pub mod help;
 pub mod inputs;

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use nodion_deploy::api::Api;
 use nodion_deploy::clock::SystemClock;
-use nodion_deploy::inputs::{ProcessEnv, Settings};
+use nodion_deploy::env::ProcessEnv;
+use nodion_deploy::inputs::Settings;
 use nodion_deploy::log::{Flavor, Log};
 use nodion_deploy::report::{EXIT_INPUT, EXIT_SUCCESS, Outcome, Report};
 use nodion_deploy::run::{self, Progress, Run};

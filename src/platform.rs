@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::inputs::Env;
+use crate::env::Env;
 
 /// The CI platform, detected from its own variables.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,541 @@
+//! The inputs: one table that `--help`, README and the parser all read, and the checks that turn
+//! environment variables into [`Settings`] — or into every problem at once, each naming its variable.
+
+mod parse;
+mod read;
+mod table;
+mod token;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::env::Env;
+use crate::platform::Platform;
+use parse::{
+    parse_deploy_number, parse_failure_logs, parse_identifier, parse_image_tag, parse_statuses,
+    read_certificates, text,
+};
+use read::{Field, Reader};
+
+pub use parse::{parse_api_url, parse_bool, parse_duration};
+pub use table::*;
+pub use token::{MIN_TOKEN, Token};
+
+/// Where the JSON result goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResultFile {
+    /// Standard output (`result_file=-`).
+    Stdout,
+    /// This file.
+    Path(PathBuf),
+}
+
+/// The validated settings the run works from.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The API key.
+    pub token: Token,
+    /// The application to deploy.
+    pub application_id: String,
+    /// `X-Nodion-Project`, if set.
+    pub project_id: Option<String>,
+    /// The image tag to deploy, if set.
+    pub image_tag: Option<String>,
+    /// Whether to wait for the deployment.
+    pub wait: bool,
+    /// The deadline for the whole run, from its start.
+    pub timeout: Duration,
+    /// The first wait between polls.
+    pub poll_interval: Duration,
+    /// The longest wait between polls.
+    pub max_poll_interval: Duration,
+    /// The limit for one request.
+    pub request_timeout: Duration,
+    /// Lower-cased statuses meaning success.
+    pub success_statuses: Vec<String>,
+    /// Lower-cased statuses meaning failure.
+    pub failure_statuses: Vec<String>,
+    /// The API base URL, without a trailing slash.
+    pub api_url: String,
+    /// Attach mode: the existing deployment to wait for.
+    pub deploy_number: Option<u64>,
+    /// Check and trigger nothing.
+    pub dry_run: bool,
+    /// Where the dotenv report goes.
+    pub dotenv_file: Option<PathBuf>,
+    /// Where the JSON result goes.
+    pub result_file: Option<ResultFile>,
+    /// How many log lines to show on failure.
+    pub failure_logs: u32,
+    /// Extra root certificates (`ca_certificates`), DER, added to the bundled ones.
+    pub extra_roots: Vec<Vec<u8>>,
+    /// One log line per request.
+    pub debug: bool,
+    /// `NO_PROXY` (or `no_proxy`), for deciding whether the API host bypasses a proxy.
+    pub no_proxy: Option<String>,
+    /// The CI platform.
+    pub platform: Platform,
+}
+
+/// One thing wrong with the inputs, naming the variable to fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The variable (or variables) to fix.
+    pub variable: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+impl Settings {
+    /// Reads and checks every input; on failure, every problem found.
+    pub fn from_env(env: &dyn Env) -> Result<Settings, Vec<Problem>> {
+        let mut r = Reader::new(env);
+        let platform = Platform::detect(env);
+        let parts = Parts::read(&mut r, env);
+        parts.check(&mut r);
+        let extra_roots = r.read(&CA_CERTIFICATES, read_certificates).value;
+        let dotenv_file = dotenv_file(r.read(&DOTENV_FILE, text).value, &platform);
+        let result_file = result_file(r.read(&RESULT_FILE, text).value, &platform);
+        let problems = r.into_problems();
+        // Every `None` taken apart here was reported as a problem when it was read.
+        let settings = || {
+            Some(Settings {
+                token: parts.token?,
+                application_id: parts.application_id?,
+                project_id: parts.project_id,
+                image_tag: parts.image_tag,
+                wait: parts.wait,
+                timeout: parts.timeout?,
+                poll_interval: parts.poll_interval?,
+                max_poll_interval: parts.max_poll_interval.value?,
+                request_timeout: parts.request_timeout?,
+                success_statuses: parts.success_statuses.value?,
+                failure_statuses: parts.failure_statuses.value?,
+                api_url: parts.api_url?,
+                deploy_number: parts.deploy_number.value,
+                dry_run: parts.dry_run,
+                dotenv_file,
+                result_file,
+                failure_logs: parts.failure_logs?,
+                extra_roots: extra_roots.unwrap_or_default(),
+                debug: parts.debug,
+                no_proxy: no_proxy(env),
+                platform,
+            })
+        };
+        match settings() {
+            Some(settings) if problems.is_empty() => Ok(settings),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// Every input as read, before the checks that span several of them. The fields a later check
+/// needs keep the variable they came from.
+struct Parts {
+    token: Option<Token>,
+    application_id: Option<String>,
+    project_id: Option<String>,
+    image_tag: Option<String>,
+    wait: bool,
+    timeout: Option<Duration>,
+    poll_interval: Option<Duration>,
+    max_poll_interval: Field<Duration>,
+    request_timeout: Option<Duration>,
+    success_statuses: Field<Vec<String>>,
+    failure_statuses: Field<Vec<String>>,
+    api_url: Option<String>,
+    deploy_number: Field<u64>,
+    dry_run: bool,
+    failure_logs: Option<u32>,
+    debug: bool,
+}
+
+impl Parts {
+    /// Reads each input once; the problems come in this order.
+    fn read(r: &mut Reader, env: &dyn Env) -> Parts {
+        let token = token::read(r);
+        let application_id = r.read(&APPLICATION_ID, parse_identifier);
+        if !application_id.set {
+            r.problem(&application_id.variable, "the application id is required");
+        }
+        // Fields are evaluated in the order written, which is the order of the problems.
+        Parts {
+            token,
+            application_id: application_id.value,
+            project_id: r.read(&PROJECT_ID, parse_identifier).value,
+            image_tag: r.read(&IMAGE_TAG, parse_image_tag).value,
+            wait: r.read(&WAIT, parse_bool).value.unwrap_or(true),
+            timeout: r.read(&TIMEOUT, parse_duration).value,
+            poll_interval: r.read(&POLL_INTERVAL, parse_duration).value,
+            max_poll_interval: r.read(&MAX_POLL_INTERVAL, parse_duration),
+            request_timeout: r.read(&REQUEST_TIMEOUT, parse_duration).value,
+            success_statuses: r.read(&SUCCESS_STATUSES, parse_statuses),
+            failure_statuses: r.read(&FAILURE_STATUSES, parse_statuses),
+            api_url: r.read(&API_URL, parse_api_url).value,
+            deploy_number: r.read(&DEPLOY_NUMBER, parse_deploy_number),
+            dry_run: r.read(&DRY_RUN, parse_bool).value.unwrap_or(false),
+            failure_logs: r.read(&FAILURE_LOGS, parse_failure_logs).value,
+            debug: r.read(&DEBUG, parse_bool).value.unwrap_or(false) || debug_switch(env),
+        }
+    }
+
+    /// The problems that span several inputs.
+    fn check(&self, r: &mut Reader) {
+        self.check_poll_intervals(r);
+        self.check_statuses(r);
+        self.check_attach_mode(r);
+    }
+
+    /// The longest wait between polls cannot be shorter than the first.
+    fn check_poll_intervals(&self, r: &mut Reader) {
+        if let (Some(min), Some(max)) = (self.poll_interval, self.max_poll_interval.value)
+            && max < min
+        {
+            r.problem(
+                &self.max_poll_interval.variable,
+                format!(
+                    "{} is shorter than poll_interval ({})",
+                    humantime::format_duration(max),
+                    humantime::format_duration(min)
+                ),
+            );
+        }
+    }
+
+    /// No status can mean both success and failure.
+    fn check_statuses(&self, r: &mut Reader) {
+        let (success, failure) = (&self.success_statuses, &self.failure_statuses);
+        let (Some(s), Some(f)) = (&success.value, &failure.value) else {
+            return;
+        };
+        let both: Vec<&str> = s
+            .iter()
+            .filter(|x| f.contains(x))
+            .map(String::as_str)
+            .collect();
+        if !both.is_empty() {
+            r.problem(
+                &format!("{} and {}", success.variable, failure.variable),
+                format!(
+                    "a status cannot mean both success and failure: {}",
+                    both.join(", ")
+                ),
+            );
+        }
+    }
+
+    /// Attach mode triggers nothing and only waits.
+    fn check_attach_mode(&self, r: &mut Reader) {
+        if !self.deploy_number.set {
+            return;
+        }
+        let variable = &self.deploy_number.variable;
+        if self.image_tag.is_some() {
+            r.problem(
+                variable,
+                "attach mode triggers nothing, so image_tag cannot apply: unset one of them",
+            );
+        }
+        if !self.wait {
+            r.problem(
+                variable,
+                "attach mode only waits, so it cannot be combined with wait=false",
+            );
+        }
+    }
+}
+
+/// Whether debug logging is on through the platform's own debug switch.
+fn debug_switch(env: &dyn Env) -> bool {
+    let is = |name: &str, want: &str| {
+        env.var(name)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
+    };
+    is("RUNNER_DEBUG", "1") || is("CI_DEBUG_TRACE", "true")
+}
+
+/// `NO_PROXY`, or `no_proxy`, if set.
+fn no_proxy(env: &dyn Env) -> Option<String> {
+    ["NO_PROXY", "no_proxy"]
+        .iter()
+        .find_map(|name| env.var(name).filter(|v| !v.trim().is_empty()))
+}
+
+/// Where Bitbucket shares files between steps (a pipe's storage directory when set), so both
+/// reports land there by default.
+fn bitbucket_dir(platform: &Platform) -> Option<PathBuf> {
+    match platform {
+        Platform::Bitbucket { storage } => {
+            Some(storage.clone().unwrap_or_else(|| PathBuf::from(".")))
+        }
+        _ => None,
+    }
+}
+
+/// The dotenv report's path: as set, else where GitLab (which reads it as an artifact) or
+/// Bitbucket picks it up.
+fn dotenv_file(set: Option<String>, platform: &Platform) -> Option<PathBuf> {
+    set.map(PathBuf::from).or_else(|| match platform {
+        Platform::GitLab => Some(PathBuf::from(GITLAB_DOTENV)),
+        _ => bitbucket_dir(platform).map(|dir| dir.join(GITLAB_DOTENV)),
+    })
+}
+
+/// The JSON result's destination: as set (`-` for standard output), else Bitbucket's shared files.
+fn result_file(set: Option<String>, platform: &Platform) -> Option<ResultFile> {
+    match set {
+        Some(value) if value == "-" => Some(ResultFile::Stdout),
+        Some(value) => Some(ResultFile::Path(PathBuf::from(value))),
+        None => bitbucket_dir(platform).map(|dir| ResultFile::Path(dir.join(BITBUCKET_RESULT))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use super::*;
+
+    pub(in crate::inputs) fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn minimal() -> HashMap<String, String> {
+        env(&[
+            ("NODION_API_TOKEN", "token-123"),
+            ("NODION_APPLICATION_ID", "app-1"),
+        ])
+    }
+
+    pub(in crate::inputs) fn problems(extra: &[(&str, &str)]) -> Vec<Problem> {
+        let mut e = minimal();
+        for (k, v) in extra {
+            e.insert(k.to_string(), v.to_string());
+        }
+        Settings::from_env(&e).expect_err("should be refused")
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let s = Settings::from_env(&minimal()).unwrap();
+        assert!(s.wait);
+        assert_eq!(s.timeout, Duration::from_secs(900));
+        assert_eq!(s.poll_interval, Duration::from_secs(2));
+        assert_eq!(s.max_poll_interval, Duration::from_secs(15));
+        assert_eq!(s.request_timeout, Duration::from_secs(30));
+        assert_eq!(s.success_statuses, ["available"]);
+        assert_eq!(
+            s.failure_statuses,
+            ["failed", "error", "expired", "canceled", "cancelled"]
+        );
+        assert_eq!(s.api_url, DEFAULT_API_URL);
+        assert_eq!(s.failure_logs, 50);
+        assert_eq!(s.dotenv_file, None);
+        assert!(!s.debug);
+    }
+
+    #[test]
+    fn input_variables_win_over_nodion_variables_and_empty_counts_as_unset() {
+        let e = env(&[
+            ("INPUT_API_TOKEN", "  "),
+            ("NODION_API_TOKEN", "from-nodion"),
+            ("INPUT_APPLICATION_ID", " from-input "),
+            ("NODION_APPLICATION_ID", "from-nodion"),
+        ]);
+        let s = Settings::from_env(&e).unwrap();
+        assert_eq!(s.token.expose(), "from-nodion");
+        assert_eq!(s.application_id, "from-input");
+    }
+
+    #[test]
+    fn gitlab_gets_a_dotenv_report_by_default() {
+        let mut e = minimal();
+        e.insert("GITLAB_CI".into(), "true".into());
+        let s = Settings::from_env(&e).unwrap();
+        assert_eq!(s.dotenv_file, Some(PathBuf::from(GITLAB_DOTENV)));
+    }
+
+    #[test]
+    fn platform_debug_switches_turn_debug_on() {
+        for (k, v) in [("RUNNER_DEBUG", "1"), ("CI_DEBUG_TRACE", "true")] {
+            let mut e = minimal();
+            e.insert(k.into(), v.into());
+            assert!(Settings::from_env(&e).unwrap().debug, "{k}");
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_naming_its_variable() {
+        let found = problems(&[
+            ("NODION_WAIT", "maybe"),
+            ("INPUT_TIMEOUT", "soon"),
+            ("NODION_IMAGE_TAG", "v 2"),
+        ]);
+        let variables: Vec<&str> = found.iter().map(|p| p.variable.as_str()).collect();
+        assert_eq!(
+            variables,
+            ["NODION_IMAGE_TAG", "NODION_WAIT", "INPUT_TIMEOUT"]
+        );
+    }
+
+    #[test]
+    fn max_poll_interval_below_poll_interval_is_refused() {
+        let found = problems(&[("NODION_POLL_INTERVAL", "20s")]);
+        assert_eq!(
+            found[0].variable,
+            "NODION_MAX_POLL_INTERVAL (or INPUT_MAX_POLL_INTERVAL)"
+        );
+    }
+
+    #[test]
+    fn overlapping_status_lists_are_refused() {
+        let found = problems(&[("NODION_SUCCESS_STATUSES", "available, Failed")]);
+        assert!(found[0].message.contains("failed"), "{}", found[0]);
+    }
+
+    #[test]
+    fn attach_mode_cannot_take_a_tag_or_skip_waiting() {
+        assert_eq!(
+            problems(&[("NODION_DEPLOY_NUMBER", "3"), ("NODION_IMAGE_TAG", "v1")]).len(),
+            1
+        );
+        assert_eq!(
+            problems(&[("NODION_DEPLOY_NUMBER", "3"), ("NODION_WAIT", "false")]).len(),
+            1
+        );
+        assert_eq!(problems(&[("NODION_DEPLOY_NUMBER", "-3")]).len(), 1);
+    }
+
+    /// An environment that remembers which variables were asked for.
+    struct Recording {
+        vars: HashMap<String, String>,
+        asked: RefCell<Vec<String>>,
+    }
+
+    impl Env for Recording {
+        fn var(&self, name: &str) -> Option<String> {
+            self.asked.borrow_mut().push(name.to_string());
+            self.vars.var(name)
+        }
+    }
+
+    #[test]
+    fn every_input_is_read_once_and_no_other_input_variable_is_read() {
+        let env = Recording {
+            vars: minimal(),
+            asked: RefCell::new(Vec::new()),
+        };
+        Settings::from_env(&env).unwrap();
+        let asked = env.asked.into_inner();
+        let table: Vec<String> = INPUTS.iter().flat_map(|i| i.variables()).collect();
+        for variable in &table {
+            let times = asked.iter().filter(|a| *a == variable).count();
+            assert_eq!(times, 1, "{variable} read {times} times");
+        }
+        for variable in asked {
+            if variable.starts_with("INPUT_") || variable.starts_with("NODION_") {
+                assert!(table.contains(&variable), "{variable} is not in the table");
+            }
+        }
+    }
+
+    /// For every input: a value that changes the settings, and one that is refused (`None` for
+    /// inputs that take any value).
+    const SAMPLES: &[(Input, &str, Option<&str>)] = &[
+        (API_TOKEN, "other-token-1", Some("abc")),
+        (API_TOKEN_FILE, "", Some("/nonexistent/nodion-token")),
+        (APPLICATION_ID, "app-2", Some("app/x")),
+        (PROJECT_ID, "project-1", Some("p q")),
+        (IMAGE_TAG, "v2", Some("v 2")),
+        (WAIT, "false", Some("maybe")),
+        (TIMEOUT, "1h", Some("soon")),
+        (POLL_INTERVAL, "3s", Some("0s")),
+        (MAX_POLL_INTERVAL, "20s", Some("1ms")),
+        (REQUEST_TIMEOUT, "10s", Some("15")),
+        (SUCCESS_STATUSES, "ready", Some(",")),
+        (FAILURE_STATUSES, "broken", Some(" , ")),
+        (
+            API_URL,
+            "http://127.0.0.1:9/v1",
+            Some("http://example.com/v1"),
+        ),
+        (DEPLOY_NUMBER, "3", Some("0")),
+        (DRY_RUN, "yes", Some("maybe")),
+        (DOTENV_FILE, "out.env", None),
+        (RESULT_FILE, "-", None),
+        (FAILURE_LOGS, "0", Some("2501")),
+        (CA_CERTIFICATES, CA_PEM, Some("/nonexistent/ca.pem")),
+        (DEBUG, "on", Some("sometimes")),
+    ];
+
+    const CA_PEM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fake-nodion/testdata/ca.pem");
+
+    /// `minimal()` with `variable` set to `value`; the token file replaces the token.
+    fn with(variable: &str, value: &str) -> HashMap<String, String> {
+        let mut e = minimal();
+        if variable.ends_with("_API_TOKEN_FILE") {
+            e.remove("NODION_API_TOKEN");
+        }
+        e.insert(variable.to_string(), value.to_string());
+        e
+    }
+
+    /// Everything the settings hold, the token included.
+    fn fingerprint(s: &Settings) -> String {
+        format!("{s:?} {}", s.token.expose())
+    }
+
+    #[test]
+    fn the_samples_cover_every_input() {
+        let names: Vec<&str> = SAMPLES.iter().map(|(input, ..)| input.name).collect();
+        let table: Vec<&str> = INPUTS.iter().map(|input| input.name).collect();
+        assert_eq!(names, table);
+    }
+
+    #[test]
+    fn every_input_reaches_the_settings() {
+        let token_file = std::env::temp_dir().join(format!("nodion-sample-{}", std::process::id()));
+        std::fs::write(&token_file, "file-token-1\n").unwrap();
+        let baseline = fingerprint(&Settings::from_env(&minimal()).unwrap());
+        for (input, good, _) in SAMPLES {
+            let good = match *good {
+                "" => token_file.to_str().unwrap(),
+                good => good,
+            };
+            for variable in input.variables() {
+                let read = Settings::from_env(&with(&variable, good));
+                let read = read.unwrap_or_else(|p| panic!("{variable}={good}: {p:?}"));
+                assert_ne!(
+                    fingerprint(&read),
+                    baseline,
+                    "{variable}={good} changed nothing"
+                );
+            }
+        }
+        std::fs::remove_file(&token_file).unwrap();
+    }
+
+    #[test]
+    fn a_refused_value_is_reported_on_the_variable_that_was_set() {
+        for (input, _, bad) in SAMPLES {
+            let Some(bad) = bad else { continue };
+            for variable in input.variables() {
+                let found = Settings::from_env(&with(&variable, bad)).unwrap_err();
+                let named: Vec<&str> = found.iter().map(|p| p.variable.as_str()).collect();
+                assert_eq!(named, [variable.as_str()], "{variable}={bad}: {found:?}");
+            }
+        }
+    }
+}
