@@ -64,7 +64,7 @@ fn main() -> ExitCode {
     ));
     let api = Api::new(&settings, log.clone());
     let progress = Progress::default();
-    let (report, summary) = Run {
+    let report = Run {
         settings: &settings,
         api: &api,
         log: &log,
@@ -74,7 +74,7 @@ fn main() -> ExitCode {
         progress: &progress,
     }
     .deploy();
-    let code = run::finish(&settings, &log, report, &summary);
+    let code = run::finish(&settings, &log, report);
     eprintln!(
         "\ndemo: nodion-deploy exited with {code} after {} requests to the fake API",
         fake.requests().len()

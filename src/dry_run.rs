@@ -10,15 +10,14 @@ use crate::inputs::Settings;
 use crate::log::Log;
 use crate::trigger::{Retrier, Stop};
 
-/// Reads the application and the latest deployment and says what a real run would meet; returns
-/// the summary line of a dry run that passed.
+/// Reads the application and the latest deployment and says what a real run would meet.
 pub fn check(
     settings: &Settings,
     api: &Api,
     log: &Log,
     retrier: &Retrier,
     deadline: Instant,
-) -> Result<String, Stop> {
+) -> Result<(), Stop> {
     let app = &settings.application_id;
     log.line("Dry run: checking the token and the application with read-only requests; nothing is triggered");
     let application = retrier.request("read the application", |attempt| {
@@ -70,7 +69,5 @@ pub fn check(
             listing.highest
         ));
     }
-    Ok(format!(
-        "nodion-deploy: dry run passed: the token works and application {app} exists; nothing was triggered"
-    ))
+    Ok(())
 }

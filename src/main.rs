@@ -13,7 +13,7 @@ use nodion_deploy::clock::SystemClock;
 use nodion_deploy::env::ProcessEnv;
 use nodion_deploy::inputs::Settings;
 use nodion_deploy::log::{Flavor, Log};
-use nodion_deploy::report::{EXIT_INPUT, EXIT_SUCCESS, Outcome, Report};
+use nodion_deploy::report::{EXIT_INPUT, EXIT_SUCCESS, Ending, Outcome, Report};
 use nodion_deploy::run::{self, Progress, Run};
 use nodion_deploy::{help, signals};
 
@@ -107,16 +107,15 @@ fn deploy(finish: &Finish, progress: &Progress, started: Instant) -> u8 {
         })
     };
     if let Err(e) = flow {
-        let report = progress.report(Outcome::Unreachable, &finish.settings, started.elapsed());
-        let summary = format!("nodion-deploy: error: cannot start the deployment thread: {e}");
-        return finish
-            .once(report, &summary)
-            .unwrap_or_else(wait_for_the_other);
+        let ending = Ending::Internal(format!("cannot start the deployment thread: {e}"));
+        let elapsed = started.elapsed();
+        let report = progress.report(Outcome::Unreachable, ending, &finish.settings, elapsed);
+        return finish.once(report).unwrap_or_else(wait_for_the_other);
     }
-    let (report, summary) = loop {
+    let report = loop {
         match finished.recv_timeout(SIGNAL_CHECK) {
-            Ok(result) => break result,
-            // The flow thread ended without a result: it panicked, and the hook finishes.
+            Ok(report) => break report,
+            // The flow thread ended without a report: it panicked, and the hook finishes.
             Err(mpsc::RecvTimeoutError::Disconnected) => wait_for_the_other(),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if let Some(signal) = signals::received() {
@@ -126,9 +125,7 @@ fn deploy(finish: &Finish, progress: &Progress, started: Instant) -> u8 {
             }
         }
     };
-    finish
-        .once(report, &summary)
-        .unwrap_or_else(wait_for_the_other)
+    finish.once(report).unwrap_or_else(wait_for_the_other)
 }
 
 /// Another thread is writing the outputs and will end the process: wait for it.
@@ -157,13 +154,13 @@ impl Finish {
 
     /// The exit code, or `None` when the outputs were already written (or are being written) by
     /// another thread. The lock is held while writing, so a second caller waits until it is done.
-    fn once(&self, report: Report, summary: &str) -> Option<u8> {
+    fn once(&self, report: Report) -> Option<u8> {
         let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
         if *written {
             return None;
         }
         *written = true;
-        Some(run::finish(&self.settings, &self.log, report, summary))
+        Some(run::finish(&self.settings, &self.log, report))
     }
 }
 
@@ -172,7 +169,6 @@ impl Finish {
 fn install_panic_hook(finish: Finish, progress: Progress, started: Instant) {
     std::panic::set_hook(Box::new(move |info| {
         finish.log.keep_only_this_thread();
-        let report = progress.report(Outcome::Unreachable, &finish.settings, started.elapsed());
         let place = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -180,9 +176,15 @@ fn install_panic_hook(finish: Finish, progress: Progress, started: Instant) {
         finish
             .log
             .line(&format!("nodion-deploy: internal error{place}: {info}"));
-        let summary =
-            "nodion-deploy: error: internal error; please report it (the outputs were written)";
-        match finish.once(report, summary) {
+        let ending =
+            Ending::Internal("internal error; please report it (the outputs were written)".into());
+        let report = progress.report(
+            Outcome::Unreachable,
+            ending,
+            &finish.settings,
+            started.elapsed(),
+        );
+        match finish.once(report) {
             Some(code) => std::process::exit(i32::from(code)),
             // The main thread is finishing (a signal came first): it ends the process.
             None => wait_for_the_other(),

@@ -21,9 +21,83 @@ pub struct Report {
     pub logs: Vec<String>,
     /// Time since the start.
     pub elapsed: Duration,
+    /// What, beyond the outcome, the summary line says.
+    pub ending: Ending,
+}
+
+/// What the summary line says beyond the outcome and what was seen of our deployment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Ending {
+    /// The wait ended (success, failure or timeout), or nothing more is known.
+    #[default]
+    Waited,
+    /// The API refused a poll while we waited (its answer, described).
+    RefusedWhileWaiting(String),
+    /// Triggered, and not waited for (`wait=false`).
+    NotWaited,
+    /// Stopped before a deployment was ours, for this reason.
+    Stopped(String),
+    /// Cancelled by a signal; `triggering`: a trigger was being sent.
+    Cancelled {
+        /// A trigger was (or was being) sent when the signal came.
+        triggering: bool,
+    },
+    /// A dry run that passed.
+    DryRunPassed,
+    /// A dry run stopped by this reason.
+    DryRunStopped(String),
+    /// A failure of the tool itself (a thread that cannot start, a panic).
+    Internal(String),
 }
 
 impl Report {
+    /// The one-line verdict: the summary line without its `nodion-deploy: ` prefix, and the
+    /// message of the error annotation a run that did not succeed gets.
+    pub fn verdict(&self) -> String {
+        let (app, took) = (&self.application_id, elapsed_text(self.elapsed));
+        let number = self.deployment.as_ref().and_then(|d| d.deploy_number);
+        let ours = format!("#{}", number.unwrap_or_default());
+        let status = self.deployment.as_ref().and_then(|d| d.status.as_deref());
+        let status = status.map(escape::shown);
+        let result = self.outcome.result();
+        match (&self.ending, &self.outcome) {
+            (Ending::Waited, Outcome::Success) => format!(
+                "success: deployment {ours} of {app} is {} after {took}",
+                status.unwrap_or_default()
+            ),
+            (Ending::Waited, Outcome::Failure) => format!(
+                "failure: deployment {ours} of {app} ended {} after {took}",
+                status.unwrap_or_default()
+            ),
+            (Ending::RefusedWhileWaiting(error), _) => format!(
+                "error: the API refused to list deployments ({error}) after {took}; deployment {ours} goes on at Nodion"
+            ),
+            (Ending::NotWaited, _) => format!(
+                "triggered: deployment {ours} of {app} is {}; not waiting (wait=false)",
+                status.as_deref().unwrap_or("created")
+            ),
+            (Ending::Stopped(detail), _) => format!("{result}: {detail} ({took})"),
+            (Ending::Cancelled { triggering }, Outcome::Cancelled(signal)) => {
+                cancelled(*signal, app, number.map(|_| (ours, status)), *triggering)
+            }
+            (Ending::DryRunPassed, _) => format!(
+                "dry run passed: the token works and application {app} exists; nothing was triggered"
+            ),
+            (Ending::DryRunStopped(detail), _) => format!("{result}: {detail} (dry run)"),
+            (Ending::Internal(detail), _) => format!("{result}: {detail}"),
+            // A timeout, or an ending that does not fit its outcome: what was seen, and the time.
+            _ => format!(
+                "{result}: deployment {ours} of {app} is still {} after {took}; it goes on at Nodion",
+                status.as_deref().unwrap_or("not listed")
+            ),
+        }
+    }
+
+    /// The last line of the log.
+    pub fn summary(&self) -> String {
+        format!("nodion-deploy: {}", self.verdict())
+    }
+
     /// The report with `secret` replaced by `***` in everything the API sent.
     pub fn redacted(&self, secret: &str) -> Report {
         Report {
@@ -41,6 +115,34 @@ impl Report {
             ..self.clone()
         }
     }
+}
+
+/// What a cancelled run says: the deployment it leaves going on, or that one may have been created.
+fn cancelled(
+    signal: Signal,
+    app: &str,
+    ours: Option<(String, Option<String>)>,
+    triggering: bool,
+) -> String {
+    let name = match signal {
+        Signal::Interrupt => "SIGINT",
+        Signal::Terminate => "SIGTERM",
+    };
+    match ours {
+        Some((ours, status)) => format!(
+            "cancelled by {name}: deployment {ours} of {app} goes on at Nodion (last status: {})",
+            status.as_deref().unwrap_or("none seen")
+        ),
+        None if triggering => format!(
+            "cancelled by {name} while triggering a deployment of {app}: one may have been created; check Nodion"
+        ),
+        None => format!("cancelled by {name} before anything was triggered for {app}"),
+    }
+}
+
+/// Whole seconds, humanly (`1m 30s`).
+pub fn elapsed_text(elapsed: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(elapsed.as_secs())).to_string()
 }
 
 /// Our deployment reached a success status, was triggered with `wait=false`, or a dry run passed.
@@ -176,6 +278,7 @@ mod tests {
             timeline: vec![(Duration::from_secs(1), format!("[{token}]"))],
             logs: vec![format!("echo {token}"), "ok".into()],
             elapsed: Duration::from_secs(2),
+            ending: Ending::default(),
         }
         .redacted(token);
         let text = format!("{report:?}");
@@ -185,5 +288,114 @@ mod tests {
         let d = report.deployment.unwrap();
         assert_eq!(d.status.as_deref(), Some("failed: ***"));
         assert_eq!(d.commit_message.as_deref(), Some("x***\n***"));
+    }
+
+    fn ended(outcome: Outcome, ending: Ending, status: Option<&str>) -> String {
+        Report {
+            outcome,
+            application_id: "app-1".into(),
+            deployment: status.map(|status| Deployment {
+                deploy_number: Some(3),
+                status: (!status.is_empty()).then(|| status.into()),
+                ..Deployment::default()
+            }),
+            timeline: Vec::new(),
+            logs: Vec::new(),
+            elapsed: Duration::from_secs(95),
+            ending,
+        }
+        .summary()
+    }
+
+    /// Every way a run ends has its one summary line, built here and nowhere else.
+    #[test]
+    fn each_ending_has_its_summary_line() {
+        let cases = [
+            (
+                ended(Outcome::Success, Ending::Waited, Some("available")),
+                "success: deployment #3 of app-1 is available after 1m 35s",
+            ),
+            (
+                ended(Outcome::Failure, Ending::Waited, Some("failed")),
+                "failure: deployment #3 of app-1 ended failed after 1m 35s",
+            ),
+            (
+                ended(Outcome::Timeout, Ending::Waited, Some("deploying")),
+                "timeout: deployment #3 of app-1 is still deploying after 1m 35s; it goes on at Nodion",
+            ),
+            (
+                ended(Outcome::Timeout, Ending::Waited, Some("")),
+                "timeout: deployment #3 of app-1 is still not listed after 1m 35s; it goes on at Nodion",
+            ),
+            (
+                ended(
+                    Outcome::Refused,
+                    Ending::RefusedWhileWaiting("HTTP 401: bad token".into()),
+                    Some("deploying"),
+                ),
+                "error: the API refused to list deployments (HTTP 401: bad token) after 1m 35s; deployment #3 goes on at Nodion",
+            ),
+            (
+                ended(Outcome::Triggered, Ending::NotWaited, Some("")),
+                "triggered: deployment #3 of app-1 is created; not waiting (wait=false)",
+            ),
+            (
+                ended(
+                    Outcome::Unreachable,
+                    Ending::Stopped("could not list deployments: reset".into()),
+                    None,
+                ),
+                "error: could not list deployments: reset (1m 35s)",
+            ),
+            (
+                ended(
+                    Outcome::Cancelled(Signal::Terminate),
+                    Ending::Cancelled { triggering: false },
+                    Some("deploying"),
+                ),
+                "cancelled by SIGTERM: deployment #3 of app-1 goes on at Nodion (last status: deploying)",
+            ),
+            (
+                ended(
+                    Outcome::Cancelled(Signal::Interrupt),
+                    Ending::Cancelled { triggering: true },
+                    None,
+                ),
+                "cancelled by SIGINT while triggering a deployment of app-1: one may have been created; check Nodion",
+            ),
+            (
+                ended(
+                    Outcome::Cancelled(Signal::Interrupt),
+                    Ending::Cancelled { triggering: false },
+                    None,
+                ),
+                "cancelled by SIGINT before anything was triggered for app-1",
+            ),
+            (
+                ended(Outcome::DryRunPassed, Ending::DryRunPassed, None),
+                "dry run passed: the token works and application app-1 exists; nothing was triggered",
+            ),
+            (
+                ended(
+                    Outcome::Refused,
+                    Ending::DryRunStopped(
+                        "the API refused read the application: HTTP 404: Not found".into(),
+                    ),
+                    None,
+                ),
+                "error: the API refused read the application: HTTP 404: Not found (dry run)",
+            ),
+            (
+                ended(
+                    Outcome::Unreachable,
+                    Ending::Internal("cannot start the deployment thread: x".into()),
+                    None,
+                ),
+                "error: cannot start the deployment thread: x",
+            ),
+        ];
+        for (summary, verdict) in cases {
+            assert_eq!(summary, format!("nodion-deploy: {verdict}"));
+        }
     }
 }

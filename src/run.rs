@@ -12,7 +12,7 @@ use crate::escape::{self, shown};
 use crate::inputs::Settings;
 use crate::log::Log;
 use crate::outputs;
-use crate::report::{Outcome, Report, Signal};
+use crate::report::{Ending, Outcome, Report, Signal, elapsed_text};
 use crate::schedule::Schedule;
 use crate::signals;
 use crate::trigger::{Retrier, SharedClock, Stop, Trigger};
@@ -52,8 +52,15 @@ impl Progress {
             .triggering
     }
 
-    /// A report of what has been seen so far, for a run that ends with `outcome`.
-    pub fn report(&self, outcome: Outcome, settings: &Settings, elapsed: Duration) -> Report {
+    /// A report of what has been seen so far, for a run that ends with `outcome`, as `ending`
+    /// says.
+    pub fn report(
+        &self,
+        outcome: Outcome,
+        ending: Ending,
+        settings: &Settings,
+        elapsed: Duration,
+    ) -> Report {
         let seen = self
             .0
             .lock()
@@ -66,50 +73,33 @@ impl Progress {
             timeline: seen.timeline,
             logs: Vec::new(),
             elapsed,
+            ending,
         }
     }
 }
 
-/// The report and summary of a run cancelled by `signal`.
+/// The report of a run cancelled by `signal`.
 pub fn cancelled(
     settings: &Settings,
     progress: &Progress,
     signal: Signal,
     elapsed: Duration,
-) -> (Report, String) {
-    let report = progress.report(Outcome::Cancelled(signal), settings, elapsed);
-    let name = match signal {
-        Signal::Interrupt => "SIGINT",
-        Signal::Terminate => "SIGTERM",
-    };
-    let app = &settings.application_id;
-    let summary = match &report.deployment {
-        Some(d) => format!(
-            "nodion-deploy: cancelled by {name}: deployment #{} of {app} goes on at Nodion (last status: {})",
-            d.deploy_number.unwrap_or_default(),
-            shown(d.status.as_deref().unwrap_or("none seen"))
-        ),
-        None if progress.triggering() => format!(
-            "nodion-deploy: cancelled by {name} while triggering a deployment of {app}: one may have been created; check Nodion"
-        ),
-        None => {
-            format!("nodion-deploy: cancelled by {name} before anything was triggered for {app}")
-        }
-    };
-    (report, summary)
+) -> Report {
+    let triggering = progress.triggering();
+    let ending = Ending::Cancelled { triggering };
+    progress.report(Outcome::Cancelled(signal), ending, settings, elapsed)
 }
 
 /// Writes the outputs everywhere they are wanted, the error annotation of a run that did not
 /// succeed, and the summary line that ends the log; returns the exit code.
-pub fn finish(settings: &Settings, log: &Log, report: Report, summary: &str) -> u8 {
+pub fn finish(settings: &Settings, log: &Log, report: Report) -> u8 {
     log.end_section();
     let report = report.redacted(settings.token.expose());
     outputs::write_everywhere(settings, &report, log, &mut fastrand::Rng::new());
     if let Some(title) = annotation_title(&report.outcome) {
-        let message = summary.strip_prefix("nodion-deploy: ").unwrap_or(summary);
-        log.error_annotation(title, message);
+        log.error_annotation(title, &report.verdict());
     }
-    log.line(summary);
+    log.line(&report.summary());
     report.outcome.exit_code()
 }
 
@@ -155,8 +145,8 @@ impl Run<'_> {
         Box::new(self.random.fork())
     }
 
-    /// Runs the flow; returns the report and the one-line summary that ends the log.
-    pub fn deploy(&mut self) -> (Report, String) {
+    /// Runs the flow; returns its report.
+    pub fn deploy(&mut self) -> Report {
         let settings = self.settings;
         let what = match &settings.image_tag {
             Some(tag) => format!(" with image tag {tag}"),
@@ -193,38 +183,25 @@ impl Run<'_> {
                 Err(stop) => return self.stopped(stop),
             },
         };
-        if let Some(seed) = &seed
-            && !settings.wait
-        {
-            let summary = format!(
-                "nodion-deploy: triggered: deployment #{ours} of {} is {}; not waiting (wait=false)",
-                settings.application_id,
-                shown(seed.status.as_deref().unwrap_or("created"))
-            );
-            return (self.report(Outcome::Triggered), summary);
+        if seed.is_some() && !settings.wait {
+            return self.report(Outcome::Triggered, Ending::NotWaited);
         }
         self.wait(ours, seed)
     }
 
     /// The report of what has been seen, ending with `outcome`.
-    fn report(&self, outcome: Outcome) -> Report {
-        self.progress.report(outcome, self.settings, self.elapsed())
+    fn report(&self, outcome: Outcome, ending: Ending) -> Report {
+        self.progress
+            .report(outcome, ending, self.settings, self.elapsed())
     }
 
-    /// The report and summary of a run that stopped before a deployment was ours.
-    fn stopped(&self, stop: Stop) -> (Report, String) {
+    /// The report of a run that stopped before a deployment was ours.
+    fn stopped(&self, stop: Stop) -> Report {
         // The flow noticed the signal before the main thread did: the same words either way.
         if let Outcome::Cancelled(signal) = stop.outcome {
             return cancelled(self.settings, self.progress, signal, self.elapsed());
         }
-        let report = self.report(stop.outcome);
-        let summary = format!(
-            "nodion-deploy: {}: {} ({})",
-            report.outcome.result(),
-            stop.detail,
-            elapsed_text(report.elapsed)
-        );
-        (report, summary)
+        self.report(stop.outcome, Ending::Stopped(stop.detail))
     }
 
     /// Snapshot, trigger exactly once, reconcile (trigger.rs); our deployment is recorded.
@@ -249,9 +226,8 @@ impl Run<'_> {
     }
 
     /// Waits for our deployment, then reads the application's logs after a failure or timeout.
-    fn wait(&mut self, ours: u64, seed: Option<Deployment>) -> (Report, String) {
+    fn wait(&mut self, ours: u64, seed: Option<Deployment>) -> Report {
         let settings = self.settings;
-        let app = &settings.application_id;
         let logs_wanted = settings.failure_logs > 0;
         // The logs after a timeout are read within the timeout too.
         let reserve = if logs_wanted {
@@ -265,39 +241,17 @@ impl Run<'_> {
         } else {
             Vec::new()
         };
-        let took = elapsed_text(self.elapsed());
-        let outcome = match &verdict {
-            Verdict::Success => Outcome::Success,
-            Verdict::Failure => Outcome::Failure,
-            Verdict::Timeout => Outcome::Timeout,
-            Verdict::Refused(_) => Outcome::Refused,
+        let mut report = match verdict {
+            Verdict::Success => self.report(Outcome::Success, Ending::Waited),
+            Verdict::Failure => self.report(Outcome::Failure, Ending::Waited),
+            Verdict::Timeout => self.report(Outcome::Timeout, Ending::Waited),
+            Verdict::Refused(error) => self.report(
+                Outcome::Refused,
+                Ending::RefusedWhileWaiting(error.describe()),
+            ),
         };
-        let mut report = self.report(outcome);
         report.logs = logs;
-        let status = report
-            .deployment
-            .as_ref()
-            .and_then(|d| d.status.as_deref())
-            .map(shown);
-        let summary = match verdict {
-            Verdict::Success => format!(
-                "nodion-deploy: success: deployment #{ours} of {app} is {} after {took}",
-                status.unwrap_or_default()
-            ),
-            Verdict::Failure => format!(
-                "nodion-deploy: failure: deployment #{ours} of {app} ended {} after {took}",
-                status.unwrap_or_default()
-            ),
-            Verdict::Timeout => format!(
-                "nodion-deploy: timeout: deployment #{ours} of {app} is still {} after {took}; it goes on at Nodion",
-                status.as_deref().unwrap_or("not listed")
-            ),
-            Verdict::Refused(error) => format!(
-                "nodion-deploy: error: the API refused to list deployments ({}) after {took}; deployment #{ours} goes on at Nodion",
-                error.describe()
-            ),
-        };
-        (report, summary)
+        report
     }
 
     /// Polls until our deployment is terminal, `until` passes or the API refuses.
@@ -390,19 +344,12 @@ impl Run<'_> {
     }
 
     /// Checks the token and the application with read-only requests; triggers nothing.
-    fn dry_run(&mut self) -> (Report, String) {
+    fn dry_run(&mut self) -> Report {
         let jitter = self.jitter();
         let retrier = Retrier::new(self.log, self.clock.clone(), self.deadline(), jitter);
         match dry_run::check(self.settings, self.api, self.log, &retrier, self.deadline()) {
-            Ok(summary) => (self.report(Outcome::DryRunPassed), summary),
-            Err(stop) => {
-                let summary = format!(
-                    "nodion-deploy: {}: {} (dry run)",
-                    stop.outcome.result(),
-                    stop.detail
-                );
-                (self.report(stop.outcome), summary)
-            }
+            Ok(()) => self.report(Outcome::DryRunPassed, Ending::DryRunPassed),
+            Err(stop) => self.report(stop.outcome, Ending::DryRunStopped(stop.detail)),
         }
     }
 
@@ -451,9 +398,4 @@ impl Run<'_> {
             }
         }
     }
-}
-
-/// Whole seconds, humanly (`1m 30s`).
-fn elapsed_text(elapsed: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(elapsed.as_secs())).to_string()
 }

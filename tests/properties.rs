@@ -57,6 +57,7 @@ fn report(fields: Vec<String>, number: Option<u64>) -> Report {
         )],
         logs: fields.clone(),
         elapsed: Duration::from_secs(7),
+        ending: nodion_deploy::report::Ending::default(),
     }
 }
 
@@ -180,6 +181,7 @@ fn sample_report() -> Report {
         ],
         logs: Vec::new(),
         elapsed: Duration::from_millis(42_900),
+        ending: nodion_deploy::report::Ending::default(),
     }
 }
 

@@ -185,6 +185,7 @@ mod fixture {
             ],
             logs: Vec::new(),
             elapsed: Duration::from_millis(42_900),
+            ending: crate::report::Ending::default(),
         }
     }
 }
