@@ -8,7 +8,7 @@ use crate::deployment::Keep;
 use crate::escape::shown;
 use crate::inputs::Settings;
 use crate::log::Log;
-use crate::trigger::{Retrier, Stop};
+use crate::retry::{Retrier, Stop};
 
 /// Reads the application and the latest deployment and says what a real run would meet.
 pub fn check(

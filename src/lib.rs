@@ -18,6 +18,7 @@ pub mod log;
 pub mod outputs;
 pub mod platform;
 pub mod report;
+pub mod retry;
 pub mod run;
 pub mod schedule;
 pub mod signals;

@@ -307,10 +307,16 @@ mod tests {
         .summary()
     }
 
-    /// Every way a run ends has its one summary line, built here and nowhere else.
+    fn assert_says(cases: &[(String, &str)]) {
+        for (summary, verdict) in cases {
+            assert_eq!(summary, &format!("nodion-deploy: {verdict}"));
+        }
+    }
+
+    /// Every way a wait ends has its one summary line, built here and nowhere else.
     #[test]
-    fn each_ending_has_its_summary_line() {
-        let cases = [
+    fn each_end_of_a_wait_has_its_summary_line() {
+        assert_says(&[
             (
                 ended(Outcome::Success, Ending::Waited, Some("available")),
                 "success: deployment #3 of app-1 is available after 1m 35s",
@@ -339,6 +345,13 @@ mod tests {
                 ended(Outcome::Triggered, Ending::NotWaited, Some("")),
                 "triggered: deployment #3 of app-1 is created; not waiting (wait=false)",
             ),
+        ]);
+    }
+
+    /// So does every way a run ends before or without a wait.
+    #[test]
+    fn each_other_ending_has_its_summary_line() {
+        assert_says(&[
             (
                 ended(
                     Outcome::Unreachable,
@@ -393,9 +406,6 @@ mod tests {
                 ),
                 "error: cannot start the deployment thread: x",
             ),
-        ];
-        for (summary, verdict) in cases {
-            assert_eq!(summary, format!("nodion-deploy: {verdict}"));
-        }
+        ]);
     }
 }

@@ -13,9 +13,10 @@ use crate::inputs::Settings;
 use crate::log::Log;
 use crate::outputs;
 use crate::report::{Ending, Outcome, Report, Signal, elapsed_text};
+use crate::retry::{Retrier, SharedClock, Stop};
 use crate::schedule::Schedule;
 use crate::signals;
-use crate::trigger::{Retrier, SharedClock, Stop, Trigger};
+use crate::trigger::Trigger;
 use crate::watch::{Event, Next, Rules, Verdict, Watch};
 
 /// The longest application log line shown, in characters.

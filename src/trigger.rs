@@ -2,24 +2,15 @@
 //! answer that may have been lost against the list before anything is sent again. backon runs every
 //! retry loop here, over an injected clock, so the unit tests below drive it without sleeping.
 
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
-
-use backon::BlockingRetryable;
+use std::time::Instant;
 
 use crate::api::{Api, ApiError, Delivery};
-use crate::clock::Clock;
 use crate::deployment::{Deployment, Keep, Listing};
 use crate::escape::{self, shown};
 use crate::log::Log;
 use crate::report::{Outcome, Signal};
-use crate::schedule::{JitterSource, Schedule};
-
-/// Before a deployment is ours, transient failures are retried at most this many times.
-pub const MAX_RETRIES: u32 = 6;
-/// The retry waits before a deployment is ours: 1.5 s growing to 10 s, about 30 s in all.
-const RETRY_FIRST: Duration = Duration::from_millis(1500);
-const RETRY_LONGEST: Duration = Duration::from_secs(10);
+use crate::retry::{Failure, Retrier, SharedClock, Stop};
+use crate::schedule::JitterSource;
 
 /// What the trigger needs of the API: the real client, or a scripted one in tests.
 pub trait Deployments {
@@ -46,176 +37,6 @@ impl Deployments for Api {
         attempt: u32,
     ) -> Result<Deployment, ApiError> {
         Api::trigger(self, image_tag, deadline, attempt)
-    }
-}
-
-/// Why the run stopped before a deployment was ours.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stop {
-    /// How the run ends.
-    pub outcome: Outcome,
-    /// Why, for the summary line.
-    pub detail: String,
-}
-
-/// One failed attempt: a request that failed (maybe worth retrying), or a reason to stop now.
-enum Failure {
-    Request {
-        doing: &'static str,
-        error: ApiError,
-    },
-    Stop(Stop),
-}
-
-/// The shared clock the retries sleep on.
-pub type SharedClock = Arc<dyn Clock + Send + Sync>;
-
-/// The retry allowance before a deployment is ours, one for the whole trigger: at most
-/// [`MAX_RETRIES`] waits from the retry schedule, each at least the API's `Retry-After`, and none
-/// that would end past the deadline. backon asks it for the next wait; the `when` hook tells it
-/// the API's `Retry-After` first.
-#[derive(Clone)]
-struct Budget(Arc<Mutex<Allowance>>);
-
-struct Allowance {
-    schedule: Schedule,
-    retries: u32,
-    retry_after: Option<Duration>,
-    clock: SharedClock,
-    deadline: Instant,
-    /// Why the last wait was refused.
-    spent: Option<String>,
-}
-
-impl Budget {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Allowance> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl Iterator for Budget {
-    type Item = Duration;
-
-    fn next(&mut self) -> Option<Duration> {
-        let mut a = self.lock();
-        let asked = a.retry_after.take().unwrap_or_default();
-        let wait = a.schedule.next_wait().max(asked);
-        if a.retries >= MAX_RETRIES {
-            a.spent = Some(format!("gave up after {MAX_RETRIES} retries"));
-            return None;
-        }
-        if a.clock.now() + wait >= a.deadline {
-            a.spent = Some("the timeout leaves no time to retry".into());
-            return None;
-        }
-        a.retries += 1;
-        Some(wait)
-    }
-}
-
-/// Runs requests before a deployment is ours, retrying transient failures within one [`Budget`]
-/// (shared by every request it runs) and saying each retry in the log.
-pub struct Retrier<'a> {
-    log: &'a Log,
-    clock: SharedClock,
-    budget: Budget,
-}
-
-impl<'a> Retrier<'a> {
-    /// A retrier whose waits end before `deadline`, with `jitter` on the retry schedule.
-    pub fn new(
-        log: &'a Log,
-        clock: SharedClock,
-        deadline: Instant,
-        jitter: Box<dyn JitterSource + Send>,
-    ) -> Retrier<'a> {
-        let budget = Budget(Arc::new(Mutex::new(Allowance {
-            schedule: Schedule::new(RETRY_FIRST, RETRY_LONGEST, jitter),
-            retries: 0,
-            retry_after: None,
-            clock: clock.clone(),
-            deadline,
-            spent: None,
-        })));
-        Retrier { log, clock, budget }
-    }
-
-    /// Starts the waits again from the first (after a request that says the API is healthy).
-    pub fn restart(&self) {
-        self.budget.lock().schedule.restart();
-    }
-
-    /// Runs the request `op` (given its attempt number) until it succeeds, fails for good, or the
-    /// budget is spent; `doing` names it in the log and the summary.
-    pub fn request<T>(
-        &self,
-        doing: &'static str,
-        mut op: impl FnMut(u32) -> Result<T, ApiError>,
-    ) -> Result<T, Stop> {
-        self.retrying(|attempt| op(attempt).map_err(|error| Failure::Request { doing, error }))
-    }
-
-    /// Runs `op` (given its attempt number) until it succeeds, the failure is final or the budget
-    /// is spent; the log says each retry.
-    fn retrying<T>(&self, mut op: impl FnMut(u32) -> Result<T, Failure>) -> Result<T, Stop> {
-        let mut attempt = 0;
-        let clock = self.clock.clone();
-        let budget = self.budget.clone();
-        (|| {
-            attempt += 1;
-            op(attempt)
-        })
-        .retry(self.budget.clone())
-        .sleep(move |wait| clock.sleep(wait))
-        .when(|failure| match failure {
-            Failure::Request {
-                error: ApiError::Transient { retry_after, .. },
-                ..
-            } => {
-                budget.lock().retry_after = *retry_after;
-                true
-            }
-            _ => false,
-        })
-        .notify(|failure, wait| {
-            if let Failure::Request { doing, error } = failure {
-                self.log.line(&format!(
-                    "{doing} failed: {}; retry {} of {MAX_RETRIES} in {}",
-                    error.describe(),
-                    self.budget.lock().retries,
-                    humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
-                ));
-            }
-        })
-        .call()
-        .map_err(|failure| self.stop(failure))
-    }
-
-    /// Why a failure ends the trigger.
-    fn stop(&self, failure: Failure) -> Stop {
-        let (doing, error) = match failure {
-            Failure::Stop(stop) => return stop,
-            Failure::Request { doing, error } => (doing, error),
-        };
-        let (outcome, detail) = match error {
-            ApiError::Refused { .. } => (
-                Outcome::Refused,
-                format!("the API refused {doing}: {}", error.describe()),
-            ),
-            ApiError::Unreachable { reason } => {
-                (Outcome::Unreachable, format!("could not {doing}: {reason}"))
-            }
-            ApiError::Transient { reason, .. } => {
-                let spent = self.budget.lock().spent.take().unwrap_or_default();
-                let detail = format!("could not {doing}: {reason} ({spent})");
-                return Stop {
-                    outcome: Outcome::Unreachable,
-                    detail,
-                };
-            }
-        };
-        self.log.line(&format!("error: {detail}"));
-        Stop { outcome, detail }
     }
 }
 
@@ -453,9 +274,14 @@ mod tests {
     use std::cell::Cell;
     use std::collections::VecDeque;
     use std::io::Write;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
 
     use super::*;
+    use crate::clock::Clock;
     use crate::log::Flavor;
+    use crate::report::Outcome;
+    use crate::retry::{RETRY_FIRST, RETRY_LONGEST};
     use crate::schedule::FixedJitter;
 
     /// Time that moves only when the code under test sleeps.
