@@ -10,9 +10,9 @@ use ureq::http::{self, Method, Request};
 use ureq::tls::TlsConfig;
 use ureq::{Agent, Body};
 
-use crate::deployment::{self, Application, Deployment, Keep, Listing, LogLine};
 use crate::inputs::{Settings, Token};
 use crate::log::Log;
+use crate::model::{self, Application, Deployment, Keep, Listing, LogLine};
 use crate::sanitize;
 
 /// Response bodies larger than this are an error, not an out-of-memory.
@@ -145,7 +145,7 @@ impl Api {
             deadline,
             attempt,
         )?;
-        deployment::parse_list(&answer.body, keep)
+        model::parse_list(&answer.body, keep)
             .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
     }
 
@@ -153,7 +153,7 @@ impl Api {
     pub fn application(&self, deadline: Instant, attempt: u32) -> Result<Application, ApiError> {
         let url = format!("{}/applications/{}", self.base, self.application_id);
         let answer = self.send(Method::GET, &url, None, deadline, attempt)?;
-        deployment::parse_application(&answer.body)
+        model::parse_application(&answer.body)
             .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
     }
 
@@ -164,7 +164,7 @@ impl Api {
             self.base, self.application_id
         );
         let answer = self.send(Method::GET, &url, None, deadline, 1)?;
-        deployment::parse_logs(&answer.body, limit as usize)
+        model::parse_logs(&answer.body, limit as usize)
             .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
     }
 
@@ -186,7 +186,7 @@ impl Api {
             deadline,
             attempt,
         )?;
-        deployment::parse_triggered(&answer.body).map_err(|e| {
+        model::parse_triggered(&answer.body).map_err(|e| {
             ApiError::transient(
                 format!("HTTP {}, but {}", answer.status, e.0),
                 Delivery::Unknown,

@@ -6,10 +6,10 @@
 
 pub mod api;
 pub mod clock;
-pub mod deployment;
 pub mod help;
 pub mod inputs;
 pub mod log;
+pub mod model;
 pub mod outcome;
 pub mod outputs;
 pub mod platform;

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::deployment::Deployment;
 use crate::inputs::{ResultFile, Settings};
 use crate::log::Log;
+use crate::model::Deployment;
 use crate::outcome::Outcome;
 use crate::platform::Platform;
 use crate::random::Random;

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use crate::api::{Api, ApiError, Delivery};
 use crate::clock::{Clock, SystemClock};
-use crate::deployment::{Deployment, Keep, Listing};
 use crate::help;
 use crate::inputs::{Env, Settings};
 use crate::log::{Flavor, Log};
+use crate::model::{Deployment, Keep, Listing};
 use crate::outcome::{EXIT_INPUT, EXIT_SUCCESS, Outcome, Signal};
 use crate::outputs::{self, Report};
 use crate::random::Random;
