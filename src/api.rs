@@ -7,7 +7,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::config::RedirectAuthHeaders;
 use ureq::http::{self, Method, Request, Response};
-use ureq::tls::TlsConfig;
 use ureq::{Agent, AsSendBody, Body};
 
 use crate::inputs::{Settings, Token};
@@ -110,11 +109,7 @@ impl Api {
             .redirect_auth_headers(RedirectAuthHeaders::Never)
             .max_redirects(5)
             .timeout_global(Some(settings.request_timeout))
-            .tls_config(
-                TlsConfig::builder()
-                    .root_certs(crate::tls::root_certs(&settings.extra_roots))
-                    .build(),
-            );
+            .tls_config(crate::tls::config(&settings.extra_roots));
         // ureq honours NO_PROXY only word for word; a bypass by curl's rules is decided here.
         let config = if bypass { config.proxy(None) } else { config }.build();
         Api {
