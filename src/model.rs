@@ -215,7 +215,7 @@ pub fn parse_application(body: &[u8]) -> Result<Application, Unusable> {
     .map_err(|_| Unusable("the application answer is not a JSON object".into()))?
     .ok_or_else(|| Unusable("the answer has no \"application\"".into()))?
     .object()
-    .unwrap_or(SentApplication::default());
+    .unwrap_or_default();
     Ok(Application {
         name: sent.name,
         status: sent.status,
