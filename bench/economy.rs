@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use nodion_deploy::deployment::Deployment;
+use nodion_deploy::model::Deployment;
 use nodion_deploy::schedule::{FixedJitter, Schedule};
 use nodion_deploy::watch::{Next, Rules, Watch};
 

@@ -6,14 +6,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use ureq::config::RedirectAuthHeaders;
-use ureq::http::{self, Method, Request};
-use ureq::tls::TlsConfig;
-use ureq::{Agent, Body};
+use ureq::http::{self, Method, Request, Response};
+use ureq::{Agent, AsSendBody, Body};
 
-use crate::deployment::{self, Application, Deployment, Keep, Listing, LogLine};
 use crate::escape;
 use crate::inputs::{Settings, Token};
 use crate::log::Log;
+use crate::model::{self, Application, Deployment, Keep, Listing, LogLine};
 
 /// Response bodies larger than this are an error, not an out-of-memory.
 pub const MAX_BODY: u64 = 16 * 1024 * 1024;
@@ -110,11 +109,7 @@ impl Api {
             .redirect_auth_headers(RedirectAuthHeaders::Never)
             .max_redirects(5)
             .timeout_global(Some(settings.request_timeout))
-            .tls_config(
-                TlsConfig::builder()
-                    .root_certs(crate::tls::root_certs(&settings.extra_roots))
-                    .build(),
-            );
+            .tls_config(crate::tls::config(&settings.extra_roots));
         // ureq honours NO_PROXY only word for word; a bypass by curl's rules is decided here.
         let config = if bypass { config.proxy(None) } else { config }.build();
         Api {
@@ -128,43 +123,26 @@ impl Api {
         }
     }
 
-    fn deployments_url(&self) -> String {
-        format!(
-            "{}/applications/{}/deployments",
-            self.base, self.application_id
-        )
-    }
-
     /// Lists the application's deployments, keeping the entries `keep` asks for; `attempt` numbers
     /// the request in the debug log.
     pub fn list(&self, deadline: Instant, attempt: u32, keep: Keep) -> Result<Listing, ApiError> {
-        let answer = self.send(
-            Method::GET,
-            &self.deployments_url(),
-            None,
-            deadline,
-            attempt,
-        )?;
-        deployment::parse_list(&answer.body, keep)
+        let answer = self.send(Method::GET, "/deployments", None, deadline, attempt)?;
+        model::parse_list(&answer.body, keep)
             .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
     }
 
     /// Reads the application (a dry run's check of the token and the id).
     pub fn application(&self, deadline: Instant, attempt: u32) -> Result<Application, ApiError> {
-        let url = format!("{}/applications/{}", self.base, self.application_id);
-        let answer = self.send(Method::GET, &url, None, deadline, attempt)?;
-        deployment::parse_application(&answer.body)
+        let answer = self.send(Method::GET, "", None, deadline, attempt)?;
+        model::parse_application(&answer.body)
             .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
     }
 
     /// Reads the application's latest `limit` runtime log lines, oldest first.
     pub fn logs(&self, limit: u32, deadline: Instant) -> Result<Vec<LogLine>, ApiError> {
-        let url = format!(
-            "{}/applications/{}/logs?limit={limit}",
-            self.base, self.application_id
-        );
-        let answer = self.send(Method::GET, &url, None, deadline, 1)?;
-        deployment::parse_logs(&answer.body, limit as usize)
+        let path = format!("/logs?limit={limit}");
+        let answer = self.send(Method::GET, &path, None, deadline, 1)?;
+        model::parse_logs(&answer.body, limit as usize)
             .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
     }
 
@@ -179,14 +157,9 @@ impl Api {
             Some(tag) => serde_json::json!({ "image_tag": tag }).to_string(),
             None => "{}".to_string(),
         };
-        let answer = self.send(
-            Method::POST,
-            &self.deployments_url(),
-            Some(body.into_bytes()),
-            deadline,
-            attempt,
-        )?;
-        deployment::parse_triggered(&answer.body).map_err(|e| {
+        let body = Some(body.into_bytes());
+        let answer = self.send(Method::POST, "/deployments", body, deadline, attempt)?;
+        model::parse_triggered(&answer.body).map_err(|e| {
             ApiError::transient(
                 format!("HTTP {}, but {}", answer.status, e.0),
                 Delivery::Unknown,
@@ -194,11 +167,12 @@ impl Api {
         })
     }
 
-    /// Sends one request, bounded by `min(request_timeout, time left)`, and sorts the outcome.
+    /// Sends one request about the application (`path` below its URL), bounded by
+    /// `min(request_timeout, time left)`, and sorts the outcome.
     fn send(
         &self,
         method: Method,
-        url: &str,
+        path: &str,
         body: Option<Vec<u8>>,
         deadline: Instant,
         attempt: u32,
@@ -211,60 +185,10 @@ impl Api {
             ));
         }
         let limit = self.request_timeout.min(left);
-        let path = url
-            .find("://")
-            .and_then(|i| url[i + 3..].find('/').map(|j| &url[i + 3 + j..]))
-            .unwrap_or("/")
-            .to_string();
-        let mut builder = Request::builder()
-            .method(method.clone())
-            .uri(url)
-            .header("Authorization", format!("Bearer {}", self.token.expose()));
-        if let Some(project) = &self.project_id {
-            builder = builder.header("X-Nodion-Project", project);
-        }
-        let has_body = body.is_some();
-        if has_body {
-            builder = builder.header("Content-Type", "application/json");
-        }
-        let request = builder.body(body.unwrap_or_default()).map_err(|e| {
-            ApiError::transient(format!("cannot build the request: {e}"), Delivery::NotSent)
-        })?;
-        // The agent's own limit is request_timeout. Only a request the deadline cuts shorter gets
-        // a request-level limit: ureq caches the TLS configuration only from agent-level requests,
-        // so this way it is built once, by the first request, and reused after.
-        let request = if limit < self.request_timeout {
-            self.agent
-                .configure_request(request)
-                .timeout_global(Some(limit))
-                .build()
-        } else {
-            request
-        };
-
+        let url = format!("{}/applications/{}{path}", self.base, self.application_id);
+        let request = self.request(method.clone(), &url, body)?;
         let started = Instant::now();
-        let result = if has_body {
-            self.agent.run(request)
-        } else {
-            // A GET must not carry a body (and a Content-Length of 0 is noise).
-            let (parts, _) = request.into_parts();
-            self.agent.run(Request::from_parts(parts, ()))
-        };
-        let result = result
-            .map_err(|e| classify(e, limit))
-            .and_then(|mut response| {
-                let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get(http::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                read_body(response.body_mut(), limit).map(|body| Answer {
-                    status,
-                    retry_after,
-                    body,
-                })
-            });
+        let result = self.exchange(request, limit);
         let took = started.elapsed().as_millis();
         let status = match &result {
             Ok(answer) => answer.status.to_string(),
@@ -272,34 +196,101 @@ impl Api {
         };
         // Method, path, status, latency, attempt: never headers or bodies.
         self.log.debug(&format!(
-            "{method} {path} -> {status} in {took} ms (attempt {attempt})"
+            "{method} {} -> {status} in {took} ms (attempt {attempt})",
+            path_of(&url)
         ));
-        let answer = result?;
-        match answer.status {
-            200..=299 => Ok(answer),
-            408 | 429 => Err(ApiError::Transient {
-                reason: format!("HTTP {}: {}", answer.status, error_message(&answer.body)),
-                retry_after: answer.retry_after,
-                delivery: Delivery::NotProcessed,
-            }),
-            400..=499 => Err(ApiError::Refused {
-                status: answer.status,
-                message: error_message(&answer.body),
-            }),
-            status => Err(ApiError::Transient {
-                reason: format!("HTTP {status}: {}", error_message(&answer.body)),
-                retry_after: answer.retry_after,
-                delivery: Delivery::Unknown,
-            }),
+        result.and_then(by_status)
+    }
+
+    /// The request: the token, the project, and the JSON body when there is one.
+    fn request(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Request<Option<Vec<u8>>>, ApiError> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(url)
+            .header("Authorization", format!("Bearer {}", self.token.expose()));
+        if let Some(project) = &self.project_id {
+            builder = builder.header("X-Nodion-Project", project);
+        }
+        if body.is_some() {
+            builder = builder.header("Content-Type", "application/json");
+        }
+        builder.body(body).map_err(|e| {
+            ApiError::transient(format!("cannot build the request: {e}"), Delivery::NotSent)
+        })
+    }
+
+    /// Sends the request and reads the answer, all within `limit`; a transport failure is sorted
+    /// by [`classify`].
+    fn exchange(
+        &self,
+        request: Request<Option<Vec<u8>>>,
+        limit: Duration,
+    ) -> Result<Answer, ApiError> {
+        let (parts, body) = request.into_parts();
+        let response = match body {
+            Some(body) => self.run(Request::from_parts(parts, body), limit),
+            // A GET must not carry a body (and a Content-Length of 0 is noise).
+            None => self.run(Request::from_parts(parts, ()), limit),
+        };
+        let mut response = response.map_err(|e| classify(e, limit))?;
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let status = response.status().as_u16();
+        let body = response.body_mut().with_config().limit(MAX_BODY);
+        Ok(Answer {
+            status,
+            retry_after,
+            body: body.read_to_vec().map_err(|e| classify(e, limit))?,
+        })
+    }
+
+    fn run(
+        &self,
+        request: Request<impl AsSendBody>,
+        limit: Duration,
+    ) -> Result<Response<Body>, ureq::Error> {
+        // The agent's own limit is request_timeout. Only a request the deadline cuts shorter gets
+        // a request-level limit: ureq caches the TLS configuration only from agent-level requests,
+        // so this way it is built once, by the first request, and reused after.
+        if limit < self.request_timeout {
+            let request = self.agent.configure_request(request);
+            self.agent.run(request.timeout_global(Some(limit)).build())
+        } else {
+            self.agent.run(request)
         }
     }
 }
 
-fn read_body(body: &mut Body, limit: Duration) -> Result<Vec<u8>, ApiError> {
-    body.with_config()
-        .limit(MAX_BODY)
-        .read_to_vec()
-        .map_err(|e| classify(e, limit))
+/// The URL's path, for the debug log.
+fn path_of(url: &str) -> &str {
+    url.find("://")
+        .and_then(|i| url[i + 3..].find('/').map(|j| &url[i + 3 + j..]))
+        .unwrap_or("/")
+}
+
+/// Sorts an answer by its status: a success is the answer; a 408 or 429 was not processed; any
+/// other 4xx is refused; anything else may have been acted on.
+fn by_status(answer: Answer) -> Result<Answer, ApiError> {
+    let (status, message) = (answer.status, error_message(&answer.body));
+    let delivery = match status {
+        200..=299 => return Ok(answer),
+        408 | 429 => Delivery::NotProcessed,
+        400..=499 => return Err(ApiError::Refused { status, message }),
+        _ => Delivery::Unknown,
+    };
+    Err(ApiError::Transient {
+        reason: format!("HTTP {status}: {message}"),
+        retry_after: answer.retry_after,
+        delivery,
+    })
 }
 
 /// Sorts a transport error: was the request possibly acted on?
@@ -307,6 +298,14 @@ fn classify(error: ureq::Error, limit: Duration) -> ApiError {
     use ureq::Error as E;
     let not_sent = |reason: String| ApiError::transient(reason, Delivery::NotSent);
     let unknown = |reason: String| ApiError::transient(reason, Delivery::Unknown);
+    let said = |e: &dyn std::fmt::Display| escape::one_line(&e.to_string());
+    // A certificate the roots do not vouch for will not be vouched for a second later.
+    let tls_failed = |e: &dyn std::fmt::Display| ApiError::Unreachable {
+        reason: format!(
+            "TLS failed: {} (for a TLS-intercepting proxy, set ca_certificates)",
+            said(e)
+        ),
+    };
     match error {
         E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
             not_sent("timed out connecting".into())
@@ -321,36 +320,16 @@ fn classify(error: ureq::Error, limit: Duration) -> ApiError {
             not_sent("the connection was refused".into())
         }
         // rustls reports a certificate it does not trust as an I/O error during the handshake.
-        E::Io(e) if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
-            ApiError::Unreachable {
-                reason: format!(
-                    "TLS failed: {} (for a TLS-intercepting proxy, set ca_certificates)",
-                    escape::one_line(&e.to_string())
-                ),
-            }
-        }
-        E::Io(e) => unknown(format!(
-            "connection error: {}",
-            escape::one_line(&e.to_string())
-        )),
+        E::Io(e) if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => tls_failed(&e),
+        E::Io(e) => unknown(format!("connection error: {}", said(&e))),
         E::BodyExceedsLimit(_) => {
             unknown(format!("the answer is larger than {} MiB", MAX_BODY >> 20))
         }
-        // A certificate the roots do not vouch for will not be vouched for a second later.
-        E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ApiError::Unreachable {
-            reason: format!(
-                "TLS failed: {} (for a TLS-intercepting proxy, set ca_certificates)",
-                escape::one_line(&error.to_string())
-            ),
-        },
-        E::ConnectProxyFailed(_) | E::InvalidProxyUrl => not_sent(format!(
-            "the proxy failed: {}",
-            escape::one_line(&error.to_string())
-        )),
-        other => unknown(format!(
-            "the request failed: {}",
-            escape::one_line(&other.to_string())
-        )),
+        E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => tls_failed(&error),
+        E::ConnectProxyFailed(_) | E::InvalidProxyUrl => {
+            not_sent(format!("the proxy failed: {}", said(&error)))
+        }
+        other => unknown(format!("the request failed: {}", said(&other))),
     }
 }
 
@@ -437,58 +416,18 @@ pub fn error_message(body: &[u8]) -> String {
 /// The longest `Retry-After` taken as given; the run's deadline caps it further.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
-/// Reads `Retry-After`: delay-seconds, or an HTTP date (IMF-fixdate) relative to `now`; at most
+/// Reads `Retry-After`: delay-seconds, or an HTTP date relative to `now`; at most
 /// [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     let wait = match value.parse::<u64>() {
         Ok(seconds) => Duration::from_secs(seconds),
         Err(_) => {
-            let when = parse_http_date(value)?;
+            let when = httpdate::parse_http_date(value).ok()?;
             when.duration_since(now).unwrap_or(Duration::ZERO)
         }
     };
     Some(wait.min(MAX_RETRY_AFTER))
-}
-
-/// Parses `Sun, 06 Nov 1994 08:49:37 GMT`.
-fn parse_http_date(value: &str) -> Option<SystemTime> {
-    let rest = value.split_once(", ")?.1;
-    let parts: Vec<&str> = rest.split(' ').collect();
-    let [day, month, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    let day: u64 = day.parse().ok()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| m == month)? as u64
-        + 1;
-    let year: u64 = year.parse().ok()?;
-    let hms: Vec<u64> = time
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let [h, m, s] = hms.as_slice() else {
-        return None;
-    };
-    if !(1..=31).contains(&day) || !(1970..=9999).contains(&year) || *h > 23 || *m > 59 || *s > 60 {
-        return None;
-    }
-    // Days since the epoch (civil-from-days inverse, Howard Hinnant's algorithm).
-    let (y, mo) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * mo + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + m * 60 + s;
-    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -618,5 +557,64 @@ mod tests {
             Some(MAX_RETRY_AFTER)
         );
         assert_eq!(parse_retry_after("-1", now), None);
+        // The two obsolete forms a recipient must still accept (RFC 9110, section 5.6.7).
+        for obsolete in ["Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"] {
+            assert_eq!(
+                parse_retry_after(obsolete, now),
+                Some(Duration::from_secs(7)),
+                "{obsolete}"
+            );
+        }
+    }
+
+    #[test]
+    fn statuses_are_sorted_by_whether_retrying_can_help() {
+        let answer = |status| Answer {
+            status,
+            retry_after: Some(Duration::from_secs(3)),
+            body: br#"{"error":"nope"}"#.to_vec(),
+        };
+        assert!(by_status(answer(204)).is_ok());
+        for status in [408, 429] {
+            let Err(ApiError::Transient {
+                reason,
+                retry_after,
+                delivery,
+            }) = by_status(answer(status))
+            else {
+                panic!("{status} is transient")
+            };
+            assert_eq!(reason, format!("HTTP {status}: nope"));
+            assert_eq!(retry_after, Some(Duration::from_secs(3)));
+            assert_eq!(delivery, Delivery::NotProcessed);
+        }
+        for status in [400, 401, 404, 422] {
+            assert_eq!(
+                by_status(answer(status)).err(),
+                Some(ApiError::Refused {
+                    status,
+                    message: "nope".into()
+                })
+            );
+        }
+        for status in [302, 500, 503] {
+            let Err(ApiError::Transient { delivery, .. }) = by_status(answer(status)) else {
+                panic!("{status} is transient")
+            };
+            assert_eq!(
+                delivery,
+                Delivery::Unknown,
+                "{status} may have been acted on"
+            );
+        }
+    }
+
+    #[test]
+    fn the_debug_log_names_the_path_only() {
+        assert_eq!(
+            path_of("https://api.nodion.com/v1/applications/a/deployments"),
+            "/v1/applications/a/deployments"
+        );
+        assert_eq!(path_of("http://127.0.0.1:8080"), "/");
     }
 }

@@ -4,10 +4,10 @@
 use std::time::Instant;
 
 use crate::api::Api;
-use crate::deployment::Keep;
 use crate::escape::shown;
 use crate::inputs::Settings;
 use crate::log::Log;
+use crate::model::Keep;
 use crate::retry::{Retrier, Stop};
 
 /// Reads the application and the latest deployment and says what a real run would meet.

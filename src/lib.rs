@@ -8,13 +8,13 @@
 
 pub mod api;
 pub mod clock;
-pub mod deployment;
 pub mod dry_run;
 pub mod env;
 pub mod escape;
 pub mod help;
 pub mod inputs;
 pub mod log;
+pub mod model;
 pub mod outputs;
 pub mod platform;
 pub mod report;

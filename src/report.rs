@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::deployment::Deployment;
 use crate::escape;
+use crate::model::Deployment;
 
 /// What the run ended with, to be written out.
 #[derive(Clone, Debug)]

@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::api::Api;
-use crate::deployment::{Deployment, Keep};
 use crate::dry_run;
 use crate::escape::{self, shown};
 use crate::inputs::Settings;
 use crate::log::Log;
+use crate::model::{Deployment, Keep};
 use crate::outputs;
 use crate::report::{Ending, Outcome, Report, Signal, elapsed_text};
 use crate::retry::{Retrier, SharedClock, Stop};

@@ -5,9 +5,9 @@
 use std::time::Instant;
 
 use crate::api::{Api, ApiError, Delivery};
-use crate::deployment::{Deployment, Keep, Listing};
 use crate::escape::{self, shown};
 use crate::log::Log;
+use crate::model::{Deployment, Keep, Listing};
 use crate::report::{Outcome, Signal};
 use crate::retry::{Failure, Retrier, SharedClock, Stop};
 use crate::schedule::JitterSource;

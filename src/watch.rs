@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::api::ApiError;
-use crate::deployment::Deployment;
+use crate::model::Deployment;
 use crate::schedule::Schedule;
 
 /// Statuses known to mean "still in progress"; any other non-terminal status is logged once as

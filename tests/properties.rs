@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use nodion_deploy::deployment::{self, Deployment, Keep};
 use nodion_deploy::escape;
+use nodion_deploy::model::{self, Deployment, Keep};
 use nodion_deploy::outputs::{self, OUTPUTS};
 use nodion_deploy::report::{Outcome, Report};
 use proptest::prelude::*;
@@ -72,9 +72,9 @@ proptest! {
     #[test]
     fn parsing_any_bytes_as_an_api_response_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         for keep in [Keep::Nothing, Keep::Number(1), Keep::NewerThan(0)] {
-            let _ = deployment::parse_list(&bytes, keep);
+            let _ = model::parse_list(&bytes, keep);
         }
-        let _ = deployment::parse_triggered(&bytes);
+        let _ = model::parse_triggered(&bytes);
         let message = nodion_deploy::api::error_message(&bytes);
         prop_assert!(!message.chars().any(escape::is_control));
     }
@@ -93,12 +93,12 @@ proptest! {
         let fields: Vec<String> = keys.iter().zip(&values).map(|(k, v)| format!("\"{k}\":{v}")).collect();
         let object = format!("{{{}}}", fields.join(","));
         let list = format!("{{\"deployments\":[{object},{object}]}}");
-        let listing = deployment::parse_list(list.as_bytes(), Keep::NewerThan(0));
+        let listing = model::parse_list(list.as_bytes(), Keep::NewerThan(0));
         // Both entries are the same: both kept, or neither.
         if let Ok(listing) = listing {
             prop_assert!(listing.kept.len() % 2 == 0);
         }
-        let _ = deployment::parse_triggered(format!("{{\"deployment\":{object}}}").as_bytes());
+        let _ = model::parse_triggered(format!("{{\"deployment\":{object}}}").as_bytes());
     }
 
     #[test]

@@ -6,9 +6,9 @@ use std::time::Duration;
 use humantime::FormattedDuration;
 
 use super::{append, as_text, values, warn_unless_written};
-use crate::deployment::Deployment;
 use crate::escape;
 use crate::log::Log;
+use crate::model::Deployment;
 use crate::report::{Outcome, Report};
 
 /// How much of the step summary the application's log lines may take: GitHub refuses a summary

@@ -160,7 +160,7 @@ fn warn_unless_written(log: &Log, what: &str, path: &Path, written: io::Result<(
 mod fixture {
     use std::time::Duration;
 
-    use crate::deployment::Deployment;
+    use crate::model::Deployment;
     use crate::report::{Outcome, Report};
 
     /// A successful git deployment with a multi-line commit message.
