@@ -1,12 +1,10 @@
 //! A flaky API, a lost response or a cancelled job never makes it lie, hang or deploy twice; nothing
 //! the API sends can forge a command, an output or a log line; the token never shows.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::{Deploy, Ran, fake, happy};
 use fake_nodion::{FakeNodion, Fault, Hold, Options, Route};
-use support::{Deploy, Ran, fake, happy};
 
 const SECRET: &str = "tok-9f8e7d6c5b4a";
 

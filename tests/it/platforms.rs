@@ -1,10 +1,8 @@
 //! Native touches per platform: GitHub's step summary, group and error annotation; GitLab's
 //! collapsible sections; nothing of either in a plain log.
 
-mod support;
-
+use crate::support::{Deploy, fake, happy};
 use fake_nodion::Hold;
-use support::{Deploy, fake, happy};
 
 fn commands(log: &str) -> Vec<&str> {
     log.lines()

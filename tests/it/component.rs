@@ -3,7 +3,7 @@
 
 use nodion_deploy::inputs::{INPUTS, Kind};
 
-const COMPONENT: &str = include_str!("../templates/deploy.yml");
+const COMPONENT: &str = include_str!("../../templates/deploy.yml");
 
 fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))

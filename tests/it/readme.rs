@@ -1,8 +1,8 @@
 //! README documents every input, output and exit code, and gives the newcomer the same test command
 //! CI runs.
 
-const README: &str = include_str!("../README.md");
-const CI: &str = include_str!("../.ci/run");
+const README: &str = include_str!("../../README.md");
+const CI: &str = include_str!("../../.ci/run");
 
 #[test]
 fn readme_documents_every_input_with_its_variables_and_default() {
