@@ -2,7 +2,7 @@
 //! GitLab component's default image and the action (which reads install.sh from its own checkout);
 //! and `scripts/set-version`, the one step a release takes to change it, changes every one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -71,15 +71,6 @@ fn the_action_takes_its_version_from_install_sh_in_its_own_checkout() {
     );
 }
 
-/// A directory removed when the test ends, whatever happens.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -95,9 +86,11 @@ fn copy_tree(from: &Path, to: &Path) {
 
 #[test]
 fn set_version_changes_every_place_that_names_the_version() {
-    let dir = TempDir(
-        std::env::temp_dir().join(format!("nodion-deploy-set-version-{}", std::process::id())),
-    );
+    // Removed when the test ends, whatever happens.
+    let dir = tempfile::Builder::new()
+        .prefix("nodion-deploy-set-version-")
+        .tempdir()
+        .unwrap();
     let root = Path::new(ROOT);
     // What cargo needs to read the workspace, and the files the script edits.
     for file in [
@@ -106,15 +99,15 @@ fn set_version_changes_every_place_that_names_the_version() {
         "install.sh",
         "fake-nodion/Cargo.toml",
     ] {
-        let target = dir.0.join(file);
+        let target = dir.path().join(file);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::copy(root.join(file), target).unwrap();
     }
     for tree in ["src", "fake-nodion/src", "templates", "scripts"] {
-        copy_tree(&root.join(tree), &dir.0.join(tree));
+        copy_tree(&root.join(tree), &dir.path().join(tree));
     }
     let ran = Command::new("sh")
-        .arg(dir.0.join("scripts/set-version"))
+        .arg(dir.path().join("scripts/set-version"))
         .arg("2.3.4-rc.1")
         .output()
         .unwrap();
@@ -123,17 +116,17 @@ fn set_version_changes_every_place_that_names_the_version() {
         "{}",
         String::from_utf8_lossy(&ran.stderr)
     );
-    for (place, version) in versions_named(&dir.0) {
+    for (place, version) in versions_named(dir.path()) {
         assert_eq!(version.as_deref(), Some("2.3.4-rc.1"), "{place}");
     }
     // A word that is not a version changes nothing.
     let refused = Command::new("sh")
-        .arg(dir.0.join("scripts/set-version"))
+        .arg(dir.path().join("scripts/set-version"))
         .arg("latest")
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
-    for (place, version) in versions_named(&dir.0) {
+    for (place, version) in versions_named(dir.path()) {
         assert_eq!(version.as_deref(), Some("2.3.4-rc.1"), "{place}");
     }
 }
