@@ -2,6 +2,9 @@
 //! typed as GitLab types them, and runs the image of its own release.
 
 use nodion_deploy::inputs::{INPUTS, Kind};
+use regex::Regex;
+
+use crate::support::Deploy;
 
 const COMPONENT: &str = include_str!("../../templates/deploy.yml");
 
@@ -88,21 +91,89 @@ fn the_gitlab_component_maps_every_input_but_the_token_to_its_variable() {
         .next()
         .unwrap();
     assert!(!script.contains("$[["), "{script}");
-    assert!(job.contains("dotenv: $[[ inputs.dotenv_file ]]"));
-    assert!(job.contains("when: always"));
+    // The dotenv report is the job's artifact whatever its outcome, so later jobs read a failure too.
+    let artifacts: Vec<&str> = job
+        .split_once("\n  artifacts:\n")
+        .expect("the job has artifacts:")
+        .1
+        .lines()
+        .take_while(|line| line.starts_with("    "))
+        .collect();
+    assert_eq!(
+        artifacts,
+        [
+            "    when: always",
+            "    reports:",
+            "      dotenv: $[[ inputs.dotenv_file ]]"
+        ]
+    );
 }
 
-/// The identifiers the tool checks are checked by GitLab too, with the same rule.
+/// The identifiers the tool checks are checked by GitLab too, with the same rule: each pattern is
+/// evaluated (RE2 semantics, as GitLab does) against values at the edges of the rule, and accepts
+/// exactly the values the tool accepts.
 #[test]
 fn identifier_inputs_carry_the_tools_own_pattern() {
     let (spec, _) = documents();
-    for (name, pattern) in [
-        ("application_id", "'^[A-Za-z0-9_-]{1,128}$'"),
-        ("project_id", "'^[A-Za-z0-9_-]{0,128}$'"),
-        ("image_tag", "'^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$'"),
-        ("deploy_number", "'^([1-9][0-9]{0,18})?$'"),
-    ] {
-        let fields = declared(spec, name).unwrap();
-        assert_eq!(field(&fields, "regex"), Some(pattern), "{name}");
+    let names = ["application_id", "project_id", "image_tag", "deploy_number"];
+    let patterns: Vec<Regex> = names
+        .iter()
+        .map(|name| {
+            let fields = declared(spec, name).unwrap_or_else(|| panic!("spec declares {name}"));
+            let quoted = field(&fields, "regex").unwrap_or_else(|| panic!("{name} has a regex"));
+            let pattern = quoted.strip_prefix('\'').and_then(|p| p.strip_suffix('\''));
+            Regex::new(pattern.expect("a single-quoted pattern")).unwrap()
+        })
+        .collect();
+    let (longest, too_long) = ("a".repeat(128), "a".repeat(129));
+    let (digits_19, digits_21) = ("9".repeat(19), "1".repeat(21));
+    let agreed = [
+        "", "a", "Az09_-", "-a", "_a", ".a", "a.b", "a b", "a/b", "a:b", "é", "0", "00", "1", "42",
+        &longest, &too_long, &digits_19, &digits_21,
+    ];
+    // GitLab takes a deploy number only as written canonically; the tool reads any u64 >= 1.
+    // Stricter at pipeline creation is safe: GitLab never passes a value the tool refuses.
+    let canonical_only = ["01", "+5", "10000000000000000000"];
+    for probe in agreed.into_iter().chain(canonical_only) {
+        // Attaching (deploy_number) rules out an image tag, so that one is given on its own.
+        let mut refused = refused_by_the_tool(&names[..3], probe);
+        refused.extend(refused_by_the_tool(&names[3..], probe));
+        for (name, pattern) in names.iter().zip(&patterns) {
+            let (gitlab, tool) = (pattern.is_match(probe), !refused.contains(name));
+            if canonical_only.contains(&probe) && *name == "deploy_number" {
+                assert!(
+                    !gitlab && tool,
+                    "{name} = {probe:?}: GitLab {gitlab}, the tool {tool}"
+                );
+            } else {
+                assert_eq!(
+                    gitlab, tool,
+                    "{name} = {probe:?}: GitLab's pattern {pattern} and the tool disagree"
+                );
+            }
+        }
     }
+}
+
+/// The inputs among `names` that the tool refuses when each is given `value`. Another input is
+/// always wrong, so the run stops at the inputs, where it lists every problem, and sends nothing.
+fn refused_by_the_tool<'a>(names: &[&'a str], value: &str) -> Vec<&'a str> {
+    let mut deploy = Deploy::bare()
+        .env("NODION_API_TOKEN", "a-token-long-enough")
+        .env("NODION_API_URL", "http://127.0.0.1:9/v1")
+        .env("NODION_TIMEOUT", "not-a-duration");
+    for name in names {
+        deploy = deploy.env(&format!("NODION_{}", name.to_ascii_uppercase()), value);
+    }
+    let ran = deploy.run();
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(ran.stderr.contains("NODION_TIMEOUT"), "{}", ran.stderr);
+    names
+        .iter()
+        .copied()
+        .filter(|name| {
+            let variable = format!("NODION_{}", name.to_ascii_uppercase());
+            ran.stderr.lines().any(|line| line.contains(&variable))
+        })
+        .collect()
 }

@@ -1,7 +1,5 @@
 //! Runs the compiled binary in an isolated environment against a fake API on loopback.
 
-#![allow(dead_code)]
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -410,4 +408,100 @@ impl Ran {
     pub fn has_file(&self, name: &str) -> bool {
         Path::new(&self.dir).join(name).exists()
     }
+}
+
+/// The simple commands of a shell script, each as its words with quotes removed: enough of the
+/// shell's grammar (quotes, escapes, comments, continued lines, `;` `|` `&&` `||` `&`) to find what
+/// a script runs, not what its comments or strings mention. Leading reserved words (`then`, `do`,
+/// `if`, `!`, `{` …) are dropped, so the command itself comes first.
+pub fn shell_commands(script: &str) -> Vec<Vec<String>> {
+    let mut commands = Vec::new();
+    let (mut words, mut word) = (Vec::new(), None::<String>);
+    let end_word = |words: &mut Vec<String>, word: &mut Option<String>| {
+        words.extend(word.take());
+    };
+    let end_command = |commands: &mut Vec<Vec<String>>, words: &mut Vec<String>| {
+        const RESERVED: [&str; 8] = ["then", "do", "else", "if", "while", "until", "!", "{"];
+        let start = words
+            .iter()
+            .position(|w| !RESERVED.contains(&w.as_str()))
+            .unwrap_or(words.len());
+        if start < words.len() {
+            commands.push(words[start..].to_vec());
+        }
+        words.clear();
+    };
+    let mut chars = script.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let text = word.get_or_insert_with(String::new);
+                text.extend(chars.by_ref().take_while(|&c| c != '\''));
+            }
+            '"' => {
+                let text = word.get_or_insert_with(String::new);
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => text.extend(chars.next()),
+                        c => text.push(c),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some('\n') | None => {}
+                Some(c) => word.get_or_insert_with(String::new).push(c),
+            },
+            '#' if word.is_none() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                end_word(&mut words, &mut word);
+                end_command(&mut commands, &mut words);
+            }
+            // A redirection such as `2>&1` or `>&2` keeps its `&`.
+            '&' if word.as_deref().is_some_and(|w| w.ends_with(['>', '<'])) => {
+                word.get_or_insert_with(String::new).push(c)
+            }
+            ';' | '|' | '&' | '\n' => {
+                if (c == '|' || c == '&') && chars.peek() == Some(&c) {
+                    chars.next();
+                }
+                end_word(&mut words, &mut word);
+                end_command(&mut commands, &mut words);
+            }
+            c if c.is_whitespace() => end_word(&mut words, &mut word),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    end_word(&mut words, &mut word);
+    end_command(&mut commands, &mut words);
+    commands
+}
+
+#[test]
+fn shell_commands_are_found_as_the_shell_reads_them() {
+    let script = "set -eu # strict\n# cargo test in a comment\nstep \"tests (cargo test)\"\n\
+                  cargo test --workspace 2>&1 | tee log\nif [ -x a ]; then exec \"$B\" 'x y'; fi\n\
+                  cargo run \\\n  --example demo && echo a\\ b";
+    let commands: Vec<String> = shell_commands(script)
+        .iter()
+        .map(|words| words.join(" "))
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "set -eu",
+            "step tests (cargo test)",
+            "cargo test --workspace 2>&1",
+            "tee log",
+            "[ -x a ]",
+            "exec $B x y",
+            "fi",
+            "cargo run --example demo",
+            "echo a b",
+        ]
+    );
 }
