@@ -7,6 +7,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use socket2::SockRef;
 
 use crate::http::{self, ReadError, Request, Response};
 use crate::state::State;
@@ -371,65 +372,17 @@ fn finish(stream: Conn) {
     }
 }
 
-/// Drops the connection with a TCP reset where the platform lets us ask for one (over TLS too:
+/// Drops the connection with a TCP reset (over TLS too:
 /// the client sees the transport die mid-session, with no close_notify).
 fn reset(stream: Conn) {
     abort_on_close(stream.tcp());
     drop(stream);
 }
 
-#[cfg(all(
-    any(target_os = "linux", target_os = "macos"),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
+/// Makes the next close of `stream` send a TCP reset: linger on with a zero timeout is the
+/// documented way. If the option cannot be set, the close is a plain one.
 pub(crate) fn abort_on_close(stream: &TcpStream) {
-    use std::ffi::{c_int, c_void};
-    use std::os::fd::AsRawFd;
-
-    #[repr(C)]
-    struct Linger {
-        onoff: c_int,
-        linger: c_int,
-    }
-    unsafe extern "C" {
-        fn setsockopt(
-            fd: c_int,
-            level: c_int,
-            name: c_int,
-            value: *const c_void,
-            len: u32,
-        ) -> c_int;
-    }
-    #[cfg(target_os = "linux")]
-    const SOL_SOCKET_AND_SO_LINGER: (c_int, c_int) = (1, 13);
-    #[cfg(target_os = "macos")]
-    const SOL_SOCKET_AND_SO_LINGER: (c_int, c_int) = (0xffff, 0x0080);
-
-    // Linger on with a zero timeout is the documented way to make close() send RST.
-    let linger = Linger {
-        onoff: 1,
-        linger: 0,
-    };
-    let (level, name) = SOL_SOCKET_AND_SO_LINGER;
-    // SAFETY: the fd is open for as long as `stream` is borrowed, and the pointer and length
-    // describe a live `struct linger` of the C layout. A failure only means a plain close.
-    unsafe {
-        setsockopt(
-            stream.as_raw_fd(),
-            level,
-            name,
-            (&raw const linger).cast(),
-            std::mem::size_of::<Linger>() as u32,
-        );
-    }
-}
-
-#[cfg(not(all(
-    any(target_os = "linux", target_os = "macos"),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-)))]
-pub(crate) fn abort_on_close(_stream: &TcpStream) {
-    // No portable way to ask for a reset here; a plain close is the documented fallback.
+    let _ = SockRef::from(stream).set_linger(Some(Duration::ZERO));
 }
 
 fn describe(req: &Request) -> String {

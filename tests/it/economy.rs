@@ -1,13 +1,13 @@
 //! The request economy promised by the deploy-gate and footprint issues, on the real wait loop and
 //! schedule (bench/economy.rs simulates them with a fake clock).
 
-#[path = "../bench/economy.rs"]
+#[path = "../../bench/economy.rs"]
 #[allow(dead_code)]
-mod economy;
+mod sim;
 
 use std::time::Duration;
 
-use economy::worst_economy;
+use sim::worst_economy;
 
 const S: Duration = Duration::from_secs(1);
 

@@ -18,10 +18,12 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/install.sh");
 const BIN: &str = env!("CARGO_BIN_EXE_nodion-deploy");
@@ -41,34 +43,11 @@ const TARGETS: [(&str, bool); 5] = [
 // Temporary directories
 
 /// A fresh directory, removed with everything in it when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        loop {
-            let path = std::env::temp_dir().join(format!(
-                "nodion-install-{label}-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::SeqCst)
-            ));
-            match fs::create_dir(&path) {
-                Ok(()) => return TempDir(path),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => panic!("cannot create {}: {e}", path.display()),
-            }
-        }
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+fn temp_dir(label: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("nodion-install-{label}-"))
+        .tempdir()
+        .expect("a temporary directory")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,7 +277,7 @@ fn sha256(body: &Body) -> String {
         }
         Body::File(path) => sha256_of(|cmd| cmd.arg(path)),
         Body::Bytes(bytes) => {
-            let scratch = TempDir::new("sum");
+            let scratch = temp_dir("sum");
             let file = scratch.path().join("bytes");
             fs::write(&file, bytes).unwrap();
             sha256_of(|cmd| cmd.arg(&file))
@@ -548,7 +527,7 @@ struct Outcome {
 
 impl Sandbox {
     fn new(setup: Setup) -> Sandbox {
-        let root = TempDir::new("sandbox");
+        let root = temp_dir("sandbox");
         let bin = root.path().join("bin");
         fs::create_dir(&bin).unwrap();
         fs::create_dir(root.path().join("home")).unwrap();
@@ -592,6 +571,15 @@ impl Sandbox {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        // A shell cannot trap a signal ignored when it starts (POSIX), and a test run started in
+        // the background (`cargo test &`) ignores SIGINT: start the script as a runner would.
+        // SAFETY: signal(2) is async-signal-safe, as code between fork and exec must be.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
         cmd
     }
 

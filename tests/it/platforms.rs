@@ -1,10 +1,8 @@
 //! Native touches per platform: GitHub's step summary, group and error annotation; GitLab's
 //! collapsible sections; nothing of either in a plain log.
 
-mod support;
-
+use crate::support::{Deploy, fake, happy};
 use fake_nodion::Hold;
-use support::{Deploy, fake, happy};
 
 fn commands(log: &str) -> Vec<&str> {
     log.lines()
@@ -142,7 +140,10 @@ fn a_cancelled_github_run_closes_its_group_and_gets_an_annotation() {
         assert!(waited.elapsed().as_secs() < 5);
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    running.wait_for_log(
+        "Waiting for deployment #3",
+        std::time::Duration::from_secs(5),
+    );
     running.signal(libc::SIGTERM);
     let ran = running.wait();
     assert_eq!(ran.code, 143, "{}", ran.stderr);

@@ -1,13 +1,11 @@
 //! The deploy gate, end to end: the compiled binary against the fake Nodion API on loopback.
 //! One test per promise of SPEC.md, named after it.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{Deploy, fake, happy, id_of};
 use fake_nodion::{FakeNodion, Fault, Hold, Options, Route};
 use serde_json::Value;
-use support::{Deploy, fake, happy, id_of};
 
 #[test]
 fn success_writes_every_github_output_of_the_triggered_deployment() {

@@ -3,14 +3,12 @@
 
 use std::time::Duration;
 
+use crate::github_output::read_github_output;
 use nodion_deploy::escape;
 use nodion_deploy::model::{self, Deployment, Keep};
 use nodion_deploy::outputs::{self, OUTPUTS};
 use nodion_deploy::report::{Outcome, Report};
 use proptest::prelude::*;
-use support::github_output::read_github_output;
-
-mod support;
 
 /// Strings rich in what attackers use: control characters, line breaks, `::`, `##[`, `=`, `<<`.
 fn nasty() -> impl Strategy<Value = String> {

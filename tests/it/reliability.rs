@@ -1,12 +1,10 @@
 //! A flaky API, a lost response or a cancelled job never makes it lie, hang or deploy twice; nothing
 //! the API sends can forge a command, an output or a log line; the token never shows.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::{self, Deploy, Ran, fake, happy};
 use fake_nodion::{FakeNodion, Fault, Hold, Options, Route};
-use support::{Deploy, Ran, fake, happy};
 
 const SECRET: &str = "tok-9f8e7d6c5b4a";
 
@@ -193,11 +191,15 @@ fn a_signal_during_the_snapshot_means_nothing_is_ever_triggered() {
             },
         );
         let running = Deploy::against(&api).github().spawn();
-        std::thread::sleep(Duration::from_millis(270));
+        // Its first line comes just before the snapshot, whose answer the fake holds back 300 ms.
+        running.wait_for_log(
+            concat!("nodion-deploy ", env!("CARGO_PKG_VERSION")),
+            Duration::from_secs(5),
+        );
         running.signal(libc::SIGTERM);
         let ran = running.wait();
         assert_eq!(ran.code, 143, "{}", ran.stderr);
-        std::thread::sleep(Duration::from_millis(300));
+        support::settle(&api);
         assert_eq!(posts(&api).len(), 0, "a cancelled job must not deploy");
         assert_eq!(ran.output("result"), "cancelled");
         assert_eq!(ran.output("deploy_number"), "");
@@ -318,7 +320,7 @@ fn cancel_during_the_wait(signal: libc::c_int, code: i32) {
         assert!(waited.elapsed() < Duration::from_secs(5), "never triggered");
         std::thread::sleep(Duration::from_millis(10));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    running.wait_for_log("Waiting for deployment #3", Duration::from_secs(5));
     let sent = running.signal(signal);
     let ran = running.wait();
     assert_eq!(ran.code, code, "{}", ran.stderr);

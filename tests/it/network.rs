@@ -1,12 +1,10 @@
 //! Corporate networks: extra root certificates for a TLS-intercepting proxy, and `HTTPS_PROXY` /
 //! `NO_PROXY`, against a TLS fake API and a CONNECT proxy on loopback.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::Deploy;
 use fake_nodion::{ConnectProxy, FakeNodion, Options, Route, testcerts};
-use support::Deploy;
 
 fn tls_api() -> FakeNodion {
     FakeNodion::start(Options {

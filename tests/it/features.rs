@@ -1,13 +1,11 @@
 //! Beyond the deploy step itself: dry runs, the application's logs on failure, and native outputs
 //! for Azure Pipelines, CircleCI and Bitbucket Pipelines.
 
-mod support;
-
 use std::collections::HashMap;
 use std::process::Command;
 
+use crate::support::{Deploy, fake, happy};
 use fake_nodion::{Fault, Hold, Route};
-use support::{Deploy, fake, happy};
 
 #[test]
 fn a_dry_run_checks_token_and_application_and_triggers_nothing() {

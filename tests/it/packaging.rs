@@ -1,11 +1,21 @@
 //! The action metadata declares exactly the inputs and outputs the program reads and writes (from
 //! the same tables), so it cannot drift from the code; and the composite action's two steps are
-//! checked for what they must do: every input reaches the binary as `INPUT_<NAME>`, every output is
-//! the binary's own, and no expression is expanded inside a script.
-//! `NODION_UPDATE_GOLDEN=1 cargo test --test packaging` rewrites action.yml from the tables.
+//! run by bash, with stand-ins for install.sh, cargo and the binary, for what they must do: get the
+//! binary as the SPEC says and exec it, with every input as `INPUT_<NAME>`. Every output is the
+//! binary's own, the runs of the action check each one, and no expression is expanded in a script.
+//! `NODION_UPDATE_GOLDEN=1 cargo test --test it packaging::` rewrites action.yml from the tables.
 
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use fake_nodion::Hold;
 use nodion_deploy::inputs::{Default, INPUTS};
 use nodion_deploy::outputs::OUTPUTS;
+use tempfile::TempDir;
+
+use crate::support::{Deploy, fake, shell_commands};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -129,7 +139,7 @@ fn declare_input(out: &mut String, name: &str, help: &str, default: Option<&str>
 /// action.yml as the tables make it.
 fn action_yml() -> String {
     let mut out = String::from(
-        "# Generated from the input and output tables in src/ (tests/packaging.rs checks it).\n\
+        "# Generated from the input and output tables in src/ (tests/it/packaging.rs checks it).\n\
          # A composite action: the first step gets the binary (install.sh for the runner's platform,\n\
          # kept in the tool cache, or cargo for a checkout that is not a release), the second runs it\n\
          # with every input; the binary writes the outputs itself.\n\
@@ -217,7 +227,7 @@ fn action_yml_declares_every_input_and_output_from_the_tables() {
     let actual = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         actual == expected,
-        "action.yml differs from the tables; run NODION_UPDATE_GOLDEN=1 cargo test --test packaging"
+        "action.yml differs from the tables; run NODION_UPDATE_GOLDEN=1 cargo test --test it packaging::"
     );
 }
 
@@ -289,9 +299,31 @@ fn steps(action: &str) -> Vec<Vec<String>> {
         .iter()
         .position(|l| l.trim() == "steps:")
         .expect("runs: has steps:");
+    items(&children(&runs, at))
+}
+
+/// Each `steps:` list of a workflow (one per job), its steps as [`steps`] gives them.
+fn step_lists(workflow: &str) -> Vec<Vec<Vec<String>>> {
+    let lines: Vec<&str> = workflow.lines().collect();
+    (0..lines.len())
+        .filter(|&at| lines[at].trim() == "steps:")
+        .map(|at| items(&children(&lines, at)))
+        .collect()
+}
+
+/// The items of a YAML sequence, each as its lines (the `- ` of its first line made a space).
+fn items(lines: &[&str]) -> Vec<Vec<String>> {
+    let depth = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("- "))
+        .map(|l| indent(l));
     let mut steps: Vec<Vec<String>> = Vec::new();
-    for line in children(&runs, at) {
-        if let Some(first) = line.trim_start().strip_prefix("- ") {
+    for line in lines.iter().copied() {
+        if let Some(first) = line
+            .trim_start()
+            .strip_prefix("- ")
+            .filter(|_| Some(indent(line)) == depth)
+        {
             let pad = " ".repeat(indent(line) + 2);
             steps.push(vec![format!("{pad}{first}")]);
         } else if let Some(step) = steps.last_mut() {
@@ -400,9 +432,12 @@ fn the_action_is_composite_and_runs_the_binary_with_every_input_and_output() {
             );
         }
     }
+    // Run as the runner runs it, a script file under bash: the binary takes the shell's process,
+    // so the SIGINT and SIGTERM the runner sends on cancel reach it.
     let script = run_scripts(&run.join("\n")).join("\n");
-    assert!(
-        script.contains("exec \"$NODION_DEPLOY_BIN\""),
+    let (shell, binary) = pids_of_run_step(&script);
+    assert_eq!(
+        binary, shell,
         "the run step execs the binary (signals on cancel reach it)"
     );
 
@@ -452,36 +487,101 @@ fn no_expression_is_expanded_inside_a_script() {
 
 #[test]
 fn the_action_gets_the_binary_as_the_spec_says() {
+    let runners = [
+        ("Linux", "X64", "x86_64-unknown-linux-musl", "x64", ""),
+        ("Linux", "ARM64", "aarch64-unknown-linux-musl", "arm64", ""),
+        ("macOS", "X64", "x86_64-apple-darwin", "x64", ""),
+        ("macOS", "ARM64", "aarch64-apple-darwin", "arm64", ""),
+        ("Windows", "X64", "x86_64-pc-windows-gnu", "x64", ".exe"),
+        // Windows on Arm runs the x64 binary under emulation.
+        ("Windows", "ARM64", "x86_64-pc-windows-gnu", "x64", ".exe"),
+    ];
+    for (os, arch, target, dir, exe) in runners {
+        let step = InstallStep::new(Some("9.8.7"));
+        let cache = step.path("cache");
+        let to = format!("{cache}/nodion-deploy/9.8.7/{dir}");
+        // A release: install.sh from the action's checkout, into the runner's tool cache.
+        let ran = step.run(&[("RUNNER_OS", os), ("RUNNER_ARCH", arch)]);
+        assert_eq!(ran.code, Some(0), "{os}/{arch}: {}", ran.stdout);
+        assert_eq!(
+            ran.calls,
+            [format!(
+                "install.sh --version 9.8.7 --target {target} --to {to} (download url: unset)"
+            )],
+            "{os}/{arch}"
+        );
+        assert_eq!(ran.output, format!("path={to}/nodion-deploy{exe}\n"));
+        // Once there, the cached binary is used: nothing is downloaded again.
+        let again = step.run(&[("RUNNER_OS", os), ("RUNNER_ARCH", arch)]);
+        assert_eq!(again.code, Some(0), "{os}/{arch}: {}", again.stdout);
+        assert!(again.calls.is_empty(), "{os}/{arch}: {:?}", again.calls);
+        assert_eq!(again.output, ran.output, "{os}/{arch}");
+    }
+
+    // download_url reaches install.sh as NODION_DEPLOY_DOWNLOAD_URL.
+    let step = InstallStep::new(Some("9.8.7"));
+    let ran = step.run(&[("DOWNLOAD_URL", "http://127.0.0.1:9/mirror")]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stdout);
+    assert!(
+        ran.calls[0].ends_with("(download url: http://127.0.0.1:9/mirror)"),
+        "{:?}",
+        ran.calls
+    );
+
+    // No release for this platform: a clear error, nothing run, no path.
+    let ran = step.run(&[("RUNNER_ARCH", "PPC64")]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stdout.starts_with(
+            "::error title=nodion-deploy::no release binary of nodion-deploy for Linux on PPC64"
+        ),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.calls.is_empty() && ran.output.is_empty());
+
+    // Not a release, or from_source: cargo builds the action's own source.
+    for (version, from_source) in [("9.8.7-rc.1", "false"), ("9.8.7", "true"), ("9.8.7", "Yes")] {
+        let step = InstallStep::new(Some(version)).with_cargo();
+        let ran = step.run(&[("FROM_SOURCE", from_source)]);
+        assert_eq!(ran.code, Some(0), "{version} {from_source}: {}", ran.stdout);
+        let checkout = step.path("checkout");
+        assert_eq!(
+            ran.calls,
+            [format!(
+                "cargo build --release --locked --bin nodion-deploy --manifest-path {checkout}/Cargo.toml --target-dir {checkout}/target"
+            )],
+            "{version} {from_source}"
+        );
+        assert_eq!(
+            ran.output,
+            format!("path={checkout}/target/release/nodion-deploy\n")
+        );
+    }
+
+    // Without cargo, or with a from_source that is no boolean, it says so and gets nothing.
+    let ran = InstallStep::new(Some("9.8.7-rc.1")).run(&[]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stdout.contains("but cargo is not installed"),
+        "{}",
+        ran.stdout
+    );
+    let ran = InstallStep::new(Some("9.8.7")).run(&[("FROM_SOURCE", "maybe")]);
+    assert_eq!(ran.code, Some(1));
+    assert_eq!(
+        ran.stdout,
+        "::error title=nodion-deploy::the from_source input must be true or false\n"
+    );
+    assert!(ran.calls.is_empty() && ran.output.is_empty());
+
+    // The run step gets the binary from this step.
     let action = action_file();
     let steps = steps(&action);
     let install = steps
         .iter()
         .find(|s| step_field(s, "id") == Some("install"))
         .expect("a step with id: install");
-    let script = run_scripts(&install.join("\n")).join("\n");
-    for needle in [
-        // The version from the action's own checkout.
-        "sed -n 's/^DEFAULT_VERSION=//p' \"$GITHUB_ACTION_PATH/install.sh\"",
-        // Not a release, or asked: built from its own source.
-        "*-*) build=true",
-        "cargo build --release --locked --bin nodion-deploy --manifest-path \"$GITHUB_ACTION_PATH/Cargo.toml\"",
-        // Else downloaded once into the tool cache.
-        "sh \"$GITHUB_ACTION_PATH/install.sh\" --version \"$version\" --target \"$target\" --to \"$dir\"",
-        "dir=$cache/nodion-deploy/$version/$arch",
-        "export NODION_DEPLOY_DOWNLOAD_URL=\"$DOWNLOAD_URL\"",
-        "echo \"path=$bin\" >>\"$GITHUB_OUTPUT\"",
-    ] {
-        assert!(script.contains(needle), "the install step has: {needle}");
-    }
-    for target in [
-        "x86_64-unknown-linux-musl",
-        "aarch64-unknown-linux-musl",
-        "x86_64-apple-darwin",
-        "aarch64-apple-darwin",
-        "x86_64-pc-windows-gnu",
-    ] {
-        assert!(script.contains(&format!("target={target}")), "{target}");
-    }
     let env = step_env(install);
     assert!(env.contains(&(
         "DOWNLOAD_URL".to_string(),
@@ -507,29 +607,253 @@ fn the_action_gets_the_binary_as_the_spec_says() {
 
 #[test]
 fn the_runs_of_the_action_check_every_output() {
-    // The workflows that run the action for real (CI on four runners, act in .ci/run) read back
-    // every output the action declares.
+    // The workflows that run the action for real (CI on four runners, act in .ci/run): each step
+    // that runs the check script is given every output of a step of its job that uses the action.
+    const CHECK: [&str; 2] = ["bash", ".ci/act/check-outputs.sh"];
     for file in [".github/workflows/ci.yml", ".ci/act/workflow.yml"] {
         let yaml = read(file);
-        for output in OUTPUTS {
-            assert!(
-                yaml.contains(&format!(".outputs.{} }}}}", output.name)),
-                "{file} reads the output {}",
-                output.name
-            );
+        let mut checks = 0;
+        for steps in step_lists(&yaml) {
+            let actions: Vec<&str> = steps
+                .iter()
+                .filter(|s| step_field(s, "uses") == Some("./"))
+                .filter_map(|s| step_field(s, "id"))
+                .collect();
+            for step in &steps {
+                let script = run_scripts(&step.join("\n")).join("\n");
+                if !shell_commands(&script)
+                    .iter()
+                    .any(|words| words[..] == CHECK)
+                {
+                    continue;
+                }
+                checks += 1;
+                let env = step_env(step);
+                for output in OUTPUTS {
+                    let variable = output.name.to_ascii_uppercase();
+                    let value = env.iter().find(|(k, _)| *k == variable).map(|(_, v)| v);
+                    let from = value.and_then(|v| {
+                        v.strip_prefix("${{ steps.")?
+                            .strip_suffix(&format!(".outputs.{} }}}}", output.name))
+                    });
+                    assert!(
+                        from.is_some_and(|id| actions.contains(&id)),
+                        "{file}: the check step gets {variable} from the action's {}: {value:?}",
+                        output.name
+                    );
+                }
+            }
         }
+        assert!(checks > 0, "{file} runs .ci/act/check-outputs.sh");
     }
-    // … and the script both run checks each one.
-    let check = read(".ci/act/check-outputs.sh");
-    for output in OUTPUTS {
+
+    // The script passes the outputs of a real run (the fake's application, a git app built from
+    // its Dockerfile, as CI deploys it), and fails when any one of them is not what it should be.
+    let api = fake(&[
+        ("created", Hold::Lists(1)),
+        ("deploying", Hold::Lists(1)),
+        ("available", Hold::Forever),
+    ]);
+    let ran = Deploy::against(&api).github().run();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let outputs: Vec<(String, String)> = OUTPUTS
+        .iter()
+        .map(|o| (o.name.to_ascii_uppercase(), ran.output(o.name)))
+        .collect();
+    let check = |outputs: &[(String, String)]| {
+        Command::new(host_tool("bash"))
+            .arg(format!("{ROOT}/.ci/act/check-outputs.sh"))
+            .env_clear()
+            .envs(outputs.iter().map(|(k, v)| (k, v)))
+            .output()
+            .unwrap()
+    };
+    let passed = check(&outputs);
+    assert!(
+        passed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&passed.stdout)
+    );
+    for (at, (name, value)) in outputs.iter().enumerate() {
+        let mut wrong = outputs.clone();
+        wrong[at].1 = if value.is_empty() { "unexpected" } else { "" }.to_string();
         assert!(
-            check.contains(&format!(
-                "check {} \"${}\"",
-                output.name,
-                output.name.to_ascii_uppercase()
-            )),
-            ".ci/act/check-outputs.sh checks {}",
-            output.name
+            !check(&wrong).status.success(),
+            ".ci/act/check-outputs.sh checks {name}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The action's two steps, run by bash as the runner runs them.
+
+/// The run step's script run as the runner runs it (a file under `bash -eo pipefail`), with a
+/// stand-in binary that prints its process id: (the shell's pid, the binary's).
+fn pids_of_run_step(script: &str) -> (u32, u32) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("step.sh");
+    fs::write(&file, script).unwrap();
+    let binary = executable(dir.path(), "nodion-deploy", "#!/bin/sh\necho $$\n");
+    let shell = Command::new(host_tool("bash"))
+        .args(["--noprofile", "--norc", "-eo", "pipefail"])
+        .arg(&file)
+        .env_clear()
+        .env("NODION_DEPLOY_BIN", &binary)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = shell.id();
+    let out = shell.wait_with_output().unwrap();
+    assert!(out.status.success(), "the run step failed");
+    let printed = String::from_utf8(out.stdout).unwrap();
+    (pid, printed.trim().parse().expect("the binary's pid"))
+}
+
+/// The action's install step (from action.yml) in a sandbox: a checkout of the action whose
+/// `install.sh` is a stand-in with a `DEFAULT_VERSION=` line, a tool cache, and a `PATH` of the
+/// few tools the step uses, plus a stand-in `cargo` when asked. The stand-ins write how they were
+/// called, so a case shows what the step does rather than what its text says.
+pub(crate) struct InstallStep {
+    dir: TempDir,
+}
+
+/// What one run of the install step did.
+pub(crate) struct Installed {
+    /// The exit code.
+    pub code: Option<i32>,
+    /// Its standard output, where its `::error` goes.
+    pub stdout: String,
+    /// The calls of install.sh and cargo, one line each.
+    pub calls: Vec<String>,
+    /// What it wrote to `GITHUB_OUTPUT`.
+    pub output: String,
+}
+
+/// The stand-in install.sh after its `DEFAULT_VERSION=` line: installs a binary that answers
+/// `--version` where `--to` says.
+const INSTALL_SH: &str = r#"echo "install.sh $* (download url: ${NODION_DEPLOY_DOWNLOAD_URL-unset})" >>"$CALLS"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --to) to=$2; shift ;;
+    --target) target=$2; shift ;;
+  esac
+  shift
+done
+case $target in *windows*) exe=.exe ;; *) exe="" ;; esac
+mkdir -p "$to"
+printf '#!/bin/sh\necho nodion-deploy\n' >"$to/nodion-deploy$exe"
+chmod +x "$to/nodion-deploy$exe"
+"#;
+
+/// The stand-in cargo: builds a binary where `--target-dir` says.
+const CARGO: &str = r#"#!/bin/sh
+echo "cargo $*" >>"$CALLS"
+while [ $# -gt 0 ]; do
+  case $1 in --target-dir) dir=$2; shift ;; esac
+  shift
+done
+mkdir -p "$dir/release"
+printf '#!/bin/sh\n' >"$dir/release/nodion-deploy"
+chmod +x "$dir/release/nodion-deploy"
+"#;
+
+impl InstallStep {
+    /// A sandbox whose install.sh names `version` (none: a checkout without install.sh).
+    pub(crate) fn new(version: Option<&str>) -> InstallStep {
+        let dir = tempfile::Builder::new()
+            .prefix("nodion-deploy-action-")
+            .tempdir()
+            .unwrap();
+        let bin = dir.path().join("bin");
+        fs::create_dir_all(dir.path().join("checkout")).unwrap();
+        fs::create_dir(&bin).unwrap();
+        for tool in ["sh", "sed", "tr", "mkdir", "chmod"] {
+            std::os::unix::fs::symlink(host_tool(tool), bin.join(tool)).unwrap();
+        }
+        if let Some(version) = version {
+            let script = format!("#!/bin/sh\nDEFAULT_VERSION={version}\n{INSTALL_SH}");
+            fs::write(dir.path().join("checkout/install.sh"), script).unwrap();
+        }
+        let step = InstallStep { dir };
+        let action = action_file();
+        let install = steps(&action)
+            .into_iter()
+            .find(|s| step_field(s, "id") == Some("install"))
+            .expect("a step with id: install");
+        fs::write(
+            step.dir.path().join("step.sh"),
+            run_scripts(&install.join("\n")).join("\n"),
+        )
+        .unwrap();
+        step
+    }
+
+    /// With a `cargo` on `PATH`.
+    pub(crate) fn with_cargo(self) -> InstallStep {
+        executable(&self.dir.path().join("bin"), "cargo", CARGO);
+        self
+    }
+
+    /// A path in the sandbox: `checkout` (`GITHUB_ACTION_PATH`), `cache` (the tool cache).
+    pub(crate) fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+
+    /// Runs the step on a Linux X64 runner with the inputs' defaults, changed by `env`.
+    pub(crate) fn run(&self, env: &[(&str, &str)]) -> Installed {
+        let (calls, output) = (self.path("calls"), self.path("github_output"));
+        fs::write(&calls, "").unwrap();
+        fs::write(&output, "").unwrap();
+        let mut vars = vec![
+            ("RUNNER_OS", "Linux".to_string()),
+            ("RUNNER_ARCH", "X64".to_string()),
+            ("RUNNER_TOOL_CACHE", self.path("cache")),
+            ("GITHUB_ACTION_PATH", self.path("checkout")),
+            ("GITHUB_OUTPUT", output.clone()),
+            ("DOWNLOAD_URL", String::new()),
+            ("FROM_SOURCE", "false".to_string()),
+            ("PATH", self.path("bin")),
+            ("HOME", self.path("")),
+            ("CALLS", calls.clone()),
+        ];
+        for (name, value) in env {
+            vars.retain(|(n, _)| n != name);
+            vars.push((name, value.to_string()));
+        }
+        let out = Command::new(host_tool("bash"))
+            .args(["--noprofile", "--norc", "-eo", "pipefail"])
+            .arg(self.path("step.sh"))
+            .env_clear()
+            .envs(vars)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        Installed {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            calls: fs::read_to_string(&calls)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            output: fs::read_to_string(&output).unwrap(),
+        }
+    }
+}
+
+/// Writes an executable script.
+fn executable(dir: &Path, name: &str, script: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, script).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// Where this machine keeps a tool.
+fn host_tool(name: &str) -> PathBuf {
+    ["/usr/bin", "/bin", "/usr/local/bin"]
+        .iter()
+        .map(|dir| Path::new(dir).join(name))
+        .find(|path| path.exists())
+        .unwrap_or_else(|| panic!("this test needs {name}"))
 }

@@ -2,8 +2,10 @@
 //! GitLab component's default image and the action (which reads install.sh from its own checkout);
 //! and `scripts/set-version`, the one step a release takes to change it, changes every one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+use crate::packaging::InstallStep;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -60,24 +62,25 @@ fn every_file_that_names_the_version_agrees_with_cargo_toml() {
 
 #[test]
 fn the_action_takes_its_version_from_install_sh_in_its_own_checkout() {
+    // The action's install step, run: the version it asks for is the one its checkout's
+    // install.sh names, and without one it stops rather than guess.
+    for version in ["3.1.4", "0.9.0"] {
+        let step = InstallStep::new(Some(version));
+        let ran = step.run(&[]);
+        assert_eq!(ran.code, Some(0), "{}", ran.stdout);
+        let asked = ran.calls[0].split_whitespace().nth(2);
+        assert_eq!(asked, Some(version), "{:?}", ran.calls);
+    }
+    let ran = InstallStep::new(None).run(&[]);
+    assert_eq!(ran.code, Some(1));
+    assert!(ran.stdout.contains("no version in"), "{}", ran.stdout);
+    assert!(ran.calls.is_empty() && ran.output.is_empty());
+
     let action = std::fs::read_to_string(Path::new(ROOT).join("action.yml")).unwrap();
-    assert!(
-        action.contains("DEFAULT_VERSION") && action.contains("$GITHUB_ACTION_PATH/install.sh"),
-        "the action reads the version from its own install.sh"
-    );
     assert!(
         !action.contains(env!("CARGO_PKG_VERSION")),
         "the action names no version of its own, so it cannot drift"
     );
-}
-
-/// A directory removed when the test ends, whatever happens.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -95,9 +98,11 @@ fn copy_tree(from: &Path, to: &Path) {
 
 #[test]
 fn set_version_changes_every_place_that_names_the_version() {
-    let dir = TempDir(
-        std::env::temp_dir().join(format!("nodion-deploy-set-version-{}", std::process::id())),
-    );
+    // Removed when the test ends, whatever happens.
+    let dir = tempfile::Builder::new()
+        .prefix("nodion-deploy-set-version-")
+        .tempdir()
+        .unwrap();
     let root = Path::new(ROOT);
     // What cargo needs to read the workspace, and the files the script edits.
     for file in [
@@ -106,15 +111,15 @@ fn set_version_changes_every_place_that_names_the_version() {
         "install.sh",
         "fake-nodion/Cargo.toml",
     ] {
-        let target = dir.0.join(file);
+        let target = dir.path().join(file);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::copy(root.join(file), target).unwrap();
     }
     for tree in ["src", "fake-nodion/src", "templates", "scripts"] {
-        copy_tree(&root.join(tree), &dir.0.join(tree));
+        copy_tree(&root.join(tree), &dir.path().join(tree));
     }
     let ran = Command::new("sh")
-        .arg(dir.0.join("scripts/set-version"))
+        .arg(dir.path().join("scripts/set-version"))
         .arg("2.3.4-rc.1")
         .output()
         .unwrap();
@@ -123,17 +128,17 @@ fn set_version_changes_every_place_that_names_the_version() {
         "{}",
         String::from_utf8_lossy(&ran.stderr)
     );
-    for (place, version) in versions_named(&dir.0) {
+    for (place, version) in versions_named(dir.path()) {
         assert_eq!(version.as_deref(), Some("2.3.4-rc.1"), "{place}");
     }
     // A word that is not a version changes nothing.
     let refused = Command::new("sh")
-        .arg(dir.0.join("scripts/set-version"))
+        .arg(dir.path().join("scripts/set-version"))
         .arg("latest")
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
-    for (place, version) in versions_named(&dir.0) {
+    for (place, version) in versions_named(dir.path()) {
         assert_eq!(version.as_deref(), Some("2.3.4-rc.1"), "{place}");
     }
 }

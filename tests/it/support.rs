@@ -1,18 +1,16 @@
 //! Runs the compiled binary in an isolated environment against a fake API on loopback.
 
-#![allow(dead_code)]
-
-pub mod github_output;
-
-use std::io::Read;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use fake_nodion::{FakeNodion, Hold, Options, Seed, Stage};
 use serde_json::Value;
+use tempfile::TempDir;
 
 /// A fake API where #1 (available) and #2 (failed) already exist and a new deployment goes
 /// through `lifecycle`.
@@ -45,30 +43,40 @@ pub fn id_of(fake: &FakeNodion, number: u64) -> String {
         .expect("the deployment exists")
 }
 
+/// Returns once the fake has answered a request of ours made now, after everything a finished run
+/// sent it: the fake accepts connections in order, and a request of the run's was already whole in
+/// its socket when the run exited. So a check of what the fake received that follows sees it all,
+/// without sleeping on the chance that something is still on its way.
+pub fn settle(fake: &FakeNodion) {
+    let mut stream = TcpStream::connect(("127.0.0.1", fake.port())).expect("the fake listens");
+    stream
+        .write_all(b"GET /v1/settle HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 "), "the fake answered");
+}
+
 /// GNU time, for measuring a run's peak memory.
 pub const GNU_TIME: &str = "/usr/bin/time";
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_nodion-deploy");
 
-/// A fresh, empty directory for one run's files.
-pub fn scratch_dir() -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "nodion-deploy-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh, empty directory for one run's files, removed with them when dropped.
+pub fn scratch_dir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("nodion-deploy-test-")
+        .tempdir()
+        .expect("a temporary directory")
 }
 
-/// One run of the binary, built fluently.
+/// One run of the binary, built fluently. It owns the run's directory, which goes when the test
+/// ends (through [`Running`] and [`Ran`], which take it over), pass or fail.
 pub struct Deploy {
     env: Vec<(String, String)>,
     args: Vec<String>,
-    dir: PathBuf,
+    dir: TempDir,
 }
 
 impl Deploy {
@@ -94,7 +102,7 @@ impl Deploy {
 
     /// The run's directory (its working directory, where its files land).
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.dir.path()
     }
 
     /// Sets a variable.
@@ -119,8 +127,8 @@ impl Deploy {
     /// As a GitHub Actions step, with `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` in the run's
     /// directory.
     pub fn github(self) -> Deploy {
-        let output = self.dir.join("github_output");
-        let summary = self.dir.join("step_summary.md");
+        let output = self.dir().join("github_output");
+        let summary = self.dir().join("step_summary.md");
         self.env("GITHUB_ACTIONS", "true")
             .env("GITHUB_OUTPUT", output.to_str().unwrap())
             .env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())
@@ -142,7 +150,7 @@ impl Deploy {
 
     /// With a JSON result file in the run's directory.
     pub fn result_file(self) -> Deploy {
-        let path = self.dir.join("result.json");
+        let path = self.dir().join("result.json");
         self.env("NODION_RESULT_FILE", path.to_str().unwrap())
     }
 
@@ -158,7 +166,7 @@ impl Deploy {
     /// (the kernel counts the address space it had before `exec`); GNU time is a small process, so
     /// what it reports is the binary's, give or take time's own ~2 MiB.
     pub fn run_measured(mut self) -> Ran {
-        let rss = self.dir.join("peak_rss_kib");
+        let rss = self.dir().join("peak_rss_kib");
         let time = Path::new(GNU_TIME);
         assert!(
             time.exists(),
@@ -192,39 +200,70 @@ impl Deploy {
             .args(&self.args)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(&self.dir)
+            .current_dir(self.dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
-        let stdout = drain(child.stdout.take().unwrap());
-        let stderr = drain(child.stderr.take().unwrap());
+        let (stdout, stdout_reader) = drain(child.stdout.take().unwrap());
+        let (stderr, stderr_reader) = drain(child.stderr.take().unwrap());
         Running {
             pid: child.id() as libc::pid_t,
             started,
             stdout,
             stderr,
+            readers: [stdout_reader, stderr_reader],
             dir: self.dir,
         }
     }
 }
 
-fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
+/// What a pipe has carried so far, readable while the child runs.
+#[derive(Default)]
+struct Captured {
+    text: Mutex<(Vec<u8>, bool)>,
+    grew: Condvar,
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        let (bytes, _) = &*self.text.lock().unwrap();
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
+/// Reads the pipe to its end in a thread, keeping what came in [`Captured`], with a signal per read.
+fn drain(mut pipe: impl Read + Send + 'static) -> (Arc<Captured>, JoinHandle<()>) {
+    let captured = Arc::new(Captured::default());
+    let filling = Arc::clone(&captured);
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = match pipe.read(&mut chunk) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                read => read.unwrap_or(0),
+            };
+            let (bytes, ended) = &mut *filling.text.lock().unwrap();
+            bytes.extend_from_slice(&chunk[..n]);
+            *ended = n == 0;
+            filling.grew.notify_all();
+            if n == 0 {
+                return;
+            }
+        }
+    });
+    (captured, reader)
 }
 
 /// A run under way.
 pub struct Running {
     pid: libc::pid_t,
     started: Instant,
-    stdout: JoinHandle<String>,
-    stderr: JoinHandle<String>,
-    dir: PathBuf,
+    stdout: Arc<Captured>,
+    stderr: Arc<Captured>,
+    readers: [JoinHandle<()>; 2],
+    dir: TempDir,
 }
 
 impl Running {
@@ -235,6 +274,31 @@ impl Running {
         Instant::now()
     }
 
+    /// Waits until the log (stderr) has a line containing `needle`: the event a test acts on, such
+    /// as the flow reaching its wait loop. Panics if the run ends or `within` passes first.
+    pub fn wait_for_log(&self, needle: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        let mut text = self.stderr.text.lock().unwrap();
+        loop {
+            let (bytes, ended) = &*text;
+            let log = String::from_utf8_lossy(bytes);
+            if log.lines().any(|line| line.contains(needle)) {
+                return;
+            }
+            let now = Instant::now();
+            assert!(
+                !ended && now < deadline,
+                "the log never said {needle:?} (within {within:?}):\n{log}"
+            );
+            text = self
+                .stderr
+                .grew
+                .wait_timeout(text, deadline - now)
+                .unwrap()
+                .0;
+        }
+    }
+
     /// Waits for the exit.
     pub fn wait(self) -> Ran {
         let mut status: libc::c_int = 0;
@@ -242,6 +306,9 @@ impl Running {
         let reaped = unsafe { libc::waitpid(self.pid, &mut status, 0) };
         assert_eq!(reaped, self.pid, "waitpid");
         let ended = Instant::now();
+        for reader in self.readers {
+            reader.join().unwrap();
+        }
         let code = if libc::WIFEXITED(status) {
             libc::WEXITSTATUS(status)
         } else {
@@ -249,13 +316,14 @@ impl Running {
         };
         Ran {
             code,
-            stdout: self.stdout.join().unwrap(),
-            stderr: self.stderr.join().unwrap(),
+            stdout: self.stdout.text(),
+            stderr: self.stderr.text(),
             took: ended.duration_since(self.started),
             started: self.started,
             ended,
             peak_rss_kib: None,
-            dir: self.dir,
+            dir: self.dir.path().to_path_buf(),
+            _scratch: self.dir,
         }
     }
 }
@@ -278,6 +346,8 @@ pub struct Ran {
     pub peak_rss_kib: Option<u64>,
     /// The run's directory.
     pub dir: PathBuf,
+    /// Owns [`Ran::dir`]: removed when the `Ran` is dropped.
+    _scratch: TempDir,
 }
 
 impl Ran {
@@ -288,7 +358,7 @@ impl Ran {
 
     /// `GITHUB_OUTPUT` read with the runner's rules.
     pub fn github_outputs(&self) -> Vec<(String, String)> {
-        github_output::read_github_output(&self.read("github_output")).unwrap()
+        crate::github_output::read_github_output(&self.read("github_output")).unwrap()
     }
 
     /// One GitHub output (panics if absent or repeated).
@@ -338,4 +408,100 @@ impl Ran {
     pub fn has_file(&self, name: &str) -> bool {
         Path::new(&self.dir).join(name).exists()
     }
+}
+
+/// The simple commands of a shell script, each as its words with quotes removed: enough of the
+/// shell's grammar (quotes, escapes, comments, continued lines, `;` `|` `&&` `||` `&`) to find what
+/// a script runs, not what its comments or strings mention. Leading reserved words (`then`, `do`,
+/// `if`, `!`, `{` …) are dropped, so the command itself comes first.
+pub fn shell_commands(script: &str) -> Vec<Vec<String>> {
+    let mut commands = Vec::new();
+    let (mut words, mut word) = (Vec::new(), None::<String>);
+    let end_word = |words: &mut Vec<String>, word: &mut Option<String>| {
+        words.extend(word.take());
+    };
+    let end_command = |commands: &mut Vec<Vec<String>>, words: &mut Vec<String>| {
+        const RESERVED: [&str; 8] = ["then", "do", "else", "if", "while", "until", "!", "{"];
+        let start = words
+            .iter()
+            .position(|w| !RESERVED.contains(&w.as_str()))
+            .unwrap_or(words.len());
+        if start < words.len() {
+            commands.push(words[start..].to_vec());
+        }
+        words.clear();
+    };
+    let mut chars = script.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let text = word.get_or_insert_with(String::new);
+                text.extend(chars.by_ref().take_while(|&c| c != '\''));
+            }
+            '"' => {
+                let text = word.get_or_insert_with(String::new);
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => text.extend(chars.next()),
+                        c => text.push(c),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some('\n') | None => {}
+                Some(c) => word.get_or_insert_with(String::new).push(c),
+            },
+            '#' if word.is_none() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                end_word(&mut words, &mut word);
+                end_command(&mut commands, &mut words);
+            }
+            // A redirection such as `2>&1` or `>&2` keeps its `&`.
+            '&' if word.as_deref().is_some_and(|w| w.ends_with(['>', '<'])) => {
+                word.get_or_insert_with(String::new).push(c)
+            }
+            ';' | '|' | '&' | '\n' => {
+                if (c == '|' || c == '&') && chars.peek() == Some(&c) {
+                    chars.next();
+                }
+                end_word(&mut words, &mut word);
+                end_command(&mut commands, &mut words);
+            }
+            c if c.is_whitespace() => end_word(&mut words, &mut word),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    end_word(&mut words, &mut word);
+    end_command(&mut commands, &mut words);
+    commands
+}
+
+#[test]
+fn shell_commands_are_found_as_the_shell_reads_them() {
+    let script = "set -eu # strict\n# cargo test in a comment\nstep \"tests (cargo test)\"\n\
+                  cargo test --workspace 2>&1 | tee log\nif [ -x a ]; then exec \"$B\" 'x y'; fi\n\
+                  cargo run \\\n  --example demo && echo a\\ b";
+    let commands: Vec<String> = shell_commands(script)
+        .iter()
+        .map(|words| words.join(" "))
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "set -eu",
+            "step tests (cargo test)",
+            "cargo test --workspace 2>&1",
+            "tee log",
+            "[ -x a ]",
+            "exec $B x y",
+            "fi",
+            "cargo run --example demo",
+            "echo a b",
+        ]
+    );
 }

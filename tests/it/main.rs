@@ -1,0 +1,17 @@
+//! The integration tests, linked into one binary (as `just` does): one build, one link, and the
+//! test harness runs every module's tests in parallel.
+
+mod component;
+mod deploy;
+mod economy;
+mod features;
+mod github_output;
+mod install;
+mod network;
+mod packaging;
+mod platforms;
+mod properties;
+mod readme;
+mod release;
+mod reliability;
+mod support;
