@@ -55,7 +55,7 @@ fn a_lost_trigger_answer_is_reconciled_never_sent_again() {
             status(200, "<html>queued</html>", true),
         ),
     ];
-    for (what, fault) in lost {
+    support::each_in_parallel(lost, |(what, fault)| {
         let api = happy();
         api.script(Route::Trigger, fault);
         let ran = Deploy::against(&api)
@@ -72,7 +72,7 @@ fn a_lost_trigger_answer_is_reconciled_never_sent_again() {
             "{what}: {}",
             ran.stderr
         );
-    }
+    });
 }
 
 #[test]
@@ -157,27 +157,6 @@ fn retry_after_while_polling_is_honoured() {
         "{:?}",
         lists[2] - lists[1]
     );
-}
-
-#[test]
-fn a_trigger_answering_503_forever_exits_4_after_7_posts_and_about_30_s() {
-    let api = happy();
-    for _ in 0..20 {
-        api.script(Route::Trigger, status(503, "down for maintenance", false));
-    }
-    let ran = Deploy::against(&api)
-        .env("NODION_TIMEOUT", "5m")
-        .github()
-        .run();
-    assert_eq!(ran.code, 4, "{}", ran.stderr);
-    assert_eq!(posts(&api).len(), 7, "the first try and 6 retries");
-    // Each 503 may have been acted on: the list is checked before every retry, and once more
-    // before giving up.
-    assert_eq!(api.count("GET", Route::List), 1 + 6 + 1);
-    assert!(ran.took >= Duration::from_secs(20), "took {:?}", ran.took);
-    assert!(ran.took < Duration::from_secs(45), "took {:?}", ran.took);
-    assert_eq!(ran.output("result"), "error");
-    assert_eq!(new_deployments(&api), 0);
 }
 
 #[test]
@@ -500,7 +479,7 @@ fn a_hostile_status_and_error_body_forge_nothing() {
 
 #[test]
 fn with_debug_and_failures_the_token_shows_only_in_add_mask() {
-    for mode in ["plain", "gitlab", "github"] {
+    support::each_in_parallel(["plain", "gitlab", "github"], |mode| {
         let api = FakeNodion::start(Options {
             token: SECRET.into(),
             ..Options::default()
@@ -544,7 +523,7 @@ fn with_debug_and_failures_the_token_shows_only_in_add_mask() {
                 .count(),
             api.requests().len()
         );
-    }
+    });
 }
 
 #[test]

@@ -505,3 +505,14 @@ fn shell_commands_are_found_as_the_shell_reads_them() {
         ]
     );
 }
+
+/// Runs `case` for each of `cases` on its own thread, all at once: independent end-to-end runs
+/// whose waits are real time overlap instead of adding up. A failing case fails the test.
+pub fn each_in_parallel<T: Send>(cases: impl IntoIterator<Item = T>, case: impl Fn(T) + Sync) {
+    std::thread::scope(|scope| {
+        for each in cases {
+            let case = &case;
+            scope.spawn(move || case(each));
+        }
+    });
+}
