@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use nodion_deploy::model::Deployment;
-use nodion_deploy::schedule::{FixedJitter, Schedule};
+use nodion_deploy::schedule::Schedule;
 use nodion_deploy::watch::{Next, Rules, Watch};
 
 /// What waiting costs for a deployment that takes `takes` to become terminal (success), on the real
@@ -26,7 +26,7 @@ pub fn simulate(takes: Duration, min: Duration, max: Duration, jitter: f64) -> E
         success: vec!["available".into()],
         failure: vec!["failed".into()],
     };
-    let schedule = Schedule::new(min, max, Box::new(FixedJitter(jitter)));
+    let schedule = Schedule::new(min, max, Box::new(jitter));
     // Long enough for any deployment simulated here not to time out.
     let deadline = t0 + takes * 2 + max * 2;
     let mut watch = Watch::new(1, rules, t0, deadline, schedule, t0, false);

@@ -282,7 +282,6 @@ mod tests {
     use crate::log::Flavor;
     use crate::report::Outcome;
     use crate::retry::{RETRY_FIRST, RETRY_LONGEST};
-    use crate::schedule::FixedJitter;
 
     /// Time that moves only when the code under test sleeps.
     struct FakeClock {
@@ -391,7 +390,7 @@ mod tests {
             clock.clone(),
             start + timeout,
             None,
-            Box::new(FixedJitter(0.0)),
+            Box::new(0.0_f64),
             &cancelled,
             &sending,
         );

@@ -258,7 +258,6 @@ impl Watch {
 mod tests {
     use super::*;
     use crate::api::Delivery;
-    use crate::schedule::FixedJitter;
 
     const S: Duration = Duration::from_secs(1);
 
@@ -285,7 +284,7 @@ mod tests {
     }
 
     fn watch_with(t0: Instant, timeout: Duration, min: Duration, max: Duration) -> Watch {
-        let schedule = Schedule::new(min, max, Box::new(FixedJitter(0.0)));
+        let schedule = Schedule::new(min, max, Box::new(0.0_f64));
         Watch::new(3, rules(), t0, t0 + timeout, schedule, t0, false)
     }
 
@@ -570,7 +569,7 @@ mod tests {
     #[test]
     fn attach_mode_polls_at_once() {
         let t0 = Instant::now();
-        let schedule = Schedule::new(2 * S, 15 * S, Box::new(FixedJitter(0.0)));
+        let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
         let w = Watch::new(3, rules(), t0, t0 + 60 * S, schedule, t0, true);
         assert_eq!(w.next(t0), Next::Poll);
     }
@@ -589,7 +588,7 @@ mod tests {
     fn detection_is_within_max_poll_interval_whenever_it_finishes() {
         for done_at in (0..=600).step_by(7) {
             let t0 = Instant::now();
-            let schedule = Schedule::new(2 * S, 15 * S, Box::new(FixedJitter(-1.0)));
+            let schedule = Schedule::new(2 * S, 15 * S, Box::new(-1.0_f64));
             let mut w = Watch::new(3, rules(), t0, t0 + 900 * S, schedule, t0, false);
             let done = done_at as f64;
             let (v, _, finished, _) = drive(&mut w, t0, |t| {

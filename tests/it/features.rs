@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::process::Command;
+use std::time::Duration;
 
 use crate::support::{Deploy, fake, happy};
 use fake_nodion::{Fault, Hold, Route};
@@ -401,4 +402,33 @@ fn runaway_log_lines_are_cut_and_the_summary_stays_small() {
         summary.len()
     );
     assert!(summary.contains("| Result | failure |"));
+}
+
+/// The application's logs after a timeout are read within the timeout, however slowly they come.
+#[test]
+fn the_logs_after_a_timeout_are_read_within_the_timeout() {
+    let api = fake(&[("deploying", Hold::Forever)]);
+    api.script(
+        Route::Logs,
+        Fault::Stall {
+            for_: Duration::from_secs(20),
+            create_first: false,
+        },
+    );
+    let ran = Deploy::against(&api)
+        .env("NODION_TIMEOUT", "2s")
+        .env("NODION_REQUEST_TIMEOUT", "30s")
+        .env("NODION_FAILURE_LOGS", "5")
+        .run();
+    assert_eq!(ran.code, 124, "{}", ran.stderr);
+    assert!(
+        ran.took < Duration::from_millis(2800),
+        "took {:?}",
+        ran.took
+    );
+    assert!(
+        ran.stderr.contains("could not read the application's logs"),
+        "{}",
+        ran.stderr
+    );
 }

@@ -735,3 +735,35 @@ fn a_request_never_outlives_the_deadline() {
     );
     assert_eq!(ran.output("status"), "created");
 }
+
+/// Outputs are written exactly once, whatever arrives at the same time: here a second signal
+/// 20 ms after the first, while the first is being answered.
+#[test]
+fn two_sigterms_20_ms_apart_write_each_output_once() {
+    let api = fake(&[("created", Hold::Lists(1)), ("deploying", Hold::Forever)]);
+    let running = Deploy::against(&api)
+        .env("NODION_POLL_INTERVAL", "5s")
+        .env("NODION_MAX_POLL_INTERVAL", "5s")
+        .github()
+        .result_file()
+        .spawn();
+    running.wait_for_log("Waiting for deployment #3", Duration::from_secs(5));
+    running.signal(libc::SIGTERM);
+    // The scenario itself: a runner that sends its second signal 20 ms after the first.
+    std::thread::sleep(Duration::from_millis(20));
+    running.signal(libc::SIGTERM);
+    let ran = running.wait();
+    assert_eq!(ran.code, 143, "{}", ran.stderr);
+    let names: Vec<String> = ran.github_outputs().into_iter().map(|(k, _)| k).collect();
+    for output in nodion_deploy::outputs::OUTPUTS {
+        let times = names.iter().filter(|n| *n == output.name).count();
+        assert_eq!(times, 1, "{} written {times} times: {names:?}", output.name);
+    }
+    assert_eq!(ran.output("result"), "cancelled");
+    assert_eq!(
+        ran.stderr.matches("cancelled by SIGTERM").count(),
+        2,
+        "{}",
+        ran.stderr
+    );
+}
