@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use nodion_deploy::model::Deployment;
+use nodion_deploy::model::{Deployment, Listing};
 use nodion_deploy::schedule::Schedule;
 use nodion_deploy::watch::{Next, Rules, Watch};
 
@@ -47,7 +47,14 @@ pub fn simulate(takes: Duration, min: Duration, max: Duration, jitter: f64) -> E
                     status: Some(status.into()),
                     ..Deployment::default()
                 };
-                watch.observe(now, Ok(vec![ours]));
+                watch.observe(
+                    now,
+                    Ok(Listing {
+                        highest: 1,
+                        kept: vec![ours],
+                        more: false,
+                    }),
+                );
             }
             Next::Finish(_) => {
                 return Economy {

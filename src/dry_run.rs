@@ -8,6 +8,7 @@ use crate::escape::shown;
 use crate::inputs::Settings;
 use crate::log::Log;
 use crate::model::Keep;
+use crate::report::Outcome;
 use crate::retry::{Retrier, Stop};
 
 /// Reads the application and the latest deployment and says what a real run would meet.
@@ -42,32 +43,46 @@ pub fn check(
     })?;
     match listing.kept.first() {
         Some(latest) => log.line(&format!(
-            "Latest deployment: #{} {}{}",
+            "Latest deployment: #{}, status {}{}",
             latest.deploy_number.unwrap_or_default(),
-            shown(latest.status.as_deref().unwrap_or("(no status)")),
+            shown(latest.status.as_deref().unwrap_or("unknown")),
             latest
                 .created_at
                 .as_deref()
-                .map(|at| format!(", created {}", shown(at)))
+                .map(|at| format!(", created at {}", shown(at)))
                 .unwrap_or_default()
         )),
         None => log.line("No deployments yet"),
     }
-    if let (Some(tag), Some(strategy)) = (&settings.image_tag, &application.strategy)
-        && !strategy.to_ascii_lowercase().contains("image")
-    {
-        log.warn(&format!(
-            "image_tag {tag} is set, but {app} deploys with strategy {}: the API will refuse the tag",
-            shown(strategy)
-        ));
+    // What was read shows the real deploy would be refused: the dry run fails, as the run would.
+    let mut refused = Vec::new();
+    if let Some(tag) = &settings.image_tag {
+        match application.strategy.as_deref() {
+            Some(strategy) if !strategy.to_ascii_lowercase().contains("image") => {
+                refused.push(format!(
+                    "image_tag {tag} is set, but {app} deploys with strategy {}, which takes no image tag: unset NODION_IMAGE_TAG",
+                    shown(strategy)
+                ));
+            }
+            Some(_) => {}
+            None => log.warn(&format!(
+                "could not check image_tag {tag}: the API did not say how {app} deploys"
+            )),
+        }
     }
     if let Some(number) = settings.deploy_number
         && number > listing.highest
     {
-        log.warn(&format!(
-            "deploy_number {number} is not listed (the latest is #{})",
+        refused.push(format!(
+            "deploy_number {number} is not listed (the newest is #{}): check NODION_DEPLOY_NUMBER",
             listing.highest
         ));
+    }
+    if !refused.is_empty() {
+        return Err(Stop {
+            outcome: Outcome::Invalid,
+            detail: refused.join("; "),
+        });
     }
     Ok(())
 }

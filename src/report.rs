@@ -48,6 +48,11 @@ pub enum Ending {
     DryRunStopped(String),
     /// A failure of the tool itself (a thread that cannot start, a panic).
     Internal(String),
+    /// Attach mode: the number was not listed within the grace; the newest listed.
+    NotListed {
+        /// The highest deploy number listed (0 for none).
+        newest: u64,
+    },
 }
 
 impl Report {
@@ -66,7 +71,7 @@ impl Report {
                 status.unwrap_or_default()
             ),
             (Ending::Waited, Outcome::Failure) => format!(
-                "failure: deployment {ours} of {app} ended {} after {took}",
+                "failure: deployment {ours} of {app} ended with status {} after {took}",
                 status.unwrap_or_default()
             ),
             (Ending::RefusedWhileWaiting(error), _) => format!(
@@ -85,6 +90,15 @@ impl Report {
             ),
             (Ending::DryRunStopped(detail), _) => format!("{result}: {detail} (dry run)"),
             (Ending::Internal(detail), _) => format!("{result}: {detail}"),
+            (Ending::NotListed { newest }, _) => {
+                let newest = match newest {
+                    0 => "none is listed".to_string(),
+                    n => format!("the newest is #{n}"),
+                };
+                format!(
+                    "{result}: deployment {ours} of {app} is not listed ({newest}) after {took}: check NODION_DEPLOY_NUMBER; nothing was triggered"
+                )
+            }
             // A timeout, or an ending that does not fit its outcome: what was seen, and the time.
             _ => format!(
                 "{result}: deployment {ours} of {app} is still {} after {took}; it goes on at Nodion",
@@ -213,6 +227,9 @@ pub enum Outcome {
     Refused,
     /// The API could not be reached or answered unusably before a deployment was ours.
     Unreachable,
+    /// What the API said shows the inputs cannot work (an attach number that names no deployment,
+    /// a dry run that would be refused); nothing was triggered.
+    Invalid,
 }
 
 impl Outcome {
@@ -226,6 +243,7 @@ impl Outcome {
             Outcome::Cancelled(Signal::Terminate) => EXIT_SIGTERM,
             Outcome::Refused => EXIT_REFUSED,
             Outcome::Unreachable => EXIT_UNREACHABLE,
+            Outcome::Invalid => EXIT_INPUT,
         }
     }
 
@@ -237,7 +255,7 @@ impl Outcome {
             Outcome::Triggered => "triggered",
             Outcome::Timeout => "timeout",
             Outcome::Cancelled(_) => "cancelled",
-            Outcome::Refused | Outcome::Unreachable => "error",
+            Outcome::Refused | Outcome::Unreachable | Outcome::Invalid => "error",
         }
     }
 }
@@ -254,6 +272,7 @@ mod tests {
             (Outcome::Failure, 1, "failure"),
             (Outcome::Refused, 3, "error"),
             (Outcome::Unreachable, 4, "error"),
+            (Outcome::Invalid, 2, "error"),
             (Outcome::Timeout, 124, "timeout"),
             (Outcome::Cancelled(Signal::Interrupt), 130, "cancelled"),
             (Outcome::Cancelled(Signal::Terminate), 143, "cancelled"),
@@ -323,7 +342,7 @@ mod tests {
             ),
             (
                 ended(Outcome::Failure, Ending::Waited, Some("failed")),
-                "failure: deployment #3 of app-1 ended failed after 1m 35s",
+                "failure: deployment #3 of app-1 ended with status failed after 1m 35s",
             ),
             (
                 ended(Outcome::Timeout, Ending::Waited, Some("deploying")),

@@ -88,6 +88,8 @@ impl Iterator for Budget {
 /// (shared by every request it runs) and saying each retry in the log.
 pub struct Retrier<'a> {
     log: &'a Log,
+    /// The application, named in what a refusal says.
+    application_id: &'a str,
     clock: SharedClock,
     budget: Budget,
 }
@@ -96,6 +98,7 @@ impl<'a> Retrier<'a> {
     /// A retrier whose waits end before `deadline`, with `jitter` on the retry schedule.
     pub fn new(
         log: &'a Log,
+        application_id: &'a str,
         clock: SharedClock,
         deadline: Instant,
         jitter: Box<dyn JitterSource + Send>,
@@ -108,7 +111,12 @@ impl<'a> Retrier<'a> {
             deadline,
             spent: None,
         })));
-        Retrier { log, clock, budget }
+        Retrier {
+            log,
+            application_id,
+            clock,
+            budget,
+        }
     }
 
     /// Starts the waits again from the first (after a request that says the API is healthy).
@@ -171,24 +179,37 @@ impl<'a> Retrier<'a> {
             Failure::Stop(stop) => return stop,
             Failure::Request { doing, error } => (doing, error),
         };
-        let (outcome, detail) = match error {
-            ApiError::Refused { .. } => (
-                Outcome::Refused,
-                format!("the API refused {doing}: {}", error.describe()),
-            ),
-            ApiError::Unreachable { reason } => {
-                (Outcome::Unreachable, format!("could not {doing}: {reason}"))
-            }
+        // Said once, by the summary line the run ends with.
+        match error {
+            ApiError::Refused { status, .. } => Stop {
+                outcome: Outcome::Refused,
+                detail: format!(
+                    "the API refused to {doing} for application {} ({}){}",
+                    self.application_id,
+                    error.describe(),
+                    what_to_check(status)
+                ),
+            },
+            ApiError::Unreachable { reason } => Stop {
+                outcome: Outcome::Unreachable,
+                detail: format!("could not {doing}: {reason}"),
+            },
             ApiError::Transient { reason, .. } => {
                 let spent = self.budget.lock().spent.take().unwrap_or_default();
-                let detail = format!("could not {doing}: {reason} ({spent})");
-                return Stop {
+                Stop {
                     outcome: Outcome::Unreachable,
-                    detail,
-                };
+                    detail: format!("could not {doing}: {reason} ({spent})"),
+                }
             }
-        };
-        self.log.line(&format!("error: {detail}"));
-        Stop { outcome, detail }
+        }
+    }
+}
+
+/// The next step after a refusal, by its status: the inputs that decide it.
+fn what_to_check(status: u16) -> &'static str {
+    match status {
+        401 | 403 => ": check NODION_API_TOKEN (a user API key also needs NODION_PROJECT_ID)",
+        404 => ": check NODION_API_URL (it should end in /v1) and NODION_APPLICATION_ID",
+        _ => "",
     }
 }

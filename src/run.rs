@@ -112,6 +112,7 @@ fn annotation_title(outcome: &Outcome) -> Option<&'static str> {
         Outcome::Timeout => Some("Nodion deployment timed out"),
         Outcome::Cancelled(_) => Some("Nodion deployment cancelled"),
         Outcome::Refused | Outcome::Unreachable => Some("Nodion deployment error"),
+        Outcome::Invalid => Some("Nodion deployment: invalid inputs"),
     }
 }
 
@@ -133,7 +134,7 @@ pub struct Run<'a> {
     pub progress: &'a Progress,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
     fn elapsed(&self) -> Duration {
         self.clock.now().saturating_duration_since(self.started)
     }
@@ -144,6 +145,13 @@ impl Run<'_> {
 
     fn jitter(&mut self) -> Box<fastrand::Rng> {
         Box::new(self.random.fork())
+    }
+
+    /// The retries before a deployment is ours (the trigger's, or a dry run's).
+    fn retrier(&mut self) -> Retrier<'a> {
+        let jitter = self.jitter();
+        let (log, app) = (self.log, self.settings.application_id.as_str());
+        Retrier::new(log, app, self.clock.clone(), self.deadline(), jitter)
     }
 
     /// Runs the flow; returns its report.
@@ -210,14 +218,13 @@ impl Run<'_> {
         let progress = self.progress;
         let cancelled = signals::received;
         let sending = || progress.update(|seen| seen.triggering = true);
-        let jitter = self.jitter();
+        let retrier = self.retrier();
         let trigger = Trigger::new(
             self.api,
             self.log,
-            self.clock.clone(),
+            retrier,
             self.deadline(),
             self.settings.image_tag.as_deref(),
-            jitter,
             &cancelled,
             &sending,
         );
@@ -238,7 +245,7 @@ impl Run<'_> {
         };
         let verdict = self.watch(ours, seed, self.deadline() - reserve);
         let logs = if logs_wanted && matches!(verdict, Verdict::Failure | Verdict::Timeout) {
-            self.show_logs()
+            self.show_logs(matches!(verdict, Verdict::Timeout))
         } else {
             Vec::new()
         };
@@ -250,6 +257,9 @@ impl Run<'_> {
                 Outcome::Refused,
                 Ending::RefusedWhileWaiting(error.describe()),
             ),
+            Verdict::NotListed { newest } => {
+                self.report(Outcome::Invalid, Ending::NotListed { newest })
+            }
         };
         report.logs = logs;
         report
@@ -293,10 +303,7 @@ impl Run<'_> {
                 Next::Sleep(d) => self.clock.sleep(d),
                 Next::Poll => {
                     polls += 1;
-                    let answer = self
-                        .api
-                        .list(self.deadline(), polls, Keep::Number(ours))
-                        .map(|listing| listing.kept);
+                    let answer = self.api.list(self.deadline(), polls, Keep::Number(ours));
                     let events = watch.observe(self.clock.now(), answer);
                     self.record(ours, &watch, events);
                 }
@@ -346,8 +353,7 @@ impl Run<'_> {
 
     /// Checks the token and the application with read-only requests; triggers nothing.
     fn dry_run(&mut self) -> Report {
-        let jitter = self.jitter();
-        let retrier = Retrier::new(self.log, self.clock.clone(), self.deadline(), jitter);
+        let retrier = self.retrier();
         match dry_run::check(self.settings, self.api, self.log, &retrier, self.deadline()) {
             Ok(()) => self.report(Outcome::DryRunPassed, Ending::DryRunPassed),
             Err(stop) => self.report(stop.outcome, Ending::DryRunStopped(stop.detail)),
@@ -356,7 +362,7 @@ impl Run<'_> {
 
     /// Shows the application's latest runtime log lines after a failure or a timeout, within the
     /// deadline; a failure to read them is a warning, never a change of outcome. Returns the lines.
-    fn show_logs(&self) -> Vec<String> {
+    fn show_logs(&self, timed_out: bool) -> Vec<String> {
         let settings = self.settings;
         let limit = settings.failure_logs;
         match self.api.logs(limit, self.deadline()) {
@@ -372,13 +378,20 @@ impl Run<'_> {
                         escape::bounded(&escape::one_line(&line), MAX_LOG_LINE)
                     })
                     .collect();
+                let app = &settings.application_id;
+                // The application's own output, not the deployment's: after a timeout it may all
+                // come from the version that is still running.
+                let which = if timed_out {
+                    "runtime logs, which may predate this deployment"
+                } else {
+                    "runtime logs"
+                };
                 self.log.begin_collapsed_section(
                     "nodion_deploy_logs",
                     &format!(
-                        "Last {} log line{} of {}",
+                        "── Last {} log line{} of {app} ({which}) ──",
                         lines.len(),
                         if lines.len() == 1 { "" } else { "s" },
-                        settings.application_id
                     ),
                 );
                 for line in &lines {
@@ -387,6 +400,7 @@ impl Run<'_> {
                 if lines.is_empty() {
                     self.log.line("  (no log lines)");
                 }
+                self.log.line(&format!("── end of {app}'s log lines ──"));
                 self.log.end_section();
                 lines
             }

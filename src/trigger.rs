@@ -9,8 +9,7 @@ use crate::escape::{self, shown};
 use crate::log::Log;
 use crate::model::{Deployment, Keep, Listing};
 use crate::report::{Outcome, Signal};
-use crate::retry::{Failure, Retrier, SharedClock, Stop};
-use crate::schedule::JitterSource;
+use crate::retry::{Failure, Retrier, Stop};
 
 /// What the trigger needs of the API: the real client, or a scripted one in tests.
 pub trait Deployments {
@@ -63,22 +62,20 @@ struct Attempts {
 }
 
 impl<'a> Trigger<'a> {
-    /// A trigger for one run.
-    #[allow(clippy::too_many_arguments)]
+    /// A trigger for one run, retrying within `retrier`'s budget.
     pub fn new(
         api: &'a dyn Deployments,
         log: &'a Log,
-        clock: SharedClock,
+        retrier: Retrier<'a>,
         deadline: Instant,
         image_tag: Option<&'a str>,
-        jitter: Box<dyn JitterSource + Send>,
         cancelled: &'a dyn Fn() -> Option<Signal>,
         sending: &'a dyn Fn(),
     ) -> Trigger<'a> {
         Trigger {
             api,
             log,
-            retrier: Retrier::new(log, clock, deadline, jitter),
+            retrier,
             deadline,
             image_tag,
             cancelled,
@@ -384,13 +381,19 @@ mod tests {
         let sent = Cell::new(0);
         let cancelled = || signal;
         let sending = || sent.set(sent.get() + 1);
+        let retrier = Retrier::new(
+            &log,
+            "app-1",
+            clock.clone(),
+            start + timeout,
+            Box::new(0.0_f64),
+        );
         let trigger = Trigger::new(
             &api,
             &log,
-            clock.clone(),
+            retrier,
             start + timeout,
             None,
-            Box::new(0.0_f64),
             &cancelled,
             &sending,
         );
@@ -579,7 +582,7 @@ mod tests {
         assert_eq!(stop.outcome, Outcome::Refused);
         assert_eq!(
             stop.detail,
-            "the API refused trigger a deployment: HTTP 404: Not found"
+            "the API refused to trigger a deployment for application app-1 (HTTP 404: Not found): check NODION_API_URL (it should end in /v1) and NODION_APPLICATION_ID"
         );
         assert!(ran.slept.is_empty());
         assert_eq!(ran.asked.len(), 2);

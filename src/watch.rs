@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::api::ApiError;
-use crate::model::Deployment;
+use crate::model::{Deployment, Listing};
 use crate::schedule::Schedule;
 
 /// Statuses known to mean "still in progress"; any other non-terminal status is logged once as
@@ -21,6 +21,12 @@ pub const IN_PROGRESS: &[&str] = &[
 /// How long without a status change before the log says it is still waiting.
 pub const HEARTBEAT: Duration = Duration::from_secs(60);
 
+/// Attach mode: a deployment number missing from this many lists in a row names no deployment…
+pub const ATTACH_GRACE_POLLS: u32 = 4;
+/// …or missing for this long since the first list, whichever comes first. A list may lag behind
+/// a trigger an earlier step just made; it does not lag for long.
+pub const ATTACH_GRACE: Duration = Duration::from_secs(30);
+
 /// How the wait ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -32,6 +38,11 @@ pub enum Verdict {
     Timeout,
     /// The API refused a poll (token revoked, application deleted).
     Refused(ApiError),
+    /// Attach mode: the number was never listed within the grace; `newest` is the newest listed.
+    NotListed {
+        /// The highest deploy number the list showed (0 for none).
+        newest: u64,
+    },
 }
 
 /// What to do next.
@@ -92,12 +103,18 @@ pub struct Watch {
     last_news: Instant,
     unknown_said: Vec<String>,
     not_listed_said: bool,
+    /// Attach mode: a number never listed within the grace names no deployment.
+    attach: bool,
+    /// Lists that answered without ours, before ours was ever seen, and when the first came.
+    missing: u32,
+    first_list: Option<Instant>,
     verdict: Option<Verdict>,
 }
 
 impl Watch {
     /// Starts watching `deploy_number`. The first poll is due after the schedule's first wait, or
-    /// at once when `poll_now` (attach mode: it may be finished already).
+    /// at once in `attach` mode (it may be finished already; a number never listed within
+    /// [`ATTACH_GRACE_POLLS`] lists or [`ATTACH_GRACE`] names no deployment).
     pub fn new(
         deploy_number: u64,
         rules: Rules,
@@ -105,9 +122,9 @@ impl Watch {
         deadline: Instant,
         mut schedule: Schedule,
         now: Instant,
-        poll_now: bool,
+        attach: bool,
     ) -> Watch {
-        let due = if poll_now {
+        let due = if attach {
             now
         } else {
             now + schedule.next_wait()
@@ -124,6 +141,9 @@ impl Watch {
             last_news: now,
             unknown_said: Vec::new(),
             not_listed_said: false,
+            attach,
+            missing: 0,
+            first_list: None,
             verdict: None,
         }
     }
@@ -160,15 +180,15 @@ impl Watch {
     }
 
     /// Takes in the answer to a poll made just before `now`.
-    pub fn observe(
-        &mut self,
-        now: Instant,
-        answer: Result<Vec<Deployment>, ApiError>,
-    ) -> Vec<Event> {
+    pub fn observe(&mut self, now: Instant, answer: Result<Listing, ApiError>) -> Vec<Event> {
         let mut events = Vec::new();
         let mut wait = self.schedule.next_wait();
         match answer {
-            Ok(list) => {
+            Ok(Listing {
+                kept: list,
+                highest,
+                ..
+            }) => {
                 // Ours by number, and by id once known: an entry with our number but another id
                 // is not ours, and two that cannot be told apart are no answer at all.
                 let known_id = self.deployment.as_ref().and_then(|d| d.id.clone());
@@ -182,11 +202,7 @@ impl Watch {
                         "the list shows deployment #{} more than once",
                         self.deploy_number
                     ))),
-                    (None, _) if !self.not_listed_said => {
-                        self.not_listed_said = true;
-                        events.push(Event::NotListed);
-                    }
-                    (None, _) => {}
+                    (None, _) => self.missing(now, highest, &mut events),
                 }
             }
             Err(ApiError::Transient {
@@ -213,6 +229,22 @@ impl Watch {
         }
         self.due = now + wait;
         events
+    }
+
+    /// A list without ours: said once; in attach mode, past the grace, it names no deployment.
+    fn missing(&mut self, now: Instant, newest: u64, events: &mut Vec<Event>) {
+        if !self.not_listed_said {
+            self.not_listed_said = true;
+            events.push(Event::NotListed);
+        }
+        if !self.attach || self.deployment.is_some() {
+            return;
+        }
+        self.missing += 1;
+        let first = *self.first_list.get_or_insert(now);
+        if self.missing >= ATTACH_GRACE_POLLS || now.duration_since(first) >= ATTACH_GRACE {
+            self.verdict = Some(Verdict::NotListed { newest });
+        }
     }
 
     fn see(&mut self, now: Instant, mut ours: Deployment, events: &mut Vec<Event>) {
@@ -307,10 +339,20 @@ mod tests {
                 Next::Poll => {
                     polls += 1;
                     let answer = list(now.duration_since(t0).as_secs_f64());
-                    events.extend(w.observe(now, answer));
+                    events.extend(w.observe(now, answer.map(listing)));
                 }
                 Next::Finish(v) => return (v, polls, now.duration_since(t0), events),
             }
+        }
+    }
+
+    /// A list of these entries, as the API client gives it.
+    fn listing(kept: Vec<Deployment>) -> Listing {
+        let highest = kept.iter().filter_map(|d| d.deploy_number).max();
+        Listing {
+            highest: highest.unwrap_or_default(),
+            kept,
+            more: false,
         }
     }
 
@@ -572,6 +614,64 @@ mod tests {
         let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
         let w = Watch::new(3, rules(), t0, t0 + 60 * S, schedule, t0, true);
         assert_eq!(w.next(t0), Next::Poll);
+    }
+
+    fn attached(t0: Instant, min: Duration, max: Duration) -> Watch {
+        let schedule = Schedule::new(min, max, Box::new(0.0_f64));
+        Watch::new(99, rules(), t0, t0 + 900 * S, schedule, t0, true)
+    }
+
+    /// Attach mode: a number missing from four lists names no deployment (the newest is named).
+    #[test]
+    fn an_attach_number_never_listed_names_no_deployment_after_four_lists() {
+        let t0 = Instant::now();
+        let mut w = attached(t0, 2 * S, 15 * S);
+        let (v, polls, took, _) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
+        assert_eq!(v, Verdict::NotListed { newest: 3 });
+        assert_eq!(polls, ATTACH_GRACE_POLLS);
+        assert!(took <= ATTACH_GRACE, "{took:?}");
+    }
+
+    /// With long intervals the grace ends by time, at about 30 s, not by the count of lists.
+    #[test]
+    fn the_attach_grace_is_at_most_thirty_seconds() {
+        let t0 = Instant::now();
+        let mut w = attached(t0, 20 * S, 60 * S);
+        let (v, polls, took, _) = drive(&mut w, t0, |_| Ok(vec![dep(5, "available")]));
+        assert_eq!(v, Verdict::NotListed { newest: 5 });
+        assert!(polls < ATTACH_GRACE_POLLS, "{polls}");
+        assert!(
+            took >= ATTACH_GRACE && took <= ATTACH_GRACE + 20 * S,
+            "{took:?}"
+        );
+    }
+
+    /// A list that lags: the number shows up within the grace, and the wait goes on as usual.
+    #[test]
+    fn an_attach_number_listed_within_the_grace_is_waited_for() {
+        let t0 = Instant::now();
+        let mut w = attached(t0, 2 * S, 15 * S);
+        let (v, ..) = drive(&mut w, t0, |t| {
+            let mut list = vec![dep(2, "available")];
+            if t >= 4.0 {
+                list.insert(
+                    0,
+                    dep(99, if t >= 40.0 { "available" } else { "deploying" }),
+                );
+            }
+            Ok(list)
+        });
+        assert_eq!(v, Verdict::Success);
+    }
+
+    /// After a trigger the list may lag as long as it likes: only attach mode gives up.
+    #[test]
+    fn our_own_deployment_missing_from_the_list_is_waited_for() {
+        let t0 = Instant::now();
+        let mut w = watch_with(t0, 120 * S, 2 * S, 15 * S);
+        let (v, polls, ..) = drive(&mut w, t0, |_| Ok(vec![dep(2, "available")]));
+        assert_eq!(v, Verdict::Timeout);
+        assert!(polls > ATTACH_GRACE_POLLS);
     }
 
     #[test]

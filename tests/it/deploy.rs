@@ -297,6 +297,31 @@ fn attach_mode_triggers_nothing_and_exits_by_that_deployments_status() {
     }
 }
 
+/// A number that names no deployment fails after a short grace, naming the newest listed: it
+/// never waits out the timeout, shows no application logs and never says it "goes on".
+#[test]
+fn attaching_to_a_number_that_is_not_listed_exits_2_within_the_grace() {
+    let api = happy();
+    let ran = Deploy::against(&api)
+        .env("NODION_DEPLOY_NUMBER", "99")
+        .env("NODION_TIMEOUT", "15m")
+        .github()
+        .run();
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(ran.took < Duration::from_secs(35), "took {:?}", ran.took);
+    assert_eq!(api.count("POST", Route::Trigger), 0);
+    assert_eq!(api.count("GET", Route::Logs), 0);
+    assert!(ran.stderr.contains("#99"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("the newest is #2"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("NODION_DEPLOY_NUMBER"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("goes on at Nodion"), "{}", ran.stderr);
+    assert_eq!(ran.output("result"), "error");
+}
+
 #[test]
 fn attach_mode_waits_for_a_deployment_still_in_progress() {
     let api = happy();

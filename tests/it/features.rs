@@ -24,7 +24,8 @@ fn a_dry_run_checks_token_and_application_and_triggers_nothing() {
         ran.stderr
     );
     assert!(
-        ran.stderr.contains("Latest deployment: #2 failed"),
+        ran.stderr
+            .contains("Latest deployment: #2, status failed, created at "),
         "{}",
         ran.stderr
     );
@@ -71,16 +72,36 @@ fn a_dry_run_that_cannot_reach_the_api_exits_4() {
 }
 
 #[test]
-fn a_dry_run_says_an_image_tag_will_be_refused_by_a_git_application() {
+fn a_dry_run_with_an_image_tag_for_a_git_application_fails_with_exit_2() {
     let api = happy();
     let ran = Deploy::against(&api)
         .env("NODION_DRY_RUN", "true")
         .env("NODION_IMAGE_TAG", "v2.0.0")
         .run();
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    // A pull-request check built on the dry run must not stay green.
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert_eq!(api.count("POST", Route::Trigger), 0);
+    assert!(!ran.stderr.contains("dry run passed"), "{}", ran.stderr);
     assert!(
         ran.stderr
             .contains("image_tag v2.0.0 is set, but app-1 deploys with strategy dockerfile"),
+        "{}",
+        ran.stderr
+    );
+}
+
+/// Attaching to a number the list does not show would fail: so does the dry run.
+#[test]
+fn a_dry_run_attaching_to_a_number_not_listed_fails_with_exit_2() {
+    let api = happy();
+    let ran = Deploy::against(&api)
+        .env("NODION_DRY_RUN", "true")
+        .env("NODION_DEPLOY_NUMBER", "99")
+        .run();
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("deploy_number 99 is not listed (the newest is #2)"),
         "{}",
         ran.stderr
     );
@@ -110,13 +131,14 @@ fn a_failed_deployment_shows_the_applications_last_log_lines() {
     // In a collapsed group, sanitised.
     let group = ran
         .stderr
-        .split("::group::Last 3 log lines of app-1\n")
+        .split("::group::── Last 3 log lines of app-1 (runtime logs) ──\n")
         .nth(1)
         .expect("a group of log lines")
         .split("::endgroup::")
         .next()
         .unwrap();
     assert!(group.contains("starting server"));
+    assert!(group.contains("── end of app-1's log lines ──"), "{group}");
     assert!(group.contains("panic: database unreachable"));
     assert!(!group.contains('\u{1b}'));
     for line in group.lines() {
@@ -149,7 +171,10 @@ fn a_timeout_shows_the_logs_too_and_failure_logs_0_turns_them_off() {
     assert_eq!(ran.code, 124, "{}", ran.stderr);
     assert!(ran.stderr.contains("section_start:"), "{}", ran.stderr);
     assert!(
-        ran.stderr.contains("Last 5 log lines of app-1"),
+        // Said plainly: after a timeout the lines may come from the version still running.
+        ran.stderr.contains(
+            "Last 5 log lines of app-1 (runtime logs, which may predate this deployment)"
+        ),
         "{}",
         ran.stderr
     );
@@ -428,6 +453,32 @@ fn the_logs_after_a_timeout_are_read_within_the_timeout() {
     );
     assert!(
         ran.stderr.contains("could not read the application's logs"),
+        "{}",
+        ran.stderr
+    );
+}
+
+/// In a plain log the application's lines are headed and closed, and the verdict comes last.
+#[test]
+fn in_a_plain_log_the_application_logs_are_headed_and_the_verdict_is_last() {
+    let api = failing();
+    let ran = Deploy::against(&api).run();
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let lines: Vec<&str> = ran.stderr.lines().collect();
+    let head = lines
+        .iter()
+        .position(|l| l.starts_with("── Last 3 log lines of app-1 (runtime logs) ──"))
+        .expect("a heading");
+    let end = lines
+        .iter()
+        .position(|l| *l == "── end of app-1's log lines ──")
+        .expect("an end");
+    assert_eq!(end - head, 4, "three lines between: {}", ran.stderr);
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "nodion-deploy: failure: deployment #3 of app-1 ended with status failed after "
+        ),
         "{}",
         ran.stderr
     );
