@@ -81,7 +81,7 @@ impl Report {
                 "triggered: deployment {ours} of {app} is {}; not waiting (wait=false)",
                 status.as_deref().unwrap_or("created")
             ),
-            (Ending::Stopped(detail), _) => format!("{result}: {detail} ({took})"),
+            (Ending::Stopped(detail), _) => format!("{result} after {took}: {detail}"),
             (Ending::Cancelled { triggering }, Outcome::Cancelled(signal)) => {
                 cancelled(*signal, app, number.map(|_| (ours, status)), *triggering)
             }
@@ -377,7 +377,7 @@ mod tests {
                     Ending::Stopped("could not list deployments: reset".into()),
                     None,
                 ),
-                "error: could not list deployments: reset (1m 35s)",
+                "error after 1m 35s: could not list deployments: reset",
             ),
             (
                 ended(
