@@ -154,9 +154,11 @@ fn cancelled(
     }
 }
 
-/// Whole seconds, humanly (`1m 30s`).
+/// To the nearest second, humanly (`1m 30s`): a run that stopped 0.2 s short of a 2 s timeout
+/// took 2s, not 1s.
 pub fn elapsed_text(elapsed: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(elapsed.as_secs())).to_string()
+    let seconds = elapsed.as_secs_f64().round() as u64;
+    humantime::format_duration(Duration::from_secs(seconds)).to_string()
 }
 
 /// Our deployment reached a success status, was triggered with `wait=false`, or a dry run passed.
