@@ -184,7 +184,18 @@ impl Log {
     /// One error annotation on the run (GitHub `::error`, Azure `task.logissue`); elsewhere the
     /// summary line says it.
     pub fn error_annotation(&self, title: &str, message: &str) {
-        let (title, message) = (self.clean(title), self.clean(message));
+        self.annotation(title, &[message]);
+    }
+
+    /// An error annotation whose message spans `lines`, each made safe on its own and joined by
+    /// line breaks escaped as the runner requires.
+    fn annotation(&self, title: &str, lines: &[&str]) {
+        let title = self.clean(title);
+        let message = lines
+            .iter()
+            .map(|line| self.clean(line))
+            .collect::<Vec<_>>()
+            .join("\n");
         match self.flavor {
             Flavor::GitHub => self.write(&format!(
                 "::error title={}::{}",
@@ -198,6 +209,26 @@ impl Log {
             )),
             Flavor::GitLab | Flavor::Plain => {}
         }
+    }
+
+    /// The run's last words: `details` (the lines that explain it), then `summary`, the one line
+    /// that ends the log. A run that did not succeed (`failed`: the annotation's title) says why
+    /// once: under GitHub its `::error` annotation, carrying the summary and the details, is the
+    /// last line; elsewhere the plain summary line is, after Azure's issue.
+    pub fn conclude(&self, failed: Option<&str>, summary: &str, details: &[String]) {
+        if let (Some(title), Flavor::GitHub) = (failed, self.flavor) {
+            let lines: Vec<&str> = std::iter::once(summary)
+                .chain(details.iter().map(String::as_str))
+                .collect();
+            return self.annotation(title, &lines);
+        }
+        for line in details {
+            self.line(line);
+        }
+        if let Some(title) = failed {
+            self.error_annotation(title, summary);
+        }
+        self.line(summary);
     }
 
     /// Writes a platform command built elsewhere with every value escaped (Azure's
@@ -314,6 +345,41 @@ mod tests {
             text(&out),
             "::error title=Deploy%3A failed%2C badly::50%25 done line ::x ***\n"
         );
+    }
+
+    #[test]
+    fn a_failed_github_run_ends_with_its_annotation_alone() {
+        let (log, out) = log(Flavor::GitHub);
+        let details = ["  - A: 50% off".to_string(), "  - B: ::x".to_string()];
+        log.conclude(
+            Some("Failed"),
+            "nodion-deploy: error: secret-token",
+            &details,
+        );
+        assert_eq!(
+            text(&out),
+            "::error title=Failed::nodion-deploy: error: ***%0A  - A: 50%25 off%0A  - B: ::x\n"
+        );
+    }
+
+    #[test]
+    fn elsewhere_the_summary_line_ends_the_log_after_the_details() {
+        let (plain, out) = log(Flavor::Plain);
+        plain.conclude(
+            Some("Failed"),
+            "nodion-deploy: error",
+            &["  - A".to_string()],
+        );
+        assert_eq!(text(&out), "  - A\nnodion-deploy: error\n");
+        let (azure, out) = log(Flavor::Azure);
+        azure.conclude(Some("Failed"), "nodion-deploy: error", &[]);
+        assert_eq!(
+            text(&out),
+            "##vso[task.logissue type=error]Failed: nodion-deploy: error\nnodion-deploy: error\n"
+        );
+        let (github, out) = log(Flavor::GitHub);
+        github.conclude(None, "nodion-deploy: success", &[]);
+        assert_eq!(text(&out), "nodion-deploy: success\n");
     }
 
     #[test]

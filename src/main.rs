@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use nodion_deploy::api::Api;
 use nodion_deploy::clock::SystemClock;
 use nodion_deploy::env::ProcessEnv;
-use nodion_deploy::inputs::Settings;
+use nodion_deploy::inputs::{self, Problem, Settings};
 use nodion_deploy::log::{Flavor, Log};
+use nodion_deploy::outputs;
+use nodion_deploy::platform::Platform;
 use nodion_deploy::report::{EXIT_INPUT, EXIT_SUCCESS, Ending, Outcome, Report};
 use nodion_deploy::run::{self, Progress, Run};
 use nodion_deploy::{help, signals};
@@ -27,18 +29,7 @@ fn main() -> ExitCode {
     }
     let settings = match Settings::from_env(&ProcessEnv) {
         Ok(settings) => Arc::new(settings),
-        Err(problems) => {
-            let mut text = format!(
-                "nodion-deploy: {} problem{} with the inputs; nothing was sent:\n",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            );
-            for problem in &problems {
-                text.push_str(&format!("  - {problem}\n"));
-            }
-            eprint!("{text}");
-            return ExitCode::from(EXIT_INPUT);
-        }
+        Err(problems) => return ExitCode::from(refuse(&problems)),
     };
     let log = Arc::new(
         Log::stderr(Flavor::from(&settings.platform), settings.debug)
@@ -55,6 +46,35 @@ fn main() -> ExitCode {
     let progress = Progress::default();
     install_panic_hook(finish.clone(), progress.clone(), started);
     ExitCode::from(deploy(&finish, &progress, started))
+}
+
+/// Says why the inputs were refused, where the platform shows it: each problem, then the one-line
+/// reason that ends the log (under GitHub, one error annotation listing them, and the step summary).
+fn refuse(problems: &[Problem]) -> u8 {
+    let platform = Platform::detect(&ProcessEnv);
+    if let Platform::GitHub {
+        summary: Some(path),
+        ..
+    } = &platform
+    {
+        // A summary that cannot be written was itself one of the problems listed.
+        let _ = outputs::append(path, &outputs::github_problems_summary(problems));
+    }
+    // Problems never hold the token (the token's own checks never echo it): nothing to redact.
+    let flavor = Flavor::from(&platform);
+    let log = Log::stderr(flavor, false);
+    if flavor != Flavor::GitHub {
+        // Under GitHub the annotation's first line, the summary, says it.
+        let count = problems.len();
+        let s = if count == 1 { "" } else { "s" };
+        log.line(&format!(
+            "nodion-deploy: {count} problem{s} with the inputs:"
+        ));
+    }
+    let details: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+    let summary = format!("nodion-deploy: error: {}", inputs::refusal(problems));
+    log.conclude(Some("Nodion deployment inputs invalid"), &summary, &details);
+    EXIT_INPUT
 }
 
 /// Handles the arguments: `--help` and `--version` answer and exit; anything else is a usage error

@@ -171,6 +171,9 @@ pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_REFUSED: u8 = 3;
 /// The API could not be reached, or answered unusably, before a deployment was ours.
 pub const EXIT_UNREACHABLE: u8 = 4;
+/// The outputs could not all be written at the end: the outcome in the log stands, but later steps
+/// cannot read it.
+pub const EXIT_OUTPUTS_UNWRITTEN: u8 = 5;
 /// A deployment was ours but reached no terminal status before the timeout.
 pub const EXIT_TIMEOUT: u8 = 124;
 /// Interrupted by SIGINT.
@@ -193,6 +196,10 @@ pub const EXIT_CODES: &[(&str, &str)] = &[
     (
         "4",
         "the API could not be reached, or answered unusably, before a deployment was ours",
+    ),
+    (
+        "5",
+        "the outputs could not all be written at the end (a full disk, say): the outcome the log shows is real, but later steps cannot read it",
     ),
     (
         "124",

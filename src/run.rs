@@ -91,17 +91,21 @@ pub fn cancelled(
     progress.report(Outcome::Cancelled(signal), ending, settings, elapsed)
 }
 
-/// Writes the outputs everywhere they are wanted, the error annotation of a run that did not
-/// succeed, and the summary line that ends the log; returns the exit code.
+/// Writes the outputs everywhere they are wanted, then the line that ends the log (under GitHub, a
+/// run that did not succeed ends with its error annotation instead); returns the exit code, which
+/// is [`EXIT_OUTPUTS_UNWRITTEN`](crate::report::EXIT_OUTPUTS_UNWRITTEN) when an output was lost.
 pub fn finish(settings: &Settings, log: &Log, report: Report) -> u8 {
     log.end_section();
     let report = report.redacted(settings.token.expose());
-    outputs::write_everywhere(settings, &report, log, &mut fastrand::Rng::new());
-    if let Some(title) = annotation_title(&report.outcome) {
-        log.error_annotation(title, &report.verdict());
-    }
-    log.line(&report.summary());
-    report.outcome.exit_code()
+    let written = outputs::write_everywhere(settings, &report, log, &mut fastrand::Rng::new());
+    let failed = if written.all() {
+        annotation_title(&report.outcome)
+    } else {
+        Some("Nodion deployment outputs not written")
+    };
+    let summary = format!("nodion-deploy: {}", written.verdict(&report));
+    log.conclude(failed, &summary, &[]);
+    written.exit_code(&report)
 }
 
 /// The title of the one error annotation a run that did not succeed gets (GitHub).

@@ -1,6 +1,7 @@
 //! The inputs: one table that `--help`, README and the parser all read, and the checks that turn
 //! environment variables into [`Settings`] — or into every problem at once, each naming its variable.
 
+mod destinations;
 mod parse;
 mod read;
 mod table;
@@ -101,8 +102,14 @@ impl Settings {
         let parts = Parts::read(&mut r, env);
         parts.check(&mut r);
         let extra_roots = r.read(&CA_CERTIFICATES, read_certificates).value;
-        let dotenv_file = dotenv_file(r.read(&DOTENV_FILE, text).value, &platform);
-        let result_file = result_file(r.read(&RESULT_FILE, text).value, &platform);
+        let dotenv = r.read(&DOTENV_FILE, text);
+        let dotenv_file = dotenv_file(dotenv.value, &platform);
+        let result = r.read(&RESULT_FILE, text);
+        let result_file = result_file(result.value, &platform);
+        check_destinations(&mut r, &platform, &dotenv.variable, dotenv_file.as_deref());
+        if let Some(ResultFile::Path(path)) = &result_file {
+            destinations::check(&mut r, &result.variable, "the JSON result", path);
+        }
         let problems = r.into_problems();
         // Every `None` taken apart here was reported as a problem when it was read.
         let settings = || {
@@ -113,7 +120,7 @@ impl Settings {
                 image_tag: parts.image_tag,
                 wait: parts.wait,
                 timeout: parts.timeout?,
-                poll_interval: parts.poll_interval?,
+                poll_interval: parts.poll_interval.value?,
                 max_poll_interval: parts.max_poll_interval.value?,
                 request_timeout: parts.request_timeout?,
                 success_statuses: parts.success_statuses.value?,
@@ -146,7 +153,7 @@ struct Parts {
     image_tag: Option<String>,
     wait: bool,
     timeout: Option<Duration>,
-    poll_interval: Option<Duration>,
+    poll_interval: Field<Duration>,
     max_poll_interval: Field<Duration>,
     request_timeout: Option<Duration>,
     success_statuses: Field<Vec<String>>,
@@ -174,7 +181,7 @@ impl Parts {
             image_tag: r.read(&IMAGE_TAG, parse_image_tag).value,
             wait: r.read(&WAIT, parse_bool).value.unwrap_or(true),
             timeout: r.read(&TIMEOUT, parse_duration).value,
-            poll_interval: r.read(&POLL_INTERVAL, parse_duration).value,
+            poll_interval: r.read(&POLL_INTERVAL, parse_duration),
             max_poll_interval: r.read(&MAX_POLL_INTERVAL, parse_duration),
             request_timeout: r.read(&REQUEST_TIMEOUT, parse_duration).value,
             success_statuses: r.read(&SUCCESS_STATUSES, parse_statuses),
@@ -194,19 +201,35 @@ impl Parts {
         self.check_attach_mode(r);
     }
 
-    /// The longest wait between polls cannot be shorter than the first.
+    /// The longest wait between polls cannot be shorter than the first. The problem names the
+    /// variable that was set (both when both were), not one left at its default.
     fn check_poll_intervals(&self, r: &mut Reader) {
-        if let (Some(min), Some(max)) = (self.poll_interval, self.max_poll_interval.value)
-            && max < min
-        {
-            r.problem(
-                &self.max_poll_interval.variable,
+        let (first, longest) = (&self.poll_interval, &self.max_poll_interval);
+        let (Some(min), Some(max)) = (first.value, longest.value) else {
+            return;
+        };
+        if max >= min {
+            return;
+        }
+        let (min, max) = (
+            humantime::format_duration(min),
+            humantime::format_duration(max),
+        );
+        match (first.set, longest.set) {
+            (true, false) => r.problem(
+                &first.variable,
                 format!(
-                    "{} is shorter than poll_interval ({})",
-                    humantime::format_duration(max),
-                    humantime::format_duration(min)
+                    "{min} is longer than max_poll_interval ({max} by default): shorten it, or set max_poll_interval to at least {min}"
                 ),
-            );
+            ),
+            (false, true) => r.problem(
+                &longest.variable,
+                format!("{max} is shorter than poll_interval ({min} by default)"),
+            ),
+            _ => r.problem(
+                &format!("{} and {}", first.variable, longest.variable),
+                format!("poll_interval ({min}) is longer than max_poll_interval ({max})"),
+            ),
         }
     }
 
@@ -251,6 +274,36 @@ impl Parts {
             );
         }
     }
+}
+
+/// Checks every file an output goes to: the platform's own, and the dotenv report's (named by
+/// `dotenv_variable`, the input's variable).
+fn check_destinations(
+    r: &mut Reader,
+    platform: &Platform,
+    dotenv_variable: &str,
+    dotenv_file: Option<&std::path::Path>,
+) {
+    for file in platform.files() {
+        destinations::check(r, file.variable, file.what, &file.path);
+    }
+    if let Some(path) = dotenv_file {
+        destinations::check(r, dotenv_variable, "the dotenv report", path);
+    }
+}
+
+/// The one-line reason a run with these input problems stopped, naming each variable once:
+/// `invalid inputs (NODION_APPLICATION_ID, NODION_TIMEOUT); nothing was sent`.
+pub fn refusal(problems: &[Problem]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for problem in problems {
+        // An unset input's problem names both its variables; the first is the one to set.
+        let name = problem.variable.split(" (or ").next().unwrap_or_default();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    format!("invalid inputs ({}); nothing was sent", names.join(", "))
 }
 
 /// Whether debug logging is on through the platform's own debug switch.
@@ -390,13 +443,92 @@ mod tests {
         );
     }
 
+    /// The variables named by the one problem these intervals give.
+    fn blamed(intervals: &[(&str, &str)]) -> String {
+        let found = problems(intervals);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].to_string()
+    }
+
     #[test]
-    fn max_poll_interval_below_poll_interval_is_refused() {
-        let found = problems(&[("NODION_POLL_INTERVAL", "20s")]);
+    fn a_poll_interval_above_the_default_maximum_blames_the_variable_that_was_set() {
         assert_eq!(
-            found[0].variable,
-            "NODION_MAX_POLL_INTERVAL (or INPUT_MAX_POLL_INTERVAL)"
+            blamed(&[("NODION_POLL_INTERVAL", "30s")]),
+            "NODION_POLL_INTERVAL: 30s is longer than max_poll_interval (15s by default): shorten it, or set max_poll_interval to at least 30s"
         );
+        assert_eq!(
+            blamed(&[("INPUT_MAX_POLL_INTERVAL", "1s")]),
+            "INPUT_MAX_POLL_INTERVAL: 1s is shorter than poll_interval (2s by default)"
+        );
+        assert_eq!(
+            blamed(&[
+                ("NODION_POLL_INTERVAL", "30s"),
+                ("NODION_MAX_POLL_INTERVAL", "20s")
+            ]),
+            "NODION_POLL_INTERVAL and NODION_MAX_POLL_INTERVAL: poll_interval (30s) is longer than max_poll_interval (20s)"
+        );
+    }
+
+    #[test]
+    fn the_refusal_names_each_variable_once() {
+        let found = problems(&[
+            ("NODION_APPLICATION_ID", ""),
+            ("NODION_TIMEOUT", "soon"),
+            ("NODION_DEPLOY_NUMBER", "3"),
+            ("NODION_IMAGE_TAG", "v1"),
+            ("NODION_WAIT", "false"),
+        ]);
+        assert_eq!(
+            refusal(&found),
+            "invalid inputs (NODION_APPLICATION_ID, NODION_TIMEOUT, NODION_DEPLOY_NUMBER); nothing was sent"
+        );
+    }
+
+    #[test]
+    fn every_output_file_is_checked_naming_the_variable_that_was_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        let at = |name: &str| missing.join(name).to_str().unwrap().to_string();
+        let found = problems(&[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_OUTPUT", &at("output")),
+            ("GITHUB_STEP_SUMMARY", &at("summary.md")),
+            ("NODION_DOTENV_FILE", &at("deploy.env")),
+            ("INPUT_RESULT_FILE", &at("result.json")),
+        ]);
+        let named: Vec<&str> = found.iter().map(|p| p.variable.as_str()).collect();
+        assert_eq!(
+            named,
+            [
+                "GITHUB_OUTPUT",
+                "GITHUB_STEP_SUMMARY",
+                "NODION_DOTENV_FILE",
+                "INPUT_RESULT_FILE"
+            ]
+        );
+        assert_eq!(
+            found[3].message,
+            format!(
+                "cannot write the JSON result to '{}': its directory does not exist",
+                at("result.json")
+            )
+        );
+        assert!(!missing.exists(), "a check creates no directory");
+    }
+
+    #[test]
+    fn a_writable_destination_is_checked_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("github_output");
+        std::fs::write(&output, "earlier=step\n").unwrap();
+        let result = dir.path().join("result.json");
+        let mut e = minimal();
+        e.insert("GITHUB_ACTIONS".into(), "true".into());
+        e.insert("GITHUB_OUTPUT".into(), output.to_str().unwrap().into());
+        e.insert("NODION_RESULT_FILE".into(), result.to_str().unwrap().into());
+        Settings::from_env(&e).unwrap();
+        assert_eq!(std::fs::read_to_string(&output).unwrap(), "earlier=step\n");
+        assert!(!result.exists());
     }
 
     #[test]

@@ -44,6 +44,13 @@ pub(super) fn read(r: &mut Reader) -> Option<Token> {
         }
         (Some(direct), None) => (direct.variable, direct.value),
         (None, Some(file)) => match std::fs::read_to_string(&file.value) {
+            Ok(text) if text.trim().is_empty() => {
+                r.problem(
+                    &file.variable,
+                    format!("the token file {} is empty", shown(&file.value)),
+                );
+                return None;
+            }
             Ok(text) => (file.variable, text.trim().to_string()),
             Err(e) => {
                 r.problem(
@@ -103,6 +110,25 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("shorter than 8"), "{}", found[0]);
         assert!(!found[0].to_string().contains("abc"));
+    }
+
+    #[test]
+    fn an_empty_token_file_is_called_empty() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), " \n").unwrap();
+        let path = file.path().to_str().unwrap();
+        let e = env(&[
+            ("INPUT_API_TOKEN_FILE", path),
+            ("NODION_APPLICATION_ID", "app"),
+        ]);
+        let found = Settings::from_env(&e).unwrap_err();
+        let named: Vec<String> = found.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            named,
+            [format!(
+                "INPUT_API_TOKEN_FILE: the token file '{path}' is empty"
+            )]
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{as_text, values, warn_unless_written};
+use super::{as_text, values, written};
 use crate::escape;
 use crate::log::Log;
 use crate::report::Report;
@@ -10,10 +10,10 @@ use crate::report::Report;
 /// The longest value a dotenv line carries, in bytes: nine keys stay well under GitLab's 5 KB.
 const DOTENV_VALUE_MAX: usize = 400;
 
-/// Writes the dotenv report to `path`, replacing what was there.
-pub(super) fn write(path: &Path, report: &Report, log: &Log) {
-    let written = std::fs::write(path, dotenv(report));
-    warn_unless_written(log, "the dotenv report ", path, written);
+/// Writes the dotenv report to `path`, replacing what was there; whether it was written.
+pub(super) fn write(path: &Path, report: &Report, log: &Log) -> bool {
+    let result = std::fs::write(path, dotenv(report));
+    written(log, "the dotenv report ", path, result)
 }
 
 /// The dotenv report: `KEY=value` per line, values on one line without control characters,

@@ -5,35 +5,47 @@ use std::time::Duration;
 
 use humantime::FormattedDuration;
 
-use super::{append, as_text, values, warn_unless_written};
+use super::{append, as_text, values, written};
 use crate::escape;
+use crate::inputs::Problem;
 use crate::log::Log;
 use crate::model::Deployment;
-use crate::report::{Outcome, Report};
+use crate::report::{EXIT_SUCCESS, Outcome, Report};
 
 /// How much of the step summary the application's log lines may take: GitHub refuses a summary
 /// over 1 MiB, and the table above them matters more.
 const SUMMARY_LOGS_MAX: usize = 64 * 1024;
 
-/// Appends the outputs to `GITHUB_OUTPUT` and the summary to `GITHUB_STEP_SUMMARY`, where set.
+/// Appends the outputs to `GITHUB_OUTPUT`; whether they were written (an unset `GITHUB_OUTPUT` is
+/// only warned about: the runner always sets it).
 pub(super) fn write(
     output: Option<&Path>,
-    summary: Option<&Path>,
     report: &Report,
     log: &Log,
     rng: &mut fastrand::Rng,
-) {
+) -> bool {
     match output {
-        Some(path) => {
-            let written = append(path, &github_output(report, rng));
-            warn_unless_written(log, "GITHUB_OUTPUT ", path, written);
+        Some(path) => written(
+            log,
+            "GITHUB_OUTPUT ",
+            path,
+            append(path, &github_output(report, rng)),
+        ),
+        None => {
+            log.warn("GITHUB_OUTPUT is not set: the step's outputs are not written");
+            true
         }
-        None => log.warn("GITHUB_OUTPUT is not set: the step's outputs are not written"),
     }
-    if let Some(path) = summary {
-        let written = append(path, &github_summary(report));
-        warn_unless_written(log, "GITHUB_STEP_SUMMARY ", path, written);
-    }
+}
+
+/// Appends the step summary to `path` (`GITHUB_STEP_SUMMARY`), with `why` the run did not succeed.
+pub(super) fn write_summary(path: &Path, report: &Report, why: Option<&str>, log: &Log) {
+    let _ = written(
+        log,
+        "GITHUB_STEP_SUMMARY ",
+        path,
+        append(path, &summary(report, why)),
+    );
 }
 
 /// The `GITHUB_OUTPUT` text: every output as `name<<DELIM` / value / `DELIM`, with a fresh random
@@ -62,16 +74,32 @@ pub fn github_output(report: &Report, rng: &mut fastrand::Rng) -> String {
 }
 
 /// The GitHub step summary: a table of what was deployed where and how it ended, the timeline of
-/// status changes, and the last log lines. API text is escaped so it cannot add Markdown (links,
-/// images, HTML).
+/// status changes, and the last log lines; for a run that did not succeed, its verdict first. API
+/// text is escaped so it cannot add Markdown (links, images, HTML).
 pub fn github_summary(report: &Report) -> String {
+    let failed = report.outcome.exit_code() != EXIT_SUCCESS;
+    summary(report, failed.then(|| report.verdict()).as_deref())
+}
+
+/// The step summary, with `why` the run did not succeed (its verdict) when it did not.
+fn summary(report: &Report, why: Option<&str>) -> String {
+    let app = escape::markdown(&report.application_id);
+    let why = why
+        .map(|why| format!("{}\n\n", escape::markdown(why)))
+        .unwrap_or_default();
     if report.outcome == Outcome::DryRunPassed {
         return format!(
-            "### Nodion dry run of {}: passed\n\nThe token works and the application exists; nothing was triggered.\n\n",
-            escape::markdown(&report.application_id)
+            "### Nodion dry run of {app}: passed\n\n{why}The token works and the application exists; nothing was triggered.\n\n"
         );
     }
-    let mut out = table(report);
+    let d = report.deployment.clone().unwrap_or_default();
+    let number = d.deploy_number.map(|n| format!("#{n}"));
+    let mut out = format!(
+        "### Nodion deployment {}of {app}: {}\n\n{why}",
+        number.as_ref().map(|n| format!("{n} ")).unwrap_or_default(),
+        report.outcome.result(),
+    );
+    out.push_str(&table(report, &d, number));
     if !report.timeline.is_empty() {
         out.push_str(&timeline(&report.timeline));
     }
@@ -82,40 +110,46 @@ pub fn github_summary(report: &Report) -> String {
     out
 }
 
-/// The heading and the table of what was deployed where and how it ended.
-fn table(report: &Report) -> String {
-    let d = report.deployment.clone().unwrap_or_default();
-    let number = d
-        .deploy_number
-        .map(|n| format!("#{n}"))
-        .unwrap_or_else(|| "—".into());
-    let (what, deployed) = what_deployed(&d);
-    format!(
-        "### Nodion deployment {number} of {}: {}\n\n\
-         | | |\n\
-         |---|---|\n\
-         | Application | {} |\n\
-         | Deploy number | {number} |\n\
-         | Status | {} |\n\
-         | Result | {} |\n\
-         | {what} | {deployed} |\n\
-         | Duration | {} |\n",
-        escape::markdown(&report.application_id),
-        report.outcome.result(),
-        escape::markdown(&report.application_id),
-        d.status
-            .as_deref()
-            .map(escape::markdown)
-            .unwrap_or_default(),
-        report.outcome.result(),
-        whole_seconds(report.elapsed),
-    )
+/// The table of what was deployed where and how it ended; a row with nothing to say is left out.
+fn table(report: &Report, d: &Deployment, number: Option<String>) -> String {
+    let (what, deployed) = what_deployed(d);
+    let rows = [
+        (
+            "Application",
+            Some(escape::markdown(&report.application_id)),
+        ),
+        ("Deploy number", number),
+        ("Status", d.status.as_deref().map(escape::markdown)),
+        ("Result", Some(report.outcome.result().to_string())),
+        (what, deployed),
+        ("Duration", Some(whole_seconds(report.elapsed).to_string())),
+    ];
+    let mut out = String::from("| | |\n|---|---|\n");
+    for (name, value) in rows {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            out.push_str(&format!("| {name} | {value} |\n"));
+        }
+    }
+    out
+}
+
+/// Input problems as a step summary: nothing was sent, and what to fix, one problem a line.
+pub fn github_problems_summary(problems: &[Problem]) -> String {
+    let mut out = format!(
+        "### Nodion deployment not started: invalid inputs\n\n{}\n\n",
+        escape::markdown(&crate::inputs::refusal(problems))
+    );
+    for problem in problems {
+        out.push_str(&format!("- {}\n", escape::markdown(&problem.to_string())));
+    }
+    out.push('\n');
+    out
 }
 
 /// The table row naming what was deployed: the image, or the short commit and its first line.
-fn what_deployed(d: &Deployment) -> (&'static str, String) {
+fn what_deployed(d: &Deployment) -> (&'static str, Option<String>) {
     match (&d.image_reference, &d.git_sha) {
-        (Some(image), _) => ("Image", escape::markdown(image)),
+        (Some(image), _) => ("Image", Some(escape::markdown(image))),
         (None, Some(sha)) => {
             // Only what a sha is made of: nothing to escape inside the code span.
             let short: String = sha
@@ -129,9 +163,9 @@ fn what_deployed(d: &Deployment) -> (&'static str, String) {
                 .and_then(|m| m.lines().next())
                 .map(|m| format!(" {}", escape::markdown(&escape::bounded(m, 100))))
                 .unwrap_or_default();
-            ("Commit", format!("`{short}`{message}"))
+            ("Commit", Some(format!("`{short}`{message}")))
         }
-        (None, None) => ("Commit", String::new()),
+        (None, None) => ("Commit", None),
     }
 }
 
@@ -182,6 +216,7 @@ mod tests {
     use super::*;
     use crate::outputs::OUTPUTS;
     use crate::outputs::fixture::report;
+    use crate::report::Ending;
 
     #[test]
     fn every_github_delimiter_is_fresh() {
@@ -213,6 +248,72 @@ mod tests {
             let counts: Vec<usize> = table.lines().map(borders).collect();
             assert!(counts.iter().all(|c| *c == 3), "{table}");
         }
+    }
+
+    #[test]
+    fn a_refusal_before_any_deployment_says_why_and_shows_no_empty_row() {
+        let mut r = report();
+        r.outcome = Outcome::Refused;
+        r.deployment = None;
+        r.timeline.clear();
+        r.ending = Ending::Stopped(
+            "the API refused to trigger a deployment: HTTP 401: Invalid API token".into(),
+        );
+        let summary = github_summary(&r);
+        let lines: Vec<&str> = summary.lines().collect();
+        assert_eq!(lines[0], "### Nodion deployment of app\\-1: error");
+        assert_eq!(
+            lines[2],
+            "error\\: the API refused to trigger a deployment\\: HTTP 401\\: Invalid API token \\(42s\\)"
+        );
+        let rows: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.starts_with("| "))
+            .copied()
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "| | |",
+                "| Application | app\\-1 |",
+                "| Result | error |",
+                "| Duration | 42s |"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_success_summary_has_no_verdict_line() {
+        let summary = github_summary(&report());
+        assert_eq!(summary.lines().nth(2), Some("| | |"), "{summary}");
+    }
+
+    #[test]
+    fn the_problems_summary_lists_each_problem_escaped() {
+        let problems = [
+            Problem {
+                variable: "NODION_TIMEOUT".into(),
+                message: "'soon' is not a duration".into(),
+            },
+            Problem {
+                variable: "GITHUB_OUTPUT".into(),
+                message: "cannot write [x](y)".into(),
+            },
+        ];
+        let summary = github_problems_summary(&problems);
+        let lines: Vec<&str> = summary.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "### Nodion deployment not started: invalid inputs",
+                "",
+                "invalid inputs \\(NODION\\_TIMEOUT\\, GITHUB\\_OUTPUT\\)\\; nothing was sent",
+                "",
+                "- NODION\\_TIMEOUT\\: \\'soon\\' is not a duration",
+                "- GITHUB\\_OUTPUT\\: cannot write \\[x\\]\\(y\\)",
+                "",
+            ]
+        );
     }
 
     #[test]

@@ -1,26 +1,30 @@
 //! The JSON result (`result_file`): every output, the exit code and the application id.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{values, warn_unless_written};
+use super::{values, written};
 use crate::escape;
 use crate::inputs::ResultFile;
 use crate::log::Log;
 use crate::report::Report;
 
-/// Writes the JSON result, one line, to standard output or to a file (replacing what was there).
-pub(super) fn write(result_file: &ResultFile, report: &Report, log: &Log) {
+/// Writes the JSON result, one line, to standard output or to a file (replacing what was there),
+/// with `exit_code` as the run's exit code (an earlier output that was lost changes it); whether it
+/// was written.
+pub(super) fn write(result_file: &ResultFile, report: &Report, exit_code: u8, log: &Log) -> bool {
+    let mut json = json(report);
+    json["exit_code"] = Value::from(exit_code);
+    let text = format!("{}\n", escape::json_inert(&json.to_string()));
     match result_file {
         ResultFile::Stdout => {
-            // Standard output is the caller's pipe; if it is gone there is no one left to tell.
-            let _ = writeln!(io::stdout(), "{}", json_text(report));
+            let mut out = io::stdout().lock();
+            let result = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+            written(log, "result_file ", Path::new("-"), result)
         }
-        ResultFile::Path(path) => {
-            let written = std::fs::write(path, format!("{}\n", json_text(report)));
-            warn_unless_written(log, "result_file ", path, written);
-        }
+        ResultFile::Path(path) => written(log, "result_file ", path, std::fs::write(path, text)),
     }
 }
 

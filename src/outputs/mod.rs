@@ -13,14 +13,15 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::escape;
 use crate::inputs::Settings;
 use crate::log::Log;
 use crate::platform::Platform;
-use crate::report::Report;
+use crate::report::{EXIT_OUTPUTS_UNWRITTEN, EXIT_SUCCESS, Report};
 
 pub use azure::azure_variables;
 pub use dotenv::dotenv;
-pub use github::{github_output, github_summary};
+pub use github::{github_output, github_problems_summary, github_summary};
 pub use json::{json, json_text};
 pub use shell::{BITBUCKET_EXPORTS, bash_exports};
 
@@ -128,30 +129,134 @@ pub fn append(path: &Path, text: &str) -> io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
-/// Writes the outputs everywhere they are wanted; a file that cannot be written is a warning.
-pub fn write_everywhere(settings: &Settings, report: &Report, log: &Log, rng: &mut fastrand::Rng) {
+/// Writes the outputs everywhere they are wanted, the GitHub step summary last so that it can say
+/// what could not be written. A file that cannot be written is warned about in the log and counted
+/// in the answer: the outcome is still gated, but the run must not look like a success.
+pub fn write_everywhere(
+    settings: &Settings,
+    report: &Report,
+    log: &Log,
+    rng: &mut fastrand::Rng,
+) -> Written {
+    let mut written = Written::default();
     match &settings.platform {
-        Platform::GitHub { output, summary } => {
-            github::write(output.as_deref(), summary.as_deref(), report, log, rng);
+        Platform::GitHub { output, .. } => {
+            written.note(
+                "GITHUB_OUTPUT",
+                github::write(output.as_deref(), report, log, rng),
+            );
         }
         Platform::Azure => azure::write(report, log),
-        Platform::Bitbucket { storage } => shell::write_bitbucket(storage.as_deref(), report, log),
-        Platform::CircleCi { bash_env } => shell::write_circleci(bash_env.as_deref(), report, log),
+        Platform::Bitbucket { storage } => written.note(
+            BITBUCKET_EXPORTS,
+            shell::write_bitbucket(storage.as_deref(), report, log),
+        ),
+        Platform::CircleCi { bash_env } => {
+            written.note(
+                "BASH_ENV",
+                shell::write_circleci(bash_env.as_deref(), report, log),
+            );
+        }
         Platform::GitLab | Platform::Plain => {}
     }
     if let Some(path) = &settings.dotenv_file {
-        dotenv::write(path, report, log);
+        written.note("dotenv_file", dotenv::write(path, report, log));
     }
     if let Some(result_file) = &settings.result_file {
-        json::write(result_file, report, log);
+        let code = written.exit_code(report);
+        written.note("result_file", json::write(result_file, report, code, log));
+    }
+    if let Platform::GitHub {
+        summary: Some(path),
+        ..
+    } = &settings.platform
+    {
+        // The verdict can quote the API, which may echo the token: redacted before it is escaped.
+        let why = (written.exit_code(report) != EXIT_SUCCESS)
+            .then(|| escape::redact(&written.verdict(report), settings.token.expose()));
+        // Later steps do not read the summary: one that cannot be written is only a warning.
+        github::write_summary(path, report, why.as_deref(), log);
+    }
+    written
+}
+
+/// What [`write_everywhere`] could not write, which decides between the outcome's exit code and
+/// [`EXIT_OUTPUTS_UNWRITTEN`].
+#[must_use]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The outputs later steps cannot read, as the user names them (`result_file`, `GITHUB_OUTPUT`).
+    pub unwritten: Vec<&'static str>,
+}
+
+impl Written {
+    fn note(&mut self, name: &'static str, written: bool) {
+        if !written {
+            self.unwritten.push(name);
+        }
+    }
+
+    /// Whether every output was written.
+    pub fn all(&self) -> bool {
+        self.unwritten.is_empty()
+    }
+
+    /// The exit code: the outcome's, unless an output was lost — never a silent 0.
+    pub fn exit_code(&self, report: &Report) -> u8 {
+        if self.all() {
+            report.outcome.exit_code()
+        } else {
+            EXIT_OUTPUTS_UNWRITTEN
+        }
+    }
+
+    /// The run's one-line verdict ([`Report::verdict`]), saying also which outputs later steps
+    /// cannot read.
+    pub fn verdict(&self, report: &Report) -> String {
+        if self.all() {
+            return report.verdict();
+        }
+        format!(
+            "{}; but {} could not be written, so later steps cannot read the outcome",
+            report.verdict(),
+            self.unwritten.join(" and ")
+        )
     }
 }
 
-/// Warns that `what` (with a trailing space, or empty) at `path` could not be written: a lost output
-/// must not stop the deployment from being gated.
-fn warn_unless_written(log: &Log, what: &str, path: &Path, written: io::Result<()>) {
-    if let Err(e) = written {
-        log.warn(&format!("cannot write {what}{}: {e}", path.display()));
+/// Warns that `what` (with a trailing space, or empty) at `path` could not be written; whether it
+/// was.
+fn written(log: &Log, what: &str, path: &Path, written: io::Result<()>) -> bool {
+    match written {
+        Ok(()) => true,
+        Err(e) => {
+            log.warn(&format!("cannot write {what}{}: {e}", path.display()));
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Outcome;
+
+    #[test]
+    fn a_lost_output_turns_any_outcome_into_exit_5_and_says_which() {
+        let mut report = fixture::report();
+        let all = Written::default();
+        assert_eq!(all.exit_code(&report), 0);
+        assert_eq!(all.verdict(&report), report.verdict());
+        let lost = Written {
+            unwritten: vec!["GITHUB_OUTPUT", "result_file"],
+        };
+        assert_eq!(lost.exit_code(&report), 5);
+        assert_eq!(
+            lost.verdict(&report),
+            "success: deployment #3 of app-1 is available after 42s; but GITHUB_OUTPUT and result_file could not be written, so later steps cannot read the outcome"
+        );
+        report.outcome = Outcome::Failure;
+        assert_eq!(lost.exit_code(&report), 5);
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{OutputSpec, append, as_text, values, warn_unless_written};
+use super::{OutputSpec, append, as_text, values, written};
 use crate::escape;
 use crate::log::Log;
 use crate::report::Report;
@@ -10,22 +10,24 @@ use crate::report::Report;
 /// Under Bitbucket, the outputs as shell-quoted `export` lines, safe to source in later steps.
 pub const BITBUCKET_EXPORTS: &str = "nodion-deploy.sh";
 
-/// Writes [`BITBUCKET_EXPORTS`] in the pipe's storage directory (or the working directory).
-pub(super) fn write_bitbucket(storage: Option<&Path>, report: &Report, log: &Log) {
+/// Writes [`BITBUCKET_EXPORTS`] in the pipe's storage directory (or the working directory);
+/// whether it was written.
+pub(super) fn write_bitbucket(storage: Option<&Path>, report: &Report, log: &Log) -> bool {
     // Bitbucket users source files between steps; the dotenv report is not shell-safe.
-    let path = storage.unwrap_or(Path::new(".")).join(BITBUCKET_EXPORTS);
-    let written = std::fs::write(&path, bash_exports(report));
-    warn_unless_written(log, "", &path, written);
+    let path = crate::platform::bitbucket_exports(storage);
+    let result = std::fs::write(&path, bash_exports(report));
+    written(log, "", &path, result)
 }
 
-/// Appends the exports to CircleCI's `$BASH_ENV`, which every later step sources.
-pub(super) fn write_circleci(bash_env: Option<&Path>, report: &Report, log: &Log) {
+/// Appends the exports to CircleCI's `$BASH_ENV`, which every later step sources; whether they
+/// were written (an unset `BASH_ENV` is only warned about: CircleCI always sets it).
+pub(super) fn write_circleci(bash_env: Option<&Path>, report: &Report, log: &Log) -> bool {
     match bash_env {
-        Some(path) => {
-            let written = append(path, &bash_exports(report));
-            warn_unless_written(log, "BASH_ENV ", path, written);
+        Some(path) => written(log, "BASH_ENV ", path, append(path, &bash_exports(report))),
+        None => {
+            log.warn("BASH_ENV is not set: the outputs are not exported to later steps");
+            true
         }
-        None => log.warn("BASH_ENV is not set: the outputs are not exported to later steps"),
     }
 }
 

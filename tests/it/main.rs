@@ -5,6 +5,7 @@ mod component;
 mod deploy;
 mod economy;
 mod features;
+mod first_hour;
 mod github_output;
 mod install;
 mod network;

@@ -760,9 +760,10 @@ fn two_sigterms_20_ms_apart_write_each_output_once() {
         assert_eq!(times, 1, "{} written {times} times: {names:?}", output.name);
     }
     assert_eq!(ran.output("result"), "cancelled");
+    // One report, said once: under GitHub its annotation is the line that ends the log.
     assert_eq!(
         ran.stderr.matches("cancelled by SIGTERM").count(),
-        2,
+        1,
         "{}",
         ran.stderr
     );
