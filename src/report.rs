@@ -154,11 +154,9 @@ fn cancelled(
     }
 }
 
-/// To the nearest second, humanly (`1m 30s`): a run that stopped 0.2 s short of a 2 s timeout
-/// took 2s, not 1s.
+/// Whole seconds, humanly (`1m 30s`), as the `elapsed_seconds` output counts them.
 pub fn elapsed_text(elapsed: Duration) -> String {
-    let seconds = elapsed.as_secs_f64().round() as u64;
-    humantime::format_duration(Duration::from_secs(seconds)).to_string()
+    humantime::format_duration(Duration::from_secs(elapsed.as_secs())).to_string()
 }
 
 /// Our deployment reached a success status, was triggered with `wait=false`, or a dry run passed.
@@ -171,8 +169,8 @@ pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_REFUSED: u8 = 3;
 /// The API could not be reached, or answered unusably, before a deployment was ours.
 pub const EXIT_UNREACHABLE: u8 = 4;
-/// The outputs could not all be written at the end: the outcome in the log stands, but later steps
-/// cannot read it.
+/// A run that would exit 0 could not write all its outputs at the end: the outcome in the log
+/// stands, but later steps cannot read it.
 pub const EXIT_OUTPUTS_UNWRITTEN: u8 = 5;
 /// A deployment was ours but reached no terminal status before the timeout.
 pub const EXIT_TIMEOUT: u8 = 124;
@@ -199,7 +197,7 @@ pub const EXIT_CODES: &[(&str, &str)] = &[
     ),
     (
         "5",
-        "the outputs could not all be written at the end (a full disk, say): the outcome the log shows is real, but later steps cannot read it",
+        "the run would have exited 0, but its outputs could not all be written at the end (a full disk, say): the outcome the log shows is real, but later steps cannot read it",
     ),
     (
         "124",

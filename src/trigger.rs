@@ -200,7 +200,6 @@ impl<'a> Trigger<'a> {
                     numbers.join(", "),
                     if listing.more { ", …" } else { "" }
                 );
-                self.log.line(&format!("error: {detail}"));
                 Err(Stop {
                     outcome: Outcome::Unreachable,
                     detail,

@@ -264,7 +264,7 @@ mod tests {
         assert_eq!(lines[0], "### Nodion deployment of app\\-1: error");
         assert_eq!(
             lines[2],
-            "error\\: the API refused to trigger a deployment\\: HTTP 401\\: Invalid API token \\(42s\\)"
+            "error after 42s\\: the API refused to trigger a deployment\\: HTTP 401\\: Invalid API token"
         );
         let rows: Vec<&str> = lines
             .iter()

@@ -201,12 +201,12 @@ impl Written {
         self.unwritten.is_empty()
     }
 
-    /// The exit code: the outcome's, unless an output was lost — never a silent 0.
+    /// The exit code: the outcome's, unless an output was lost from a run that would exit 0 —
+    /// never a silent 0. A failure, timeout or cancellation keeps its own, more telling code.
     pub fn exit_code(&self, report: &Report) -> u8 {
-        if self.all() {
-            report.outcome.exit_code()
-        } else {
-            EXIT_OUTPUTS_UNWRITTEN
+        match report.outcome.exit_code() {
+            0 if !self.all() => EXIT_OUTPUTS_UNWRITTEN,
+            code => code,
         }
     }
 
@@ -242,7 +242,7 @@ mod tests {
     use crate::report::Outcome;
 
     #[test]
-    fn a_lost_output_turns_any_outcome_into_exit_5_and_says_which() {
+    fn a_lost_output_turns_exit_0_into_exit_5_and_says_which() {
         let mut report = fixture::report();
         let all = Written::default();
         assert_eq!(all.exit_code(&report), 0);
@@ -255,8 +255,9 @@ mod tests {
             lost.verdict(&report),
             "success: deployment #3 of app-1 is available after 42s; but GITHUB_OUTPUT and result_file could not be written, so later steps cannot read the outcome"
         );
+        // A run that fails anyway keeps its own code (the verdict still says what was lost).
         report.outcome = Outcome::Failure;
-        assert_eq!(lost.exit_code(&report), 5);
+        assert_eq!(lost.exit_code(&report), 1);
     }
 }
 

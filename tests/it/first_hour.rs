@@ -178,7 +178,7 @@ fn a_401_under_github_has_a_summary_with_the_status_and_message_but_never_the_to
     assert_eq!(annotations(&ran), [last_line(&ran)]);
     assert!(
         last_line(&ran)
-            .starts_with("::error title=Nodion deployment error::nodion-deploy: error: "),
+            .starts_with("::error title=Nodion deployment error::nodion-deploy: error after "),
         "{}",
         ran.stderr
     );
@@ -295,8 +295,9 @@ fn help_documents_exit_code_5() {
     let ran = Deploy::bare().arg("--help").run();
     assert_eq!(ran.code, 0);
     assert!(
-        ran.stdout
-            .contains("\n  5          the outputs could not all be written"),
+        ran.stdout.contains(
+            "\n  5          the run would have exited 0, but its outputs could not all be written"
+        ),
         "{}",
         ran.stdout
     );
