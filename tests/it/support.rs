@@ -421,11 +421,11 @@ impl Ran {
 /// Only GNU time writes a child's peak RSS in KiB with `-f %M -o FILE`. On macOS `/usr/bin/time`
 /// is BSD's, with other flags, and even GNU time (Homebrew's `gtime`) passes on the kernel's
 /// `ru_maxrss`, which counts bytes there, as KiB: the check runs on Linux, as CI does.
-pub fn gnu_time() -> Result<PathBuf, String> {
+fn gnu_time() -> Result<PathBuf, String> {
     if cfg!(target_os = "macos") {
         return Err(
             "it needs GNU time on Linux: on macOS no `time` reports peak memory in KiB \
-                    (`ru_maxrss` counts bytes there); CI runs it on Linux"
+             (`ru_maxrss` counts bytes there); CI runs it on Linux"
                 .into(),
         );
     }
@@ -444,7 +444,7 @@ pub fn gnu_time() -> Result<PathBuf, String> {
 
 /// Whether `time` is GNU time: its `--version` says so. BSD's and busybox's `time` take
 /// `--version` for the command to run, and fail.
-pub fn is_gnu_time(time: &Path) -> bool {
+fn is_gnu_time(time: &Path) -> bool {
     Command::new(time)
         .arg("--version")
         .stdin(Stdio::null())
