@@ -262,8 +262,10 @@ fn a_64_mib_body_is_an_error_not_an_out_of_memory() {
     let ran = Deploy::against(&api).github().run_measured();
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(ran.stderr.contains("larger than 16 MiB"), "{}", ran.stderr);
-    let peak = ran.peak_rss_kib.unwrap();
-    assert!(peak < 40 * 1024, "peak RSS {peak} KiB");
+    // Measured where GNU time can (`run_measured` says when it cannot).
+    if let Some(peak) = ran.peak_rss_kib {
+        assert!(peak < 40 * 1024, "peak RSS {peak} KiB");
+    }
 }
 
 #[test]
@@ -608,8 +610,9 @@ fn soak_400_polls_with_one_in_five_failing_then_success() {
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(api.count("GET", Route::List) >= 400);
     assert_eq!(new_deployments(&api), 1);
-    let peak = ran.peak_rss_kib.unwrap();
-    assert!(peak < 20 * 1024, "peak RSS {peak} KiB");
+    if let Some(peak) = ran.peak_rss_kib {
+        assert!(peak < 20 * 1024, "peak RSS {peak} KiB");
+    }
 }
 
 #[test]
