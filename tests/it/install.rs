@@ -550,12 +550,10 @@ impl Sandbox {
     fn fake_uname(&self, os: &str, arch: &str) {
         let path = self.bin().join("uname");
         let _ = fs::remove_file(&path);
-        fs::write(
+        crate::support::write_executable(
             &path,
-            format!("#!/bin/sh\ncase \"$1\" in -m) echo '{arch}' ;; *) echo '{os}' ;; esac\n"),
-        )
-        .unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+            &format!("#!/bin/sh\ncase \"$1\" in -m) echo '{arch}' ;; *) echo '{os}' ;; esac\n"),
+        );
     }
 
     fn command(&self, mirror: &Mirror, args: &[&str]) -> Command {
@@ -977,8 +975,7 @@ fn a_failed_install_leaves_an_installed_binary_untouched_and_a_good_one_replaces
         let dir = sandbox.dir("existing");
         fs::create_dir(&dir).unwrap();
         let old = dir.join("nodion-deploy");
-        fs::write(&old, "#!/bin/sh\necho nodion-deploy 0.9.0\n").unwrap();
-        fs::set_permissions(&old, fs::Permissions::from_mode(0o755)).unwrap();
+        crate::support::write_executable(&old, "#!/bin/sh\necho nodion-deploy 0.9.0\n");
 
         let out = sandbox.run(&mirror, &["--to", path_str(&dir)]);
 

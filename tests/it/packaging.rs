@@ -6,7 +6,6 @@
 //! `NODION_UPDATE_GOLDEN=1 cargo test --test it packaging::` rewrites action.yml from the tables.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -844,8 +843,7 @@ impl InstallStep {
 /// Writes an executable script.
 fn executable(dir: &Path, name: &str, script: &str) -> PathBuf {
     let path = dir.join(name);
-    fs::write(&path, script).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    crate::support::write_executable(&path, script);
     path
 }
 

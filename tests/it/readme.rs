@@ -246,6 +246,9 @@ const WHEN_THINGS_GO_WRONG: &[(&str, Scenario)] = &[
     ("no such application", unknown_application),
     ("nothing answers at", nothing_answers),
     ("re-signs HTTPS", unknown_certificate_authority),
+    ("cannot be written", unwritable_result_file),
+    ("named no deployment", attach_to_a_missing_number),
+    ("would be refused", dry_run_refused),
     ("the deployment failed at Nodion", deployment_failed),
     ("it took longer than", deployment_timed_out),
     ("the job was cancelled", job_cancelled),
@@ -294,6 +297,25 @@ fn unknown_certificate_authority() -> Ran {
         ..Options::default()
     });
     Deploy::against(&api).run()
+}
+
+fn unwritable_result_file() -> Ran {
+    Deploy::against(&fake(&[]))
+        .env("NODION_RESULT_FILE", "/nonexistent/x.json")
+        .run()
+}
+
+fn attach_to_a_missing_number() -> Ran {
+    Deploy::against(&fake(&[]))
+        .env("NODION_DEPLOY_NUMBER", "99")
+        .run()
+}
+
+fn dry_run_refused() -> Ran {
+    Deploy::against(&fake(&[]))
+        .env("NODION_DRY_RUN", "true")
+        .env("NODION_IMAGE_TAG", "v1.2")
+        .run()
 }
 
 fn deployment_failed() -> Ran {

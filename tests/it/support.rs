@@ -588,3 +588,17 @@ pub fn each_in_parallel<T: Send>(cases: impl IntoIterator<Item = T>, case: impl 
         }
     });
 }
+
+/// Writes an executable script at `path`. A child process writes it: were the test process to
+/// hold the file open for writing, a process another test thread forks at that moment would
+/// inherit the descriptor, and running the script could then fail with "Text file busy".
+pub fn write_executable(path: &Path, script: &str) {
+    let mut child = Command::new("/bin/sh")
+        .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("sh writes the script");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), script.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "{}", path.display());
+}
