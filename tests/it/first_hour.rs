@@ -302,3 +302,22 @@ fn help_documents_exit_code_5() {
         ran.stdout
     );
 }
+
+/// A base URL without `/v1` answers 404 for everything: the message says which input to check,
+/// once, as the last line.
+#[test]
+fn a_404_on_the_base_url_points_at_nodion_api_url() {
+    let api = happy();
+    let base = api.url().trim_end_matches("/v1").to_string();
+    let ran = Deploy::against(&api).env("NODION_API_URL", &base).run();
+    assert_eq!(ran.code, 3, "{}", ran.stderr);
+    let last = last_line(&ran);
+    assert!(last.contains("HTTP 404"), "{}", ran.stderr);
+    assert!(
+        last.contains("check NODION_API_URL (it should end in /v1) and NODION_APPLICATION_ID"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(ran.stderr.matches("HTTP 404").count(), 1, "{}", ran.stderr);
+    assert_eq!(api.count("POST", Route::Trigger), 0);
+}
