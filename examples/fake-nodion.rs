@@ -38,6 +38,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A port still held by an earlier fake is the usual first-try mistake: say so in one line.
+    if opts.port != 0
+        && let Err(e) = std::net::TcpListener::bind(("127.0.0.1", opts.port))
+    {
+        eprintln!(
+            "fake-nodion: cannot listen on port {}: {e}; is another fake still running? Stop it (Ctrl-C) or pick another --port",
+            opts.port
+        );
+        return ExitCode::from(1);
+    }
     let lifecycle = describe_lifecycle(&opts.lifecycle);
     let fake = FakeNodion::start(opts);
     let (url, token, app) = (fake.url(), fake.token(), fake.application_id());
