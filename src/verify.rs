@@ -262,7 +262,8 @@ pub fn until_serving(
                 let sent = Instant::now();
                 let answer = prober.check(deadline);
                 cx.log.debug(&format!(
-                    "GET {url} -> {answer:?} in {} ms (check {checks})",
+                    "GET {url} {} in {} ms (check {checks})",
+                    answer.describe(text),
                     sent.elapsed().as_millis()
                 ));
                 match check.observe(cx.clock.now(), answer) {

@@ -7,7 +7,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fake_nodion::{Hold, Route};
+use fake_nodion::{ConnectProxy, FakeNodion, Hold, Options, Route, testcerts};
 
 use crate::features::{sourced, vso_commands};
 use crate::support::{Deploy, Ran, fake, happy, settle};
@@ -278,4 +278,66 @@ fn url_and_verified_appear_in_every_format() {
     let vars = sourced(&exports);
     assert_eq!(vars["NODION_URL"], url);
     assert_eq!(vars["NODION_VERIFIED"], "true");
+}
+
+#[test]
+fn attach_mode_checks_the_app_once_the_deployment_it_waits_for_succeeds() {
+    let app = App::start(serving);
+    let api = happy();
+    let ran = Deploy::against(&api)
+        .github()
+        .env("NODION_DEPLOY_NUMBER", "1")
+        .env("NODION_VERIFY_URL", &app.url("/health"))
+        .env("NODION_VERIFY_CONTAINS", "v2")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(ran.output("verified"), "true");
+    assert_eq!(app.heads().len(), 1);
+    assert_eq!(api.count("POST", Route::Trigger), 0);
+}
+
+#[test]
+fn the_check_trusts_ca_certificates_and_goes_through_the_proxy() {
+    // The user's app over HTTPS, signed by the test CA: a second TLS fake, whose 404 for /health
+    // shows the TLS handshake passed.
+    let tls = || {
+        FakeNodion::start(Options {
+            tls: Some(testcerts::identity()),
+            ..Options::default()
+        })
+    };
+    let (api, app) = (tls(), tls());
+    let proxy = ConnectProxy::start();
+    let deploy = Deploy::against(&api);
+    let ca = deploy.dir().join("corporate-ca.pem");
+    std::fs::write(&ca, testcerts::CA_PEM).unwrap();
+    let url = format!("https://127.0.0.1:{}/health", app.port());
+    let ran = deploy
+        .env("NODION_CA_CERTIFICATES", ca.to_str().unwrap())
+        .env("HTTPS_PROXY", &proxy.url())
+        .env("NODION_TIMEOUT", "2s")
+        .env("NODION_VERIFY_URL", &url)
+        .run();
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&format!("{url} answered 40")),
+        "{}",
+        ran.stderr
+    );
+    let tunnel = format!("CONNECT 127.0.0.1:{} HTTP/1.1", app.port());
+    assert!(proxy.requests().contains(&tunnel), "{:?}", proxy.requests());
+    let checks = app.requests();
+    assert!(!checks.is_empty());
+    for check in checks {
+        assert_eq!(
+            (check.method.as_str(), check.path.as_str()),
+            ("GET", "/health")
+        );
+        let names: Vec<String> = check
+            .headers
+            .iter()
+            .map(|(k, _)| k.to_ascii_lowercase())
+            .collect();
+        assert!(!names.contains(&"authorization".to_string()), "{names:?}");
+    }
 }
