@@ -85,3 +85,62 @@ pub fn worst_economy(takes: Duration, min: Duration, max: Duration) -> Economy {
             },
         )
 }
+
+/// What the check of `verify_url` costs for an app that serves the new version `serves_after` the
+/// deployment succeeded: requests to the app (none to the API), on the real check loop.
+pub fn simulate_checks(
+    serves_after: Duration,
+    min: Duration,
+    max: Duration,
+    jitter: f64,
+) -> Economy {
+    use nodion_deploy::verify::{Answered, Check, Next};
+    let t0 = Instant::now();
+    let schedule = Schedule::new(min, max, Box::new(jitter));
+    let deadline = t0 + serves_after * 2 + max * 2;
+    let mut check = Check::new(t0, deadline, schedule, t0);
+    let (mut now, mut requests) = (t0, 0);
+    loop {
+        match check.next(now) {
+            Next::Sleep(d) => now += d,
+            Next::Check => {
+                requests += 1;
+                let code = if now.duration_since(t0) >= serves_after {
+                    200
+                } else {
+                    503
+                };
+                check.observe(
+                    now,
+                    Answered::Status {
+                        code,
+                        contains: None,
+                    },
+                );
+            }
+            Next::Finish { .. } => {
+                return Economy {
+                    requests,
+                    detected_after: now.duration_since(t0).saturating_sub(serves_after),
+                };
+            }
+        }
+    }
+}
+
+/// The worst of [`simulate_checks`] over [`JITTER_SAMPLES`].
+pub fn worst_checks(serves_after: Duration, min: Duration, max: Duration) -> Economy {
+    JITTER_SAMPLES
+        .iter()
+        .map(|j| simulate_checks(serves_after, min, max, *j))
+        .fold(
+            Economy {
+                requests: 0,
+                detected_after: Duration::ZERO,
+            },
+            |worst, e| Economy {
+                requests: worst.requests.max(e.requests),
+                detected_after: worst.detected_after.max(e.detected_after),
+            },
+        )
+}

@@ -24,6 +24,7 @@ pub mod schedule;
 pub mod signals;
 pub mod tls;
 pub mod trigger;
+pub mod verify;
 pub mod watch;
 
 /// The version printed by `--version` and sent in the `User-Agent`.

@@ -23,6 +23,10 @@ pub struct Report {
     pub elapsed: Duration,
     /// What, beyond the outcome, the summary line says.
     pub ending: Ending,
+    /// `verify_url`, when set (the `url` output).
+    pub url: Option<String>,
+    /// Whether the app served the new version: `None` when it was not checked.
+    pub verified: Option<bool>,
 }
 
 /// What the summary line says beyond the outcome and what was seen of our deployment.
@@ -48,6 +52,9 @@ pub enum Ending {
     DryRunStopped(String),
     /// A failure of the tool itself (a thread that cannot start, a panic).
     Internal(String),
+    /// Our deployment succeeded, but `verify_url` never answered as asked: what it last did
+    /// (`answered 503`), or why it was not checked.
+    NotServing(String),
     /// Attach mode: the number was not listed within the grace; the newest listed.
     NotListed {
         /// The highest deploy number listed (0 for none).
@@ -69,6 +76,11 @@ impl Report {
             (Ending::Waited, Outcome::Success) => format!(
                 "success: deployment {ours} of {app} is {} after {took}",
                 status.unwrap_or_default()
+            ),
+            (Ending::NotServing(answered), _) => format!(
+                "{result}: deployment {ours} of {app} is {}, but {} {answered} after {took}",
+                status.unwrap_or_default(),
+                self.url.as_deref().unwrap_or_default()
             ),
             (Ending::Waited, Outcome::Failure) => format!(
                 "failure: deployment {ours} of {app} ended with status {} after {took}",
@@ -116,6 +128,7 @@ impl Report {
     pub fn redacted(&self, secret: &str) -> Report {
         Report {
             deployment: self.deployment.as_ref().map(|d| d.redacted(secret)),
+            url: self.url.as_ref().map(|url| escape::redact(url, secret)),
             timeline: self
                 .timeline
                 .iter()
@@ -172,6 +185,8 @@ pub const EXIT_UNREACHABLE: u8 = 4;
 /// A run that would exit 0 could not write all its outputs at the end: the outcome in the log
 /// stands, but later steps cannot read it.
 pub const EXIT_OUTPUTS_UNWRITTEN: u8 = 5;
+/// Our deployment succeeded, but `verify_url` did not serve the new version before the timeout.
+pub const EXIT_NOT_SERVING: u8 = 6;
 /// A deployment was ours but reached no terminal status before the timeout.
 pub const EXIT_TIMEOUT: u8 = 124;
 /// Interrupted by SIGINT.
@@ -198,6 +213,10 @@ pub const EXIT_CODES: &[(&str, &str)] = &[
     (
         "5",
         "the run would have exited 0, but its outputs could not all be written at the end (a full disk, say): the outcome the log shows is real, but later steps cannot read it",
+    ),
+    (
+        "6",
+        "our deployment succeeded, but verify_url did not answer 2xx (with verify_contains in the body, when set) before the timeout",
     ),
     (
         "124",
@@ -228,6 +247,8 @@ pub enum Outcome {
     DryRunPassed,
     /// Ours reached no terminal status before the deadline.
     Timeout,
+    /// Ours succeeded, but `verify_url` did not serve the new version before the deadline.
+    NotServing,
     /// Cancelled by a signal.
     Cancelled(Signal),
     /// The API refused a request (non-retryable 4xx).
@@ -246,6 +267,7 @@ impl Outcome {
             Outcome::Success | Outcome::Triggered | Outcome::DryRunPassed => EXIT_SUCCESS,
             Outcome::Failure => EXIT_FAILURE,
             Outcome::Timeout => EXIT_TIMEOUT,
+            Outcome::NotServing => EXIT_NOT_SERVING,
             Outcome::Cancelled(Signal::Interrupt) => EXIT_SIGINT,
             Outcome::Cancelled(Signal::Terminate) => EXIT_SIGTERM,
             Outcome::Refused => EXIT_REFUSED,
@@ -261,6 +283,7 @@ impl Outcome {
             Outcome::Failure => "failure",
             Outcome::Triggered => "triggered",
             Outcome::Timeout => "timeout",
+            Outcome::NotServing => "unverified",
             Outcome::Cancelled(_) => "cancelled",
             Outcome::Refused | Outcome::Unreachable | Outcome::Invalid => "error",
         }
@@ -281,6 +304,7 @@ mod tests {
             (Outcome::Unreachable, 4, "error"),
             (Outcome::Invalid, 2, "error"),
             (Outcome::Timeout, 124, "timeout"),
+            (Outcome::NotServing, 6, "unverified"),
             (Outcome::Cancelled(Signal::Interrupt), 130, "cancelled"),
             (Outcome::Cancelled(Signal::Terminate), 143, "cancelled"),
         ];
@@ -305,12 +329,15 @@ mod tests {
             logs: vec![format!("echo {token}"), "ok".into()],
             elapsed: Duration::from_secs(2),
             ending: Ending::default(),
+            url: Some(format!("https://x.test/?k={token}")),
+            verified: None,
         }
         .redacted(token);
         let text = format!("{report:?}");
         assert!(!text.contains(token), "{text}");
         assert_eq!(report.timeline[0].1, "[***]");
         assert_eq!(report.logs, ["echo ***", "ok"]);
+        assert_eq!(report.url.as_deref(), Some("https://x.test/?k=***"));
         let d = report.deployment.unwrap();
         assert_eq!(d.status.as_deref(), Some("failed: ***"));
         assert_eq!(d.commit_message.as_deref(), Some("x***\n***"));
@@ -329,6 +356,8 @@ mod tests {
             logs: Vec::new(),
             elapsed: Duration::from_secs(95),
             ending,
+            url: Some("https://app.test/health".into()),
+            verified: None,
         }
         .summary()
     }
@@ -366,6 +395,14 @@ mod tests {
                     Some("deploying"),
                 ),
                 "error: the API refused to list deployments (HTTP 401: bad token) after 1m 35s; deployment #3 goes on at Nodion",
+            ),
+            (
+                ended(
+                    Outcome::NotServing,
+                    Ending::NotServing("answered 503".into()),
+                    Some("available"),
+                ),
+                "unverified: deployment #3 of app-1 is available, but https://app.test/health answered 503 after 1m 35s",
             ),
             (
                 ended(Outcome::Triggered, Ending::NotWaited, Some("")),

@@ -17,6 +17,7 @@ use crate::retry::{Retrier, SharedClock, Stop};
 use crate::schedule::Schedule;
 use crate::signals;
 use crate::trigger::Trigger;
+use crate::verify;
 use crate::watch::{Event, Next, Rules, Verdict, Watch};
 
 /// The longest application log line shown, in characters.
@@ -75,6 +76,8 @@ impl Progress {
             logs: Vec::new(),
             elapsed,
             ending,
+            url: settings.verify_url.clone(),
+            verified: None,
         }
     }
 }
@@ -114,6 +117,7 @@ fn annotation_title(outcome: &Outcome) -> Option<&'static str> {
         Outcome::Success | Outcome::Triggered | Outcome::DryRunPassed => None,
         Outcome::Failure => Some("Nodion deployment failed"),
         Outcome::Timeout => Some("Nodion deployment timed out"),
+        Outcome::NotServing => Some("Nodion deployment not serving"),
         Outcome::Cancelled(_) => Some("Nodion deployment cancelled"),
         Outcome::Refused | Outcome::Unreachable => Some("Nodion deployment error"),
         Outcome::Invalid => Some("Nodion deployment: invalid inputs"),
@@ -254,7 +258,7 @@ impl<'a> Run<'a> {
             Vec::new()
         };
         let mut report = match verdict {
-            Verdict::Success => self.report(Outcome::Success, Ending::Waited),
+            Verdict::Success => self.verify(),
             Verdict::Failure => self.report(Outcome::Failure, Ending::Waited),
             Verdict::Timeout => self.report(Outcome::Timeout, Ending::Waited),
             Verdict::Refused(error) => self.report(
@@ -266,6 +270,28 @@ impl<'a> Run<'a> {
             }
         };
         report.logs = logs;
+        report
+    }
+
+    /// After our deployment succeeded: checks `verify_url`, when set, within what is left of the
+    /// deadline (the logs reserve is only for a failure or timeout, so all of it).
+    fn verify(&mut self) -> Report {
+        let Some(url) = self.settings.verify_url.as_deref() else {
+            return self.report(Outcome::Success, Ending::Waited);
+        };
+        let cx = verify::Context {
+            settings: self.settings,
+            log: self.log,
+            clock: self.clock.clone(),
+            started: self.started,
+        };
+        let served = verify::until_serving(&cx, url, self.deadline(), self.jitter());
+        let verified = served.is_ok();
+        let mut report = match served {
+            Ok(()) => self.report(Outcome::Success, Ending::Waited),
+            Err(answered) => self.report(Outcome::NotServing, Ending::NotServing(answered)),
+        };
+        report.verified = Some(verified);
         report
     }
 

@@ -23,6 +23,9 @@ check strategy "$STRATEGY" '^dockerfile$'
 check created_at "$CREATED_AT" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9:]+)$'
 check commit_message "$COMMIT_MESSAGE" '.'
 check elapsed_seconds "$ELAPSED_SECONDS" '^[0-9]+$'
+# No verify_url in these runs: no URL, and nothing checked.
+check url "$URL" '^$'
+check verified "$VERIFIED" '^$'
 if [ "$problems" != 0 ]; then
   echo "::error title=outputs::$problems output(s) not as expected"
   exit 1

@@ -15,7 +15,7 @@ use crate::env::Env;
 use crate::platform::Platform;
 use parse::{
     parse_deploy_number, parse_failure_logs, parse_identifier, parse_image_tag, parse_statuses,
-    read_certificates, text,
+    parse_verify_contains, parse_verify_url, read_certificates, text,
 };
 use read::{Field, Reader};
 
@@ -61,6 +61,10 @@ pub struct Settings {
     pub api_url: String,
     /// Attach mode: the existing deployment to wait for.
     pub deploy_number: Option<u64>,
+    /// The user's application to check once our deployment succeeds (http or https).
+    pub verify_url: Option<String>,
+    /// Text the application's answer must contain to count as the new version.
+    pub verify_contains: Option<String>,
     /// Check and trigger nothing.
     pub dry_run: bool,
     /// Where the dotenv report goes.
@@ -127,6 +131,8 @@ impl Settings {
                 failure_statuses: parts.failure_statuses.value?,
                 api_url: parts.api_url?,
                 deploy_number: parts.deploy_number.value,
+                verify_url: parts.verify_url.value,
+                verify_contains: parts.verify_contains.value,
                 dry_run: parts.dry_run,
                 dotenv_file,
                 result_file,
@@ -160,6 +166,8 @@ struct Parts {
     failure_statuses: Field<Vec<String>>,
     api_url: Option<String>,
     deploy_number: Field<u64>,
+    verify_url: Field<String>,
+    verify_contains: Field<String>,
     dry_run: bool,
     failure_logs: Option<u32>,
     debug: bool,
@@ -188,6 +196,8 @@ impl Parts {
             failure_statuses: r.read(&FAILURE_STATUSES, parse_statuses),
             api_url: r.read(&API_URL, parse_api_url).value,
             deploy_number: r.read(&DEPLOY_NUMBER, parse_deploy_number),
+            verify_url: r.read(&VERIFY_URL, parse_verify_url),
+            verify_contains: r.read(&VERIFY_CONTAINS, parse_verify_contains),
             dry_run: r.read(&DRY_RUN, parse_bool).value.unwrap_or(false),
             failure_logs: r.read(&FAILURE_LOGS, parse_failure_logs).value,
             debug: r.read(&DEBUG, parse_bool).value.unwrap_or(false) || debug_switch(env),
@@ -199,6 +209,13 @@ impl Parts {
         self.check_poll_intervals(r);
         self.check_statuses(r);
         self.check_attach_mode(r);
+        // Text to look for, with nothing to look in, would be silently ignored.
+        if self.verify_contains.set && !self.verify_url.set {
+            r.problem(
+                &self.verify_contains.variable,
+                "verify_contains needs verify_url: set the URL to check, or unset it",
+            );
+        }
     }
 
     /// The longest wait between polls cannot be shorter than the first. The problem names the
@@ -604,6 +621,12 @@ mod tests {
             Some("http://example.com/v1"),
         ),
         (DEPLOY_NUMBER, "3", Some("0")),
+        (
+            VERIFY_URL,
+            "https://my-app.example.com/health",
+            Some("my-app.example.com"),
+        ),
+        (VERIFY_CONTAINS, "v2", Some("a\nb")),
         (DRY_RUN, "yes", Some("maybe")),
         (DOTENV_FILE, "out.env", None),
         (RESULT_FILE, "-", None),
@@ -619,6 +642,10 @@ mod tests {
         let mut e = minimal();
         if variable.ends_with("_API_TOKEN_FILE") {
             e.remove("NODION_API_TOKEN");
+        }
+        // The text to look for needs a URL to look in.
+        if variable.ends_with("_VERIFY_CONTAINS") {
+            e.insert("NODION_VERIFY_URL".into(), "http://127.0.0.1:9/".into());
         }
         e.insert(variable.to_string(), value.to_string());
         e

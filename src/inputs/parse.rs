@@ -150,6 +150,42 @@ pub fn parse_api_url(value: &str) -> Result<String, String> {
     Ok(value.trim_end_matches('/').to_string())
 }
 
+/// Checks `verify_url`, the user's own application: http or https to any host; no credentials
+/// (they would be sent as an Authorization header, and none is ever sent there) and no fragment.
+pub(super) fn parse_verify_url(value: &str) -> Result<String, String> {
+    let bad = |why: &str| Err(format!("{} {why}", shown(value)));
+    let Ok(uri) = value.parse::<ureq::http::Uri>() else {
+        return bad("is not a URL");
+    };
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return bad("is not an absolute http(s) URL, such as https://my-app.example.com/health");
+    };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return bad("must be an http or https URL");
+    }
+    if authority.host().is_empty() {
+        return bad("has no host");
+    }
+    if authority.as_str().contains('@') {
+        return bad("must not hold credentials: no Authorization is ever sent to the application");
+    }
+    if value.contains('#') {
+        return bad("must not have a fragment");
+    }
+    Ok(value.to_string())
+}
+
+/// Checks `verify_contains`: one line of at most 1024 characters, to find in the body.
+pub(super) fn parse_verify_contains(value: &str) -> Result<String, String> {
+    if value.chars().count() > 1024 || value.chars().any(char::is_control) {
+        return Err(format!(
+            "{} must be one line of at most 1024 characters",
+            shown(value)
+        ));
+    }
+    Ok(value.to_string())
+}
+
 /// Reads the PEM file of extra root certificates into DER certificates.
 pub(super) fn read_certificates(path: &str) -> Result<Vec<Vec<u8>>, String> {
     match std::fs::read(path) {
@@ -186,6 +222,30 @@ mod tests {
         for bad in ["soon", "0s", "-5s", "15"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn verify_url_takes_http_or_https_to_any_host_without_credentials() {
+        for good in [
+            "https://my-app.example.com/health",
+            "http://example.com:8080/version?x=1",
+            "http://127.0.0.1:9/",
+        ] {
+            assert_eq!(parse_verify_url(good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in [
+            "my-app.example.com",
+            "ftp://example.com/",
+            "https://user:pw@example.com/",
+            "https://example.com/#top",
+            "https:///path",
+            "not a url",
+        ] {
+            assert!(parse_verify_url(bad).is_err(), "{bad}");
+        }
+        assert!(parse_verify_contains("v1.2.3").is_ok());
+        assert!(parse_verify_contains("a\nb").is_err());
+        assert!(parse_verify_contains(&"x".repeat(1025)).is_err());
     }
 
     #[test]

@@ -77,6 +77,8 @@ pub const INPUTS: &[Input] = &[
     FAILURE_STATUSES,
     API_URL,
     DEPLOY_NUMBER,
+    VERIFY_URL,
+    VERIFY_CONTAINS,
     DRY_RUN,
     DOTENV_FILE,
     RESULT_FILE,
@@ -195,6 +197,22 @@ pub const DEPLOY_NUMBER: Input = Input {
     kind: Kind::Text,
     default: Default::None,
     help: "attach mode: trigger nothing, wait for this existing deployment (integer >= 1)",
+};
+
+/// The `verify_url` input.
+pub const VERIFY_URL: Input = Input {
+    name: "verify_url",
+    kind: Kind::Text,
+    default: Default::None,
+    help: "after our deployment succeeds, GET this http(s) URL of your app until it answers 2xx (within the timeout; no token is sent); not serving is exit 6",
+};
+
+/// The `verify_contains` input.
+pub const VERIFY_CONTAINS: Input = Input {
+    name: "verify_contains",
+    kind: Kind::Text,
+    default: Default::None,
+    help: "with verify_url: text the answer's body must contain (the git SHA or image tag deployed), so the old version's 200 does not count",
 };
 
 /// The `dry_run` input.

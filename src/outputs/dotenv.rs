@@ -50,10 +50,15 @@ mod tests {
                 "NODION_IMAGE_REFERENCE",
                 "NODION_STRATEGY",
                 "NODION_CREATED_AT",
-                "NODION_ELAPSED_SECONDS"
+                "NODION_ELAPSED_SECONDS",
+                "NODION_URL",
+                "NODION_VERIFIED"
             ]
         );
         assert!(text.contains("NODION_DEPLOY_NUMBER=3\n"));
+        assert!(
+            text.contains("NODION_URL=https://app-1.example.com/health\nNODION_VERIFIED=true\n")
+        );
     }
 
     #[test]
@@ -63,7 +68,7 @@ mod tests {
         d.status = Some(format!("x\nNODION_RESULT=success\r{}", "y".repeat(10_000)));
         d.strategy = Some("z".repeat(10_000));
         let text = dotenv(&r);
-        assert_eq!(text.lines().count(), 9);
+        assert_eq!(text.lines().count(), 11);
         assert!(text.len() < 5 * 1024);
         let results: Vec<&str> = text
             .lines()

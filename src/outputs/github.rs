@@ -123,6 +123,7 @@ fn table(report: &Report, d: &Deployment, number: Option<String>) -> String {
         ("Result", Some(report.outcome.result().to_string())),
         (what, deployed),
         ("Duration", Some(whole_seconds(report.elapsed).to_string())),
+        ("Verified", verified(report)),
     ];
     let mut out = String::from("| | |\n|---|---|\n");
     for (name, value) in rows {
@@ -131,6 +132,16 @@ fn table(report: &Report, d: &Deployment, number: Option<String>) -> String {
         }
     }
     out
+}
+
+/// The check of `verify_url`: whether it served the new version, or that it was not checked.
+fn verified(report: &Report) -> Option<String> {
+    let url = escape::markdown(report.url.as_deref()?);
+    Some(match report.verified {
+        Some(true) => format!("yes: {url} serves the new version"),
+        Some(false) => format!("no: {url} did not serve the new version"),
+        None => format!("not checked ({url})"),
+    })
 }
 
 /// Input problems as a step summary: nothing was sent, and what to fix, one problem a line.
@@ -241,6 +252,11 @@ mod tests {
         assert!(lines.contains(&"| Result | success |"));
         assert!(lines.contains(&"| Commit | `d77ead8` Fix it |"));
         assert!(lines.contains(&"| Duration | 42s |"));
+        let verified = lines.iter().find(|l| l.starts_with("| Verified | yes: "));
+        assert!(
+            verified.is_some_and(|l| l.contains("example\\.com\\/health serves the new version")),
+            "{summary}"
+        );
         assert!(lines.contains(&"| 40s | available |"));
         // Every table row has the same number of (unescaped) cell borders as its header.
         let borders = |line: &str| line.replace("\\|", "").matches('|').count();
@@ -256,6 +272,8 @@ mod tests {
         r.outcome = Outcome::Refused;
         r.deployment = None;
         r.timeline.clear();
+        // No verify_url: with one, a row would say it was not checked.
+        (r.url, r.verified) = (None, None);
         r.ending = Ending::Stopped(
             "the API refused to trigger a deployment: HTTP 401: Invalid API token".into(),
         );

@@ -77,6 +77,8 @@ mod tests {
         let json = json(&report());
         assert_eq!(json["deploy_number"], 3);
         assert_eq!(json["elapsed_seconds"], 42);
+        assert_eq!(json["url"], "https://app-1.example.com/health");
+        assert_eq!(json["verified"], true);
         assert_eq!(json["exit_code"], 0);
         assert_eq!(json["image_reference"], Value::Null);
         assert_eq!(json["application_id"], "app-1");

@@ -40,7 +40,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "result",
         dotenv: Some("NODION_RESULT"),
-        help: "success, failure, timeout, cancelled, triggered or error",
+        help: "success, failure, timeout, unverified, cancelled, triggered or error",
     },
     OutputSpec {
         name: "deployment_id",
@@ -87,6 +87,16 @@ pub const OUTPUTS: &[OutputSpec] = &[
         dotenv: Some("NODION_ELAPSED_SECONDS"),
         help: "whole seconds since the start",
     },
+    OutputSpec {
+        name: "url",
+        dotenv: Some("NODION_URL"),
+        help: "verify_url (empty when not set), e.g. for a GitHub environment's url",
+    },
+    OutputSpec {
+        name: "verified",
+        dotenv: Some("NODION_VERIFIED"),
+        help: "true when verify_url served the new version, false when it did not, empty when not checked",
+    },
 ];
 
 /// The value of each output in [`OUTPUTS`] order: text, a number, or null when absent.
@@ -107,6 +117,8 @@ pub fn values(report: &Report) -> Vec<(&'static OutputSpec, Value)> {
                 "created_at" => text(d.created_at.clone()),
                 "commit_message" => text(d.commit_message.clone()),
                 "elapsed_seconds" => Value::from(report.elapsed.as_secs()),
+                "url" => text(report.url.clone()),
+                "verified" => report.verified.map(Value::Bool).unwrap_or(Value::Null),
                 other => unreachable!("output {other} has no value"),
             };
             (spec, value)
@@ -292,6 +304,8 @@ mod fixture {
             logs: Vec::new(),
             elapsed: Duration::from_millis(42_900),
             ending: crate::report::Ending::default(),
+            url: Some("https://app-1.example.com/health".into()),
+            verified: Some(true),
         }
     }
 }

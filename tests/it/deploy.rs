@@ -26,7 +26,9 @@ fn success_writes_every_github_output_of_the_triggered_deployment() {
             "strategy",
             "created_at",
             "commit_message",
-            "elapsed_seconds"
+            "elapsed_seconds",
+            "url",
+            "verified"
         ]
     );
     assert_eq!(ran.output("result"), "success");
@@ -39,6 +41,9 @@ fn success_writes_every_github_output_of_the_triggered_deployment() {
     assert_eq!(ran.output("commit_message"), "Fix the login page");
     assert!(!ran.output("created_at").is_empty());
     assert!(ran.output("elapsed_seconds").parse::<u64>().is_ok());
+    // No verify_url: no URL, and not checked.
+    assert_eq!(ran.output("url"), "");
+    assert_eq!(ran.output("verified"), "");
     assert_eq!(api.count("POST", Route::Trigger), 1);
 }
 
@@ -60,7 +65,9 @@ fn success_writes_the_gitlab_dotenv_report() {
             "NODION_IMAGE_REFERENCE",
             "NODION_STRATEGY",
             "NODION_CREATED_AT",
-            "NODION_ELAPSED_SECONDS"
+            "NODION_ELAPSED_SECONDS",
+            "NODION_URL",
+            "NODION_VERIFIED"
         ]
     );
     let get = |k: &str| dotenv.iter().find(|(key, _)| key == k).unwrap().1.clone();

@@ -7,7 +7,7 @@ mod sim;
 
 use std::time::Duration;
 
-use sim::worst_economy;
+use sim::{worst_checks, worst_economy};
 
 const S: Duration = Duration::from_secs(1);
 
@@ -21,4 +21,16 @@ fn the_request_economy_holds_for_every_row_of_the_table() {
         assert!(e.detected_after <= 15 * S, "{takes} s: {e:?}");
     }
     assert!(worst_economy(300 * S, 2 * S, 15 * S).requests <= 25);
+}
+
+/// With `verify_url`, an app already serving the new version costs one check, and one that takes
+/// a while costs the same as a wait of that length: the same schedule, seen within
+/// `max_poll_interval`.
+#[test]
+fn the_check_of_verify_url_costs_what_the_table_says() {
+    for (serves_after, most) in [(0, 1), (10, 5), (30, 7), (120, 13)] {
+        let e = worst_checks(serves_after * S, 2 * S, 15 * S);
+        assert!(e.requests <= most, "{serves_after} s: {e:?}");
+        assert!(e.detected_after <= 15 * S, "{serves_after} s: {e:?}");
+    }
 }

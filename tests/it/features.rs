@@ -216,7 +216,7 @@ fn a_success_reads_no_logs() {
 }
 
 /// Azure's rule: a line holding `##vso[` is a logging command, wherever it stands.
-fn vso_commands(log: &str) -> Vec<&str> {
+pub(crate) fn vso_commands(log: &str) -> Vec<&str> {
     log.lines()
         .filter(|l| l.to_ascii_lowercase().contains("##vso["))
         .collect()
@@ -292,7 +292,7 @@ fn azure_values_cannot_close_or_forge_a_command() {
 }
 
 /// What `$BASH_ENV` sets when bash sources it.
-fn sourced(path: &std::path::Path) -> HashMap<String, String> {
+pub(crate) fn sourced(path: &std::path::Path) -> HashMap<String, String> {
     let script = format!(
         "source '{}' && env -0",
         path.display().to_string().replace('\'', "'\\''")

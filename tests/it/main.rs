@@ -16,3 +16,4 @@ mod readme;
 mod release;
 mod reliability;
 mod support;
+mod verify;

@@ -56,6 +56,8 @@ fn report(fields: Vec<String>, number: Option<u64>) -> Report {
         logs: fields.clone(),
         elapsed: Duration::from_secs(7),
         ending: nodion_deploy::report::Ending::default(),
+        url: f(8),
+        verified: None,
     }
 }
 
@@ -180,6 +182,8 @@ fn sample_report() -> Report {
         logs: Vec::new(),
         elapsed: Duration::from_millis(42_900),
         ending: nodion_deploy::report::Ending::default(),
+        url: Some("https://app-1.example.com/health".into()),
+        verified: Some(true),
     }
 }
 
@@ -196,6 +200,8 @@ fn github_output_reads_back_exactly_with_the_runners_rules() {
     assert_eq!(get("image_reference"), "");
     assert_eq!(get("commit_message"), "Fix it\n\nLonger text\nname=value");
     assert_eq!(get("elapsed_seconds"), "42");
+    assert_eq!(get("url"), "https://app-1.example.com/health");
+    assert_eq!(get("verified"), "true");
 }
 
 #[test]

@@ -251,6 +251,7 @@ const WHEN_THINGS_GO_WRONG: &[(&str, Scenario)] = &[
     ("would be refused", dry_run_refused),
     ("the deployment failed at Nodion", deployment_failed),
     ("it took longer than", deployment_timed_out),
+    ("did not serve the new version", app_not_serving),
     ("the job was cancelled", job_cancelled),
 ];
 
@@ -326,6 +327,14 @@ fn deployment_failed() -> Ran {
 fn deployment_timed_out() -> Ran {
     let api = fake(&[("created", Hold::Lists(1)), ("deploying", Hold::Forever)]);
     Deploy::against(&api).env("NODION_TIMEOUT", "1s").run()
+}
+
+fn app_not_serving() -> Ran {
+    let app = crate::verify::App::start(|_, _| (503, "", "starting".into()));
+    Deploy::against(&crate::support::happy())
+        .env("NODION_TIMEOUT", "2s")
+        .env("NODION_VERIFY_URL", &app.url("/health"))
+        .run()
 }
 
 fn job_cancelled() -> Ran {
