@@ -54,10 +54,28 @@ pub fn check(
         )),
         None => log.line("No deployments yet"),
     }
-    // What was read shows the real deploy would be refused: the dry run fails, as the run would.
+    let refused = refusals(
+        settings,
+        application.strategy.as_deref(),
+        listing.highest,
+        log,
+    );
+    if !refused.is_empty() {
+        return Err(Stop {
+            outcome: Outcome::Invalid,
+            detail: refused.join("; "),
+        });
+    }
+    Ok(())
+}
+
+/// What was read that shows the real deploy would be refused: the dry run fails, as the run
+/// would. Where the API does not say, the log says what could not be checked.
+fn refusals(settings: &Settings, strategy: Option<&str>, newest: u64, log: &Log) -> Vec<String> {
+    let app = &settings.application_id;
     let mut refused = Vec::new();
     if let Some(tag) = &settings.image_tag {
-        match application.strategy.as_deref() {
+        match strategy {
             Some(strategy) if !strategy.to_ascii_lowercase().contains("image") => {
                 refused.push(format!(
                     "image_tag {tag} is set, but {app} deploys with strategy {}, which takes no image tag: unset NODION_IMAGE_TAG",
@@ -71,18 +89,11 @@ pub fn check(
         }
     }
     if let Some(number) = settings.deploy_number
-        && number > listing.highest
+        && number > newest
     {
         refused.push(format!(
-            "deploy_number {number} is not listed (the newest is #{}): check NODION_DEPLOY_NUMBER",
-            listing.highest
+            "deploy_number {number} is not listed (the newest is #{newest}): check NODION_DEPLOY_NUMBER"
         ));
     }
-    if !refused.is_empty() {
-        return Err(Stop {
-            outcome: Outcome::Invalid,
-            detail: refused.join("; "),
-        });
-    }
-    Ok(())
+    refused
 }
