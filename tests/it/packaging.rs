@@ -230,20 +230,6 @@ fn action_yml_declares_every_input_and_output_from_the_tables() {
     );
 }
 
-#[test]
-fn action_inputs_use_underscores_so_a_container_can_read_them() {
-    for input in INPUTS {
-        assert!(
-            input
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'_'),
-            "{}",
-            input.name
-        );
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // action.yml read back as text: enough of YAML's block structure for the generated file.
 
