@@ -71,19 +71,21 @@ pub const JITTER_SAMPLES: [f64; 5] = [-1.0, -0.5, 0.0, 0.5, 1.0];
 
 /// The worst of [`simulate`] over [`JITTER_SAMPLES`]: most requests, latest detection.
 pub fn worst_economy(takes: Duration, min: Duration, max: Duration) -> Economy {
-    JITTER_SAMPLES
-        .iter()
-        .map(|j| simulate(takes, min, max, *j))
-        .fold(
-            Economy {
-                requests: 0,
-                detected_after: Duration::ZERO,
-            },
-            |worst, e| Economy {
-                requests: worst.requests.max(e.requests),
-                detected_after: worst.detected_after.max(e.detected_after),
-            },
-        )
+    worst(|jitter| simulate(takes, min, max, jitter))
+}
+
+/// The worst of one simulation over [`JITTER_SAMPLES`]: most requests, latest detection.
+fn worst(simulation: impl Fn(f64) -> Economy) -> Economy {
+    JITTER_SAMPLES.iter().map(|j| simulation(*j)).fold(
+        Economy {
+            requests: 0,
+            detected_after: Duration::ZERO,
+        },
+        |worst, e| Economy {
+            requests: worst.requests.max(e.requests),
+            detected_after: worst.detected_after.max(e.detected_after),
+        },
+    )
 }
 
 /// What the check of `verify_url` costs for an app that serves the new version `serves_after` the
@@ -130,17 +132,5 @@ pub fn simulate_checks(
 
 /// The worst of [`simulate_checks`] over [`JITTER_SAMPLES`].
 pub fn worst_checks(serves_after: Duration, min: Duration, max: Duration) -> Economy {
-    JITTER_SAMPLES
-        .iter()
-        .map(|j| simulate_checks(serves_after, min, max, *j))
-        .fold(
-            Economy {
-                requests: 0,
-                detected_after: Duration::ZERO,
-            },
-            |worst, e| Economy {
-                requests: worst.requests.max(e.requests),
-                detected_after: worst.detected_after.max(e.detected_after),
-            },
-        )
+    worst(|jitter| simulate_checks(serves_after, min, max, jitter))
 }
