@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use nodion_deploy::api::Api;
 use nodion_deploy::clock::SystemClock;
 use nodion_deploy::env::ProcessEnv;
-use nodion_deploy::inputs::{self, Problem, Settings};
+use nodion_deploy::inputs::{self, Refused, Settings};
 use nodion_deploy::log::{Flavor, Log};
 use nodion_deploy::outputs;
 use nodion_deploy::platform::Platform;
@@ -27,13 +27,16 @@ fn main() -> ExitCode {
     if let Some(code) = arguments() {
         return ExitCode::from(code);
     }
-    let settings = match Settings::from_env(&ProcessEnv) {
+    let settings = match Settings::read(&ProcessEnv) {
         Ok(settings) => Arc::new(settings),
-        Err(problems) => return ExitCode::from(refuse(&problems)),
+        Err(refused) => return ExitCode::from(refuse(&refused, started)),
     };
     let log = Arc::new(
-        Log::stderr(Flavor::from(&settings.platform), settings.debug)
-            .redacting(settings.token.expose()),
+        Log::stderr(
+            Flavor::from(&settings.destinations.platform),
+            settings.debug,
+        )
+        .redacting(settings.token.expose()),
     );
     // Before anything else, so the GitHub runner masks the token in everything that follows.
     log.add_mask(settings.token.expose());
@@ -50,18 +53,19 @@ fn main() -> ExitCode {
 
 /// Says why the inputs were refused, where the platform shows it: each problem, then the one-line
 /// reason that ends the log (under GitHub, one error annotation listing them, and the step summary).
-fn refuse(problems: &[Problem]) -> u8 {
-    let platform = Platform::detect(&ProcessEnv);
-    if let Platform::GitHub {
-        summary: Some(path),
-        ..
-    } = &platform
-    {
-        // A summary that cannot be written was itself one of the problems listed.
-        let _ = outputs::append(path, &outputs::github_problems_summary(problems));
+/// Every output destination that can be written gets `result=error`, so that no earlier run's
+/// results stay standing there.
+fn refuse(refused: &Refused, started: Instant) -> u8 {
+    let problems = &refused.problems;
+    let mut to = refused.destinations.clone();
+    if let Platform::GitHub { summary, .. } = &mut to.platform {
+        // The problems are the summary; the outputs below add none of their own.
+        if let Some(path) = summary.take() {
+            let _ = outputs::append(&path, &outputs::github_problems_summary(problems));
+        }
     }
     // Problems never hold the token (the token's own checks never echo it): nothing to redact.
-    let flavor = Flavor::from(&platform);
+    let flavor = Flavor::from(&to.platform);
     let log = Log::stderr(flavor, false);
     if flavor != Flavor::GitHub {
         // Under GitHub the annotation's first line, the summary, says it.
@@ -71,6 +75,8 @@ fn refuse(problems: &[Problem]) -> u8 {
             "nodion-deploy: {count} problem{s} with the inputs:"
         ));
     }
+    let report = run::refused(refused, started.elapsed());
+    let _ = outputs::write_everywhere(&to, "", &report, &log, &mut fastrand::Rng::new());
     let details: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
     let summary = format!("nodion-deploy: error: {}", inputs::refusal(problems));
     log.conclude(Some("Nodion deployment inputs invalid"), &summary, &details);

@@ -1,9 +1,8 @@
 //! Which CI the run is in, and where that CI wants its outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::env::Env;
-use crate::outputs::BITBUCKET_EXPORTS;
 
 /// The CI platform, detected from its own variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,42 +70,6 @@ impl Platform {
         }
     }
 
-    /// The files this platform reads outputs from, each with the variable that says where it is:
-    /// the run checks them before anything is sent, so a deploy it cannot report never starts.
-    pub fn files(&self) -> Vec<OutputFile> {
-        let file = |variable, what, path: &PathBuf| OutputFile {
-            variable,
-            what,
-            path: path.clone(),
-        };
-        match self {
-            Platform::GitHub { output, summary } => [
-                output
-                    .as_ref()
-                    .map(|p| file("GITHUB_OUTPUT", "the step's outputs", p)),
-                summary
-                    .as_ref()
-                    .map(|p| file("GITHUB_STEP_SUMMARY", "the step summary", p)),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-            Platform::CircleCi { bash_env } => bash_env
-                .iter()
-                .map(|p| file("BASH_ENV", "the exports for later steps", p))
-                .collect(),
-            Platform::Bitbucket { storage } => vec![OutputFile {
-                variable: match storage {
-                    Some(_) => "BITBUCKET_PIPE_STORAGE_DIR",
-                    None => "the working directory",
-                },
-                what: "the exports for later steps",
-                path: bitbucket_exports(storage.as_deref()),
-            }],
-            Platform::GitLab | Platform::Azure | Platform::Plain => Vec::new(),
-        }
-    }
-
     /// The platform's name for the log.
     pub fn name(&self) -> &'static str {
         match self {
@@ -120,21 +83,30 @@ impl Platform {
     }
 }
 
-/// A file a platform reads the outputs from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OutputFile {
-    /// The variable that names where it is (what a user fixes when it cannot be written).
-    pub variable: &'static str,
-    /// What it holds, for a message.
-    pub what: &'static str,
-    /// Where it is.
-    pub path: PathBuf,
-}
-
-/// Where Bitbucket steps find the shell exports: the pipe's storage directory, or the working
-/// directory, which later steps of a plain Bitbucket pipeline share.
-pub fn bitbucket_exports(storage: Option<&Path>) -> PathBuf {
-    storage.unwrap_or(Path::new(".")).join(BITBUCKET_EXPORTS)
+/// The commit the pipeline runs for, as its platform names it: GitHub's `GITHUB_SHA` on a push
+/// (on a pull request it is a merge commit that is never deployed), GitLab's `CI_COMMIT_SHA`,
+/// Azure's `BUILD_SOURCEVERSION`, CircleCI's `CIRCLE_SHA1`, Bitbucket's `BITBUCKET_COMMIT`.
+pub fn pipeline_commit(env: &dyn Env) -> Option<String> {
+    let var = |name: &str| {
+        env.var(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let github = || {
+        (var("GITHUB_EVENT_NAME").as_deref() == Some("push"))
+            .then(|| var("GITHUB_SHA"))
+            .flatten()
+    };
+    match Platform::detect(env) {
+        Platform::GitHub { .. } => github(),
+        Platform::GitLab => var("CI_COMMIT_SHA"),
+        Platform::Azure => var("BUILD_SOURCEVERSION"),
+        Platform::CircleCi { .. } => var("CIRCLE_SHA1"),
+        Platform::Bitbucket { .. } => var("BITBUCKET_COMMIT"),
+        Platform::Plain => None,
+    }
+    // Only a SHA: anything else names no commit to compare with.
+    .filter(|sha| sha.len() >= 7 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -143,47 +115,49 @@ mod tests {
 
     use super::*;
 
-    fn files(pairs: &[(&str, &str)]) -> Vec<(&'static str, PathBuf)> {
+    fn commit(pairs: &[(&str, &str)]) -> Option<String> {
         let env: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Platform::detect(&env)
-            .files()
-            .into_iter()
-            .map(|f| (f.variable, f.path))
-            .collect()
+        pipeline_commit(&env)
     }
 
     #[test]
-    fn each_platform_names_the_files_it_reads_and_where_they_are_set() {
+    fn the_pipelines_commit_comes_from_its_own_platform_and_is_a_sha() {
+        let sha = "d77ead8c0ffee0000000000000000000000000aa";
+        let github = [("GITHUB_ACTIONS", "true"), ("GITHUB_SHA", sha)];
         assert_eq!(
-            files(&[
-                ("GITHUB_ACTIONS", "true"),
-                ("GITHUB_OUTPUT", "/r/out"),
-                ("GITHUB_STEP_SUMMARY", "/r/sum.md")
-            ]),
-            [
-                ("GITHUB_OUTPUT", PathBuf::from("/r/out")),
-                ("GITHUB_STEP_SUMMARY", PathBuf::from("/r/sum.md"))
-            ]
+            commit(&[github[0], github[1], ("GITHUB_EVENT_NAME", "push")]),
+            Some(sha.into())
+        );
+        // A pull request's GITHUB_SHA is a merge commit that Nodion never deploys.
+        assert_eq!(
+            commit(&[github[0], github[1], ("GITHUB_EVENT_NAME", "pull_request")]),
+            None
         );
         assert_eq!(
-            files(&[("CIRCLECI", "true"), ("BASH_ENV", "/tmp/env")]),
-            [("BASH_ENV", PathBuf::from("/tmp/env"))]
+            commit(&[("GITLAB_CI", "true"), ("CI_COMMIT_SHA", sha)]),
+            Some(sha.into())
         );
         assert_eq!(
-            files(&[("BITBUCKET_PIPE_STORAGE_DIR", "/s")]),
-            [(
-                "BITBUCKET_PIPE_STORAGE_DIR",
-                PathBuf::from("/s/nodion-deploy.sh")
-            )]
+            commit(&[("TF_BUILD", "True"), ("BUILD_SOURCEVERSION", sha)]),
+            Some(sha.into())
         );
         assert_eq!(
-            files(&[("BITBUCKET_BUILD_NUMBER", "7")]),
-            [("the working directory", PathBuf::from("./nodion-deploy.sh"))]
+            commit(&[("CIRCLECI", "true"), ("CIRCLE_SHA1", sha)]),
+            Some(sha.into())
         );
-        assert!(files(&[("GITLAB_CI", "true")]).is_empty());
-        assert!(files(&[]).is_empty());
+        assert_eq!(
+            commit(&[("BITBUCKET_BUILD_NUMBER", "7"), ("BITBUCKET_COMMIT", sha)]),
+            Some(sha.into())
+        );
+        // Another platform's variable, or something that is no SHA, names nothing.
+        assert_eq!(commit(&[("GITLAB_CI", "true"), ("CIRCLE_SHA1", sha)]), None);
+        assert_eq!(commit(&[("CI_COMMIT_SHA", sha)]), None);
+        assert_eq!(
+            commit(&[("GITLAB_CI", "true"), ("CI_COMMIT_SHA", "main")]),
+            None
+        );
     }
 }

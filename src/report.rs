@@ -27,6 +27,31 @@ pub struct Report {
     pub url: Option<String>,
     /// Whether the app served the new version: `None` when it was not checked.
     pub verified: Option<bool>,
+    /// How our deployment became ours: `None` when none did.
+    pub origin: Option<Origin>,
+}
+
+/// How a deployment became this run's (the `origin` output).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Our trigger's answer named it.
+    Triggered,
+    /// Our trigger's answer was lost and it was the one deployment that appeared since the
+    /// snapshot: another pipeline may have triggered it.
+    Adopted,
+    /// Attach mode (`deploy_number`): an existing deployment, triggered by someone else.
+    Attached,
+}
+
+impl Origin {
+    /// The `origin` output's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Triggered => "triggered",
+            Origin::Adopted => "adopted",
+            Origin::Attached => "attached",
+        }
+    }
 }
 
 /// What the summary line says beyond the outcome and what was seen of our deployment.
@@ -331,6 +356,7 @@ mod tests {
             ending: Ending::default(),
             url: Some(format!("https://x.test/?k={token}")),
             verified: None,
+            origin: None,
         }
         .redacted(token);
         let text = format!("{report:?}");
@@ -358,6 +384,7 @@ mod tests {
             ending,
             url: Some("https://app.test/health".into()),
             verified: None,
+            origin: None,
         }
         .summary()
     }

@@ -8,15 +8,15 @@ use std::time::{Duration, Instant};
 use crate::api::Api;
 use crate::dry_run;
 use crate::escape::{self, shown};
-use crate::inputs::Settings;
+use crate::inputs::{Refused, Settings};
 use crate::log::Log;
 use crate::model::{Deployment, Keep};
 use crate::outputs;
-use crate::report::{Ending, Outcome, Report, Signal, elapsed_text};
+use crate::report::{Ending, Origin, Outcome, Report, Signal, elapsed_text};
 use crate::retry::{Retrier, SharedClock, Stop};
 use crate::schedule::Schedule;
 use crate::signals;
-use crate::trigger::Trigger;
+use crate::trigger::{Trigger, Wanted};
 use crate::verify;
 use crate::watch::{Event, Next, Rules, Verdict, Watch};
 
@@ -34,6 +34,8 @@ pub struct Seen {
     pub timeline: Vec<(Duration, String)>,
     /// Whether a trigger was (or is being) sent.
     pub triggering: bool,
+    /// How our deployment became ours, once one did.
+    pub origin: Option<Origin>,
 }
 
 /// [`Seen`], shared with the main thread for a run that ends from outside the flow (a signal, a
@@ -78,7 +80,25 @@ impl Progress {
             ending,
             url: settings.verify_url.clone(),
             verified: None,
+            origin: seen.origin,
         }
+    }
+}
+
+/// The report of a run whose inputs were refused: `result=error`, and nothing else but the
+/// application, when its id was valid.
+pub fn refused(refused: &Refused, elapsed: Duration) -> Report {
+    Report {
+        outcome: Outcome::Invalid,
+        application_id: refused.application_id.clone().unwrap_or_default(),
+        deployment: None,
+        timeline: Vec::new(),
+        logs: Vec::new(),
+        elapsed,
+        ending: Ending::Stopped(crate::inputs::refusal(&refused.problems)),
+        url: None,
+        verified: None,
+        origin: None,
     }
 }
 
@@ -100,7 +120,9 @@ pub fn cancelled(
 pub fn finish(settings: &Settings, log: &Log, report: Report) -> u8 {
     log.end_section();
     let report = report.redacted(settings.token.expose());
-    let written = outputs::write_everywhere(settings, &report, log, &mut fastrand::Rng::new());
+    let secret = settings.token.expose();
+    let mut rng = fastrand::Rng::new();
+    let written = outputs::write_everywhere(&settings.destinations, secret, &report, log, &mut rng);
     let failed = if written.all() {
         annotation_title(&report.outcome)
     } else {
@@ -174,7 +196,7 @@ impl<'a> Run<'a> {
             crate::VERSION,
             settings.application_id,
             settings.api_url,
-            settings.platform.name()
+            settings.destinations.platform.name()
         ));
         if settings.dry_run {
             return self.dry_run();
@@ -188,8 +210,10 @@ impl<'a> Run<'a> {
                     deploy_number: Some(number),
                     ..Deployment::default()
                 };
-                self.progress
-                    .update(|seen| seen.deployment = Some(placeholder));
+                self.progress.update(|seen| {
+                    seen.deployment = Some(placeholder);
+                    seen.origin = Some(Origin::Attached);
+                });
                 (number, None)
             }
             None => match self.trigger() {
@@ -232,12 +256,18 @@ impl<'a> Run<'a> {
             self.log,
             retrier,
             self.deadline(),
-            self.settings.image_tag.as_deref(),
+            Wanted {
+                image_tag: self.settings.image_tag.as_deref(),
+                commit: self.settings.commit.as_deref(),
+            },
             &cancelled,
             &sending,
         );
-        let deployment = trigger.run()?;
-        progress.update(|seen| seen.deployment = Some(deployment.clone()));
+        let (deployment, origin) = trigger.run()?;
+        progress.update(|seen| {
+            seen.deployment = Some(deployment.clone());
+            seen.origin = Some(origin);
+        });
         Ok(deployment)
     }
 

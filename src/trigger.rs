@@ -8,7 +8,7 @@ use crate::api::{Api, ApiError, Delivery};
 use crate::escape::{self, shown};
 use crate::log::Log;
 use crate::model::{Deployment, Keep, Listing};
-use crate::report::{Outcome, Signal};
+use crate::report::{Origin, Outcome, Signal};
 use crate::retry::{Failure, Retrier, Stop};
 
 /// What the trigger needs of the API: the real client, or a scripted one in tests.
@@ -45,11 +45,32 @@ pub struct Trigger<'a> {
     log: &'a Log,
     retrier: Retrier<'a>,
     deadline: Instant,
-    image_tag: Option<&'a str>,
+    wanted: Wanted<'a>,
     /// A cancelling signal received so far, if any: a cancelled job must not start a deployment.
     cancelled: &'a dyn Fn() -> Option<Signal>,
     /// Told just before a trigger is sent (a cancellation then says one may have been created).
     sending: &'a dyn Fn(),
+}
+
+/// What this run asks Nodion to deploy, as far as it knows: a deployment that appeared after a lost
+/// answer and deploys something else is not ours.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Wanted<'a> {
+    /// The image tag sent (`image_tag`): a deployment of another image is someone else's.
+    pub image_tag: Option<&'a str>,
+    /// The pipeline's commit, when the platform names it: Nodion deploys the head of the
+    /// application's branch, which may be another commit, so a deployment of another commit is
+    /// neither adopted nor a reason to trigger again.
+    pub commit: Option<&'a str>,
+}
+
+/// Whether two commit SHAs name the same commit: equal, or one abbreviates the other (7 or more
+/// hex digits), ignoring case.
+pub fn same_commit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim().to_ascii_lowercase(), b.trim().to_ascii_lowercase());
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    let shorter = a.len().min(b.len());
+    shorter >= 7 && hex(&a) && hex(&b) && a.as_bytes()[..shorter] == b.as_bytes()[..shorter]
 }
 
 /// What the trigger loop knows between attempts.
@@ -68,7 +89,7 @@ impl<'a> Trigger<'a> {
         log: &'a Log,
         retrier: Retrier<'a>,
         deadline: Instant,
-        image_tag: Option<&'a str>,
+        wanted: Wanted<'a>,
         cancelled: &'a dyn Fn() -> Option<Signal>,
         sending: &'a dyn Fn(),
     ) -> Trigger<'a> {
@@ -77,14 +98,15 @@ impl<'a> Trigger<'a> {
             log,
             retrier,
             deadline,
-            image_tag,
+            wanted,
             cancelled,
             sending,
         }
     }
 
-    /// Snapshots the list, then triggers exactly once; returns our deployment.
-    pub fn run(&self) -> Result<Deployment, Stop> {
+    /// Snapshots the list, then triggers exactly once; returns our deployment and how it became
+    /// ours.
+    pub fn run(&self) -> Result<(Deployment, Origin), Stop> {
         let before = self
             .retrier
             .request("list deployments", |attempt| {
@@ -109,7 +131,7 @@ impl<'a> Trigger<'a> {
     }
 
     /// One attempt: a look at the list when an answer may have been lost, then one trigger.
-    fn attempt(&self, before: u64, state: &mut Attempts) -> Result<Deployment, Failure> {
+    fn attempt(&self, before: u64, state: &mut Attempts) -> Result<(Deployment, Origin), Failure> {
         if state.unsure {
             state.checks += 1;
             let listing = self
@@ -122,7 +144,7 @@ impl<'a> Trigger<'a> {
             // The list answered: whatever it said, there is nothing left to look for at the end.
             state.unsure = false;
             if let Some(adopted) = self.reconcile(listing).map_err(Failure::Stop)? {
-                return Ok(adopted);
+                return Ok((adopted, Origin::Adopted));
             }
             self.log
                 .line("No deployment appeared since the snapshot: triggering again");
@@ -135,10 +157,17 @@ impl<'a> Trigger<'a> {
         }
         (self.sending)();
         state.sends += 1;
-        let error = match self.api.trigger(self.image_tag, self.deadline, state.sends) {
+        let error = match self
+            .api
+            .trigger(self.wanted.image_tag, self.deadline, state.sends)
+        {
             Ok(deployment) if deployment.deploy_number.is_some_and(|n| n > before) => {
-                self.log_triggered(&deployment);
-                return Ok(deployment);
+                self.log.line(&format!(
+                    "Triggered deployment #{} ({})",
+                    deployment.deploy_number.unwrap_or_default(),
+                    describe(&deployment)
+                ));
+                return Ok((deployment, Origin::Triggered));
             }
             // Not newer than the snapshot: not what this trigger created.
             Ok(stale) => ApiError::Transient {
@@ -165,26 +194,42 @@ impl<'a> Trigger<'a> {
     }
 
     /// After an answer was lost: the one deployment that appeared since the snapshot is ours;
-    /// none means the trigger did not get through; several cannot be told apart.
+    /// none means the trigger did not get through; several cannot be told apart. One that deploys
+    /// another image than ours is someone else's; one that deploys another commit than the
+    /// pipeline's may be ours (Nodion deploys its branch's head) or not, so it stops the run.
     fn reconcile(&self, listing: Listing) -> Result<Option<Deployment>, Stop> {
-        // With an image tag, a deployment of another image is someone else's.
         let mut newer: Vec<Deployment> = listing
             .kept
             .into_iter()
-            .filter(|d| match (self.image_tag, &d.image_reference) {
+            .filter(|d| match (self.wanted.image_tag, &d.image_reference) {
                 (Some(tag), Some(image)) => image.ends_with(&format!(":{tag}")),
                 _ => true,
             })
             .collect();
+        let lost = "the trigger's answer was lost and";
+        if let (Some(commit), [only]) = (self.wanted.commit, newer.as_slice())
+            && let Some(sha) = only.git_sha.as_deref()
+            && !same_commit(commit, sha)
+        {
+            return Err(Stop {
+                outcome: Outcome::Unreachable,
+                detail: format!(
+                    "{lost} deployment #{} appeared since the snapshot, but it deploys commit {}, not this pipeline's {}: it may be another pipeline's, so it is not adopted, and nothing is triggered again lest the application be deployed twice; check Nodion",
+                    only.deploy_number.unwrap_or_default(),
+                    short_sha(sha),
+                    short_sha(commit)
+                ),
+            });
+        }
         match newer.len() {
             0 => Ok(None),
             1 if !listing.more => {
                 let adopted = newer.remove(0);
                 self.log.line(&format!(
-                    "The trigger's answer was lost, but deployment #{} appeared since the snapshot: adopting it as ours (not triggering again)",
-                    adopted.deploy_number.unwrap_or_default()
+                    "Adopted deployment #{} ({}), which appeared after our trigger's answer was lost; another pipeline may have triggered it (not triggering again)",
+                    adopted.deploy_number.unwrap_or_default(),
+                    describe(&adopted)
                 ));
-                self.log_triggered(&adopted);
                 Ok(Some(adopted))
             }
             _ => {
@@ -196,7 +241,7 @@ impl<'a> Trigger<'a> {
                     .map(|n| format!("#{n}"))
                     .collect();
                 let detail = format!(
-                    "the trigger's answer was lost and deployments {}{} all appeared since the snapshot: cannot tell which one is ours",
+                    "{lost} deployments {}{} all appeared since the snapshot: cannot tell which one is ours",
                     numbers.join(", "),
                     if listing.more { ", …" } else { "" }
                 );
@@ -210,7 +255,12 @@ impl<'a> Trigger<'a> {
 
     /// Giving up after an answer may have been lost: one last look at the list, so a deployment
     /// that exists is adopted (or at least mentioned) rather than left unsaid.
-    fn last_check(&self, before: u64, attempt: u32, stop: Stop) -> Result<Deployment, Stop> {
+    fn last_check(
+        &self,
+        before: u64,
+        attempt: u32,
+        stop: Stop,
+    ) -> Result<(Deployment, Origin), Stop> {
         if matches!(stop.outcome, Outcome::Refused | Outcome::Cancelled(_)) {
             return Err(stop);
         }
@@ -219,7 +269,7 @@ impl<'a> Trigger<'a> {
             .list(self.deadline, attempt, Keep::NewerThan(before))
         {
             Ok(listing) => match self.reconcile(listing)? {
-                Some(adopted) => Ok(adopted),
+                Some(adopted) => Ok((adopted, Origin::Adopted)),
                 None => Err(stop),
             },
             Err(_) => Err(Stop {
@@ -231,38 +281,39 @@ impl<'a> Trigger<'a> {
             }),
         }
     }
+}
 
-    fn log_triggered(&self, d: &Deployment) {
-        let mut parts = Vec::new();
-        if let Some(id) = &d.id {
-            parts.push(format!("id {}", shown(id)));
-        }
-        if let Some(strategy) = &d.strategy {
-            parts.push(format!("strategy {}", shown(strategy)));
-        }
-        if let Some(image) = &d.image_reference {
-            parts.push(format!("image {}", shown(image)));
-        } else if let Some(sha) = &d.git_sha {
-            let short: String = sha.chars().take(7).collect();
-            let message = d
-                .commit_message
-                .as_deref()
-                .and_then(|m| m.lines().next())
-                .map(|m| format!(" \"{}\"", escape::bounded(&shown(m), 72)))
-                .unwrap_or_default();
-            let by = d
-                .committer_name
-                .as_deref()
-                .map(|name| format!(" by {}", escape::bounded(&shown(name), 60)))
-                .unwrap_or_default();
-            parts.push(format!("commit {}{message}{by}", shown(&short)));
-        }
-        self.log.line(&format!(
-            "Triggered deployment #{} ({})",
-            d.deploy_number.unwrap_or_default(),
-            parts.join(", ")
-        ));
+/// The first seven characters of a commit SHA, as shown.
+fn short_sha(sha: &str) -> String {
+    shown(&sha.chars().take(7).collect::<String>())
+}
+
+/// What a deployment is, for the log: its id, strategy, and image or commit.
+fn describe(d: &Deployment) -> String {
+    let mut parts = Vec::new();
+    if let Some(id) = &d.id {
+        parts.push(format!("id {}", shown(id)));
     }
+    if let Some(strategy) = &d.strategy {
+        parts.push(format!("strategy {}", shown(strategy)));
+    }
+    if let Some(image) = &d.image_reference {
+        parts.push(format!("image {}", shown(image)));
+    } else if let Some(sha) = &d.git_sha {
+        let message = d
+            .commit_message
+            .as_deref()
+            .and_then(|m| m.lines().next())
+            .map(|m| format!(" \"{}\"", escape::bounded(&shown(m), 72)))
+            .unwrap_or_default();
+        let by = d
+            .committer_name
+            .as_deref()
+            .map(|name| format!(" by {}", escape::bounded(&shown(name), 60)))
+            .unwrap_or_default();
+        parts.push(format!("commit {}{message}{by}", short_sha(sha)));
+    }
+    parts.join(", ")
 }
 
 #[cfg(test)]
@@ -360,7 +411,7 @@ mod tests {
     }
 
     struct Ran {
-        result: Result<Deployment, Stop>,
+        result: Result<(Deployment, Origin), Stop>,
         asked: Vec<String>,
         slept: Vec<Duration>,
         log: String,
@@ -370,6 +421,16 @@ mod tests {
     /// Runs a trigger against `api` with a fake clock, a deadline `timeout` away, jitter fixed at 0
     /// and `signal` as what the process has received.
     fn run(api: Scripted, timeout: Duration, signal: Option<Signal>) -> Ran {
+        run_wanting(api, timeout, signal, Wanted::default())
+    }
+
+    /// [`run`], asking for `wanted`.
+    fn run_wanting(
+        api: Scripted,
+        timeout: Duration,
+        signal: Option<Signal>,
+        wanted: Wanted,
+    ) -> Ran {
         let start = Instant::now();
         let clock = Arc::new(FakeClock {
             now: Mutex::new(start),
@@ -392,7 +453,7 @@ mod tests {
             &log,
             retrier,
             start + timeout,
-            None,
+            wanted,
             &cancelled,
             &sending,
         );
@@ -427,7 +488,8 @@ mod tests {
             LONG,
             None,
         );
-        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        let (ours, origin) = ran.result.unwrap();
+        assert_eq!((ours.deploy_number, origin), (Some(3), Origin::Triggered));
         assert_eq!(ran.asked, ["list Nothing", "trigger None"]);
         assert!(ran.slept.is_empty());
         assert!(
@@ -449,16 +511,124 @@ mod tests {
             vec![Err(transient(Delivery::Unknown, None))],
         );
         let ran = run(api, LONG, None);
-        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(ran.result.unwrap().0.deploy_number, Some(3));
         assert_eq!(
             ran.asked,
             ["list Nothing", "trigger None", "list NewerThan(2)"]
         );
         assert_eq!(ran.slept, [RETRY_FIRST]);
-        assert!(
-            ran.log
-                .contains("adopting it as ours (not triggering again)")
+    }
+
+    #[test]
+    fn an_adopted_deployment_says_so_and_is_never_called_triggered() {
+        let api = script(
+            vec![listing(2, &[]), listing(3, &[3])],
+            vec![Err(transient(Delivery::Unknown, None))],
         );
+        let ran = run(api, LONG, None);
+        assert_eq!(ran.result.unwrap().1, Origin::Adopted);
+        assert!(
+            ran.log.contains("Adopted deployment #3 (id id-3), which appeared after our trigger's answer was lost; another pipeline may have triggered it (not triggering again)"),
+            "{}",
+            ran.log
+        );
+        assert!(!ran.log.contains("Triggered"), "{}", ran.log);
+    }
+
+    /// `number`, deploying `sha` or `image`.
+    fn deploying(number: u64, sha: Option<&str>, image: Option<&str>) -> Deployment {
+        Deployment {
+            git_sha: sha.map(str::to_string),
+            image_reference: image.map(str::to_string),
+            ..deployment(number)
+        }
+    }
+
+    fn listing_of(highest: u64, kept: Vec<Deployment>) -> Result<Listing, ApiError> {
+        Ok(Listing {
+            highest,
+            kept,
+            more: false,
+        })
+    }
+
+    const OURS: &str = "d77ead8c0ffee0000000000000000000000000aa";
+
+    #[test]
+    fn after_a_lost_answer_a_deployment_of_our_commit_is_adopted() {
+        let api = script(
+            vec![
+                listing(2, &[]),
+                listing_of(3, vec![deploying(3, Some(&OURS[..12]), None)]),
+            ],
+            vec![Err(transient(Delivery::Unknown, None))],
+        );
+        let wanted = Wanted {
+            image_tag: None,
+            commit: Some(OURS),
+        };
+        let ran = run_wanting(api, LONG, None, wanted);
+        let (adopted, origin) = ran.result.unwrap();
+        assert_eq!((adopted.deploy_number, origin), (Some(3), Origin::Adopted));
+    }
+
+    #[test]
+    fn after_a_lost_answer_a_deployment_of_another_commit_is_neither_adopted_nor_sent_again() {
+        let api = script(
+            vec![
+                listing(2, &[]),
+                listing_of(3, vec![deploying(3, Some("0123456789abcdef"), None)]),
+            ],
+            vec![Err(transient(Delivery::Unknown, None))],
+        );
+        let wanted = Wanted {
+            image_tag: None,
+            commit: Some(OURS),
+        };
+        let ran = run_wanting(api, LONG, None, wanted);
+        let stop = ran.result.unwrap_err();
+        assert_eq!(stop.outcome, Outcome::Unreachable);
+        assert!(
+            stop.detail.contains("deployment #3 appeared since the snapshot, but it deploys commit 0123456, not this pipeline's d77ead8: it may be another pipeline's, so it is not adopted, and nothing is triggered again"),
+            "{stop:?}"
+        );
+        let sends = ran
+            .asked
+            .iter()
+            .filter(|a| a.starts_with("trigger"))
+            .count();
+        assert_eq!(sends, 1, "{:?}", ran.asked);
+    }
+
+    #[test]
+    fn after_a_lost_answer_a_deployment_of_another_image_is_not_ours_and_the_trigger_is_sent_again()
+    {
+        let theirs = deploying(3, None, Some("registry.example.com/shop:1.4.1"));
+        let ours = deploying(4, None, Some("registry.example.com/shop:1.4.2"));
+        let api = script(
+            vec![listing(2, &[]), listing_of(3, vec![theirs])],
+            vec![Err(transient(Delivery::Unknown, None)), Ok(ours)],
+        );
+        let wanted = Wanted {
+            image_tag: Some("1.4.2"),
+            commit: None,
+        };
+        let ran = run_wanting(api, LONG, None, wanted);
+        let (deployment, origin) = ran.result.unwrap();
+        assert_eq!(
+            (deployment.deploy_number, origin),
+            (Some(4), Origin::Triggered)
+        );
+        assert!(ran.log.contains("Triggered deployment #4"), "{}", ran.log);
+    }
+
+    #[test]
+    fn commits_match_when_one_abbreviates_the_other() {
+        assert!(same_commit(OURS, &OURS[..7]));
+        assert!(same_commit(&OURS.to_ascii_uppercase(), OURS));
+        assert!(!same_commit(OURS, &OURS[..6]));
+        assert!(!same_commit(OURS, "d77ead8d"));
+        assert!(!same_commit("main", "main"));
     }
 
     #[test]
@@ -468,7 +638,7 @@ mod tests {
             vec![Err(transient(Delivery::Unknown, None)), Ok(deployment(3))],
         );
         let ran = run(api, LONG, None);
-        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(ran.result.unwrap().0.deploy_number, Some(3));
         assert_eq!(
             ran.asked,
             [
@@ -492,7 +662,7 @@ mod tests {
             vec![Err(transient(Delivery::NotSent, None)), Ok(deployment(3))],
         );
         let ran = run(api, LONG, None);
-        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(ran.result.unwrap().0.deploy_number, Some(3));
         assert_eq!(ran.asked, ["list Nothing", "trigger None", "trigger None"]);
     }
 
@@ -507,7 +677,7 @@ mod tests {
             ],
         );
         let ran = run(api, LONG, None);
-        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(ran.result.unwrap().0.deploy_number, Some(3));
         assert_eq!(ran.slept, [asked]);
         assert!(ran.log.contains("retry 1 of 6 in 7s"), "{}", ran.log);
     }
@@ -626,7 +796,7 @@ mod tests {
             vec![Ok(deployment(2))],
         );
         let ran = run(api, LONG, None);
-        assert_eq!(ran.result.unwrap().deploy_number, Some(3));
+        assert_eq!(ran.result.unwrap().0.deploy_number, Some(3));
         assert!(
             ran.log.contains("which is not newer than #2"),
             "{}",

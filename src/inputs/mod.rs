@@ -8,29 +8,20 @@ mod table;
 mod token;
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::env::Env;
 use crate::platform::Platform;
 use parse::{
     parse_deploy_number, parse_failure_logs, parse_identifier, parse_image_tag, parse_statuses,
-    parse_verify_contains, parse_verify_url, read_certificates, text,
+    parse_verify_contains, parse_verify_url, read_certificates,
 };
 use read::{Field, Reader};
 
+pub use destinations::{Destinations, ResultFile};
 pub use parse::{parse_api_url, parse_bool, parse_duration};
 pub use table::*;
 pub use token::{MIN_TOKEN, Token};
-
-/// Where the JSON result goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ResultFile {
-    /// Standard output (`result_file=-`).
-    Stdout,
-    /// This file.
-    Path(PathBuf),
-}
 
 /// The validated settings the run works from.
 #[derive(Clone, Debug)]
@@ -67,10 +58,6 @@ pub struct Settings {
     pub verify_contains: Option<String>,
     /// Check and trigger nothing.
     pub dry_run: bool,
-    /// Where the dotenv report goes.
-    pub dotenv_file: Option<PathBuf>,
-    /// Where the JSON result goes.
-    pub result_file: Option<ResultFile>,
     /// How many log lines to show on failure.
     pub failure_logs: u32,
     /// Extra root certificates (`ca_certificates`), DER, added to the bundled ones.
@@ -79,8 +66,22 @@ pub struct Settings {
     pub debug: bool,
     /// `NO_PROXY` (or `no_proxy`), for deciding whether the API host bypasses a proxy.
     pub no_proxy: Option<String>,
-    /// The CI platform.
-    pub platform: Platform,
+    /// The commit the pipeline runs for, when its platform names it.
+    pub commit: Option<String>,
+    /// The CI platform and everywhere the outputs go.
+    pub destinations: Destinations,
+}
+
+/// Inputs that were refused: every problem, and where a refused run can still write its outputs
+/// (`result=error`), so that no earlier run's results stay standing there.
+#[derive(Clone, Debug)]
+pub struct Refused {
+    /// Every problem found.
+    pub problems: Vec<Problem>,
+    /// The destinations that could be written; none that was itself refused.
+    pub destinations: Destinations,
+    /// The application, when its id was valid.
+    pub application_id: Option<String>,
 }
 
 /// One thing wrong with the inputs, naming the variable to fix.
@@ -101,20 +102,20 @@ impl fmt::Display for Problem {
 impl Settings {
     /// Reads and checks every input; on failure, every problem found.
     pub fn from_env(env: &dyn Env) -> Result<Settings, Vec<Problem>> {
+        Settings::read(env).map_err(|refused| refused.problems)
+    }
+
+    /// Reads and checks every input; on failure, every problem found and where the outputs can
+    /// still be written.
+    pub fn read(env: &dyn Env) -> Result<Settings, Box<Refused>> {
         let mut r = Reader::new(env);
         let platform = Platform::detect(env);
         let parts = Parts::read(&mut r, env);
         parts.check(&mut r);
         let extra_roots = r.read(&CA_CERTIFICATES, read_certificates).value;
-        let dotenv = r.read(&DOTENV_FILE, text);
-        let dotenv_file = dotenv_file(dotenv.value, &platform);
-        let result = r.read(&RESULT_FILE, text);
-        let result_file = result_file(result.value, &platform);
-        check_destinations(&mut r, &platform, &dotenv.variable, dotenv_file.as_deref());
-        if let Some(ResultFile::Path(path)) = &result_file {
-            destinations::check(&mut r, &result.variable, "the JSON result", path);
-        }
+        let destinations = Destinations::read(&mut r, platform);
         let problems = r.into_problems();
+        let application_id = parts.application_id.clone();
         // Every `None` taken apart here was reported as a problem when it was read.
         let settings = || {
             Some(Settings {
@@ -134,18 +135,21 @@ impl Settings {
                 verify_url: parts.verify_url.value,
                 verify_contains: parts.verify_contains.value,
                 dry_run: parts.dry_run,
-                dotenv_file,
-                result_file,
                 failure_logs: parts.failure_logs?,
                 extra_roots: extra_roots.unwrap_or_default(),
                 debug: parts.debug,
                 no_proxy: no_proxy(env),
-                platform,
+                commit: crate::platform::pipeline_commit(env),
+                destinations: destinations.clone(),
             })
         };
         match settings() {
             Some(settings) if problems.is_empty() => Ok(settings),
-            _ => Err(problems),
+            _ => Err(Box::new(Refused {
+                problems,
+                application_id,
+                destinations,
+            })),
         }
     }
 }
@@ -293,22 +297,6 @@ impl Parts {
     }
 }
 
-/// Checks every file an output goes to: the platform's own, and the dotenv report's (named by
-/// `dotenv_variable`, the input's variable).
-fn check_destinations(
-    r: &mut Reader,
-    platform: &Platform,
-    dotenv_variable: &str,
-    dotenv_file: Option<&std::path::Path>,
-) {
-    for file in platform.files() {
-        destinations::check(r, file.variable, file.what, &file.path);
-    }
-    if let Some(path) = dotenv_file {
-        destinations::check(r, dotenv_variable, "the dotenv report", path);
-    }
-}
-
 /// The one-line reason a run with these input problems stopped, naming each variable once:
 /// `invalid inputs (NODION_APPLICATION_ID, NODION_TIMEOUT); nothing was sent`.
 pub fn refusal(problems: &[Problem]) -> String {
@@ -339,39 +327,11 @@ fn no_proxy(env: &dyn Env) -> Option<String> {
         .find_map(|name| env.var(name).filter(|v| !v.trim().is_empty()))
 }
 
-/// Where Bitbucket shares files between steps (a pipe's storage directory when set), so both
-/// reports land there by default.
-fn bitbucket_dir(platform: &Platform) -> Option<PathBuf> {
-    match platform {
-        Platform::Bitbucket { storage } => {
-            Some(storage.clone().unwrap_or_else(|| PathBuf::from(".")))
-        }
-        _ => None,
-    }
-}
-
-/// The dotenv report's path: as set, else where GitLab (which reads it as an artifact) or
-/// Bitbucket picks it up.
-fn dotenv_file(set: Option<String>, platform: &Platform) -> Option<PathBuf> {
-    set.map(PathBuf::from).or_else(|| match platform {
-        Platform::GitLab => Some(PathBuf::from(GITLAB_DOTENV)),
-        _ => bitbucket_dir(platform).map(|dir| dir.join(GITLAB_DOTENV)),
-    })
-}
-
-/// The JSON result's destination: as set (`-` for standard output), else Bitbucket's shared files.
-fn result_file(set: Option<String>, platform: &Platform) -> Option<ResultFile> {
-    match set {
-        Some(value) if value == "-" => Some(ResultFile::Stdout),
-        Some(value) => Some(ResultFile::Path(PathBuf::from(value))),
-        None => bitbucket_dir(platform).map(|dir| ResultFile::Path(dir.join(BITBUCKET_RESULT))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
     use std::collections::HashMap;
+    use std::path::PathBuf;
 
     use super::*;
 
@@ -412,7 +372,7 @@ mod tests {
         );
         assert_eq!(s.api_url, DEFAULT_API_URL);
         assert_eq!(s.failure_logs, 50);
-        assert_eq!(s.dotenv_file, None);
+        assert_eq!(s.destinations.dotenv_file, None);
         assert!(!s.debug);
     }
 
@@ -434,7 +394,10 @@ mod tests {
         let mut e = minimal();
         e.insert("GITLAB_CI".into(), "true".into());
         let s = Settings::from_env(&e).unwrap();
-        assert_eq!(s.dotenv_file, Some(PathBuf::from(GITLAB_DOTENV)));
+        assert_eq!(
+            s.destinations.dotenv_file,
+            Some(PathBuf::from(GITLAB_DOTENV))
+        );
     }
 
     #[test]
@@ -630,6 +593,7 @@ mod tests {
         (DRY_RUN, "yes", Some("maybe")),
         (DOTENV_FILE, "out.env", None),
         (RESULT_FILE, "-", None),
+        (EXPORTS_FILE, "out.sh", None),
         (FAILURE_LOGS, "0", Some("2501")),
         (CA_CERTIFICATES, CA_PEM, Some("/nonexistent/ca.pem")),
         (DEBUG, "on", Some("sometimes")),

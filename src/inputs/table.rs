@@ -60,6 +60,8 @@ pub const DEFAULT_API_URL: &str = "https://api.nodion.com/v1";
 pub const GITLAB_DOTENV: &str = "nodion-deploy.env";
 /// The JSON result's file name under Bitbucket Pipelines.
 pub const BITBUCKET_RESULT: &str = "nodion-deploy.json";
+/// The shell exports' file name under Bitbucket Pipelines.
+pub const BITBUCKET_EXPORTS: &str = "nodion-deploy.sh";
 
 /// Every input, in the order `--help` lists them.
 pub const INPUTS: &[Input] = &[
@@ -82,6 +84,7 @@ pub const INPUTS: &[Input] = &[
     DRY_RUN,
     DOTENV_FILE,
     RESULT_FILE,
+    EXPORTS_FILE,
     FAILURE_LOGS,
     CA_CERTIFICATES,
     DEBUG,
@@ -241,6 +244,16 @@ pub const RESULT_FILE: Input = Input {
         "nodion-deploy.json under Bitbucket Pipelines (in the pipe's storage directory when set), else none",
     ),
     help: "where to write the JSON result; - means standard output",
+};
+
+/// The `exports_file` input.
+pub const EXPORTS_FILE: Input = Input {
+    name: "exports_file",
+    kind: Kind::Text,
+    default: Default::Note(
+        "nodion-deploy.sh under Bitbucket Pipelines (in the pipe's storage directory when set), else none; CircleCI appends them to $BASH_ENV instead",
+    ),
+    help: "where to write the outputs as shell export lines (export NODION_RESULT='…'), replaced on every run, to source in later steps; two runs in one job each name their own",
 };
 
 /// The `failure_logs` input.

@@ -7,8 +7,8 @@ use crate::escape;
 use crate::log::Log;
 use crate::report::Report;
 
-/// The longest value a dotenv line carries, in bytes: nine keys stay well under GitLab's 5 KB.
-const DOTENV_VALUE_MAX: usize = 400;
+/// The longest value a dotenv line carries, in bytes: thirteen keys stay under GitLab's 5 KB.
+const DOTENV_VALUE_MAX: usize = 300;
 
 /// Writes the dotenv report to `path`, replacing what was there; whether it was written.
 pub(super) fn write(path: &Path, report: &Report, log: &Log) -> bool {
@@ -44,7 +44,7 @@ mod tests {
             [
                 "NODION_RESULT",
                 "NODION_DEPLOYMENT_ID",
-                "NODION_DEPLOY_NUMBER",
+                "NODION_DEPLOYMENT_NUMBER",
                 "NODION_DEPLOY_STATUS",
                 "NODION_GIT_SHA",
                 "NODION_IMAGE_REFERENCE",
@@ -52,10 +52,13 @@ mod tests {
                 "NODION_CREATED_AT",
                 "NODION_ELAPSED_SECONDS",
                 "NODION_URL",
-                "NODION_VERIFIED"
+                "NODION_VERIFIED",
+                "NODION_ORIGIN",
+                "NODION_DEPLOYED_APPLICATION_ID"
             ]
         );
-        assert!(text.contains("NODION_DEPLOY_NUMBER=3\n"));
+        assert!(text.contains("NODION_DEPLOYMENT_NUMBER=3\n"));
+        assert!(text.contains("NODION_ORIGIN=triggered\nNODION_DEPLOYED_APPLICATION_ID=app-1\n"));
         assert!(
             text.contains("NODION_URL=https://app-1.example.com/health\nNODION_VERIFIED=true\n")
         );
@@ -66,9 +69,19 @@ mod tests {
         let mut r = report();
         let d = r.deployment.as_mut().unwrap();
         d.status = Some(format!("x\nNODION_RESULT=success\r{}", "y".repeat(10_000)));
-        d.strategy = Some("z".repeat(10_000));
+        for field in [
+            &mut d.strategy,
+            &mut d.id,
+            &mut d.git_sha,
+            &mut d.image_reference,
+            &mut d.created_at,
+        ] {
+            *field = Some("z".repeat(10_000));
+        }
+        r.url = Some(format!("https://{}", "u".repeat(10_000)));
+        r.application_id = "a".repeat(128);
         let text = dotenv(&r);
-        assert_eq!(text.lines().count(), 11);
+        assert_eq!(text.lines().count(), 13);
         assert!(text.len() < 5 * 1024);
         let results: Vec<&str> = text
             .lines()

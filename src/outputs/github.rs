@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use humantime::FormattedDuration;
 
-use super::{append, as_text, values, written};
+use super::{append, clean_text, values, written};
 use crate::escape;
 use crate::inputs::Problem;
 use crate::log::Log;
@@ -54,11 +54,7 @@ pub(super) fn write_summary(path: &Path, report: &Report, why: Option<&str>, log
 pub fn github_output(report: &Report, rng: &mut fastrand::Rng) -> String {
     let mut out = String::new();
     for (spec, value) in values(report) {
-        let value = if spec.name == "commit_message" {
-            escape::multi_line(&as_text(&value))
-        } else {
-            escape::one_line(&as_text(&value))
-        };
+        let value = clean_text(spec, &value);
         let delimiter = loop {
             let candidate = format!("ghadelimiter_{:032x}", rng.u128(..));
             if !value.contains(&candidate) {

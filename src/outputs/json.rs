@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{values, written};
+use super::{clean_text, values, written};
 use crate::escape;
 use crate::inputs::ResultFile;
 use crate::log::Log;
@@ -33,19 +33,12 @@ pub fn json(report: &Report) -> Value {
     let mut map = Map::new();
     for (spec, value) in values(report) {
         let value = match value {
-            Value::String(s) if spec.name == "commit_message" => {
-                Value::String(escape::multi_line(&s))
-            }
-            Value::String(s) => Value::String(escape::one_line(&s)),
+            Value::String(_) => Value::String(clean_text(spec, &value)),
             other => other,
         };
         map.insert(spec.name.into(), value);
     }
     map.insert("exit_code".into(), Value::from(report.outcome.exit_code()));
-    map.insert(
-        "application_id".into(),
-        Value::String(report.application_id.clone()),
-    );
     Value::Object(map)
 }
 

@@ -14,8 +14,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::escape;
-use crate::inputs::Settings;
+use crate::inputs::Destinations;
 use crate::log::Log;
+use crate::model::Deployment;
 use crate::platform::Platform;
 use crate::report::{EXIT_OUTPUTS_UNWRITTEN, EXIT_SUCCESS, Report};
 
@@ -23,107 +24,181 @@ pub use azure::azure_variables;
 pub use dotenv::dotenv;
 pub use github::{github_output, github_problems_summary, github_summary};
 pub use json::{json, json_text};
-pub use shell::{BITBUCKET_EXPORTS, bash_exports};
+pub use shell::bash_exports;
 
-/// One output: its name, its dotenv key (if it has one) and what it means.
+/// One output: its name, the variable it is handed on as, whether it may span lines, what it means
+/// and how its value comes from the report. Every format is a loop over [`OUTPUTS`].
 pub struct OutputSpec {
-    /// The output's name (GitHub, JSON).
+    /// The output's name (GitHub, Azure, JSON).
     pub name: &'static str,
-    /// Its key in the dotenv report; `None` keeps it out (multi-line values).
+    /// The variable it is handed on as: the dotenv key and the shell export. Never an input's
+    /// variable (SPEC §5: an output is never a later run's input).
+    pub variable: &'static str,
+    /// Its key in the dotenv report: `None` keeps it out (a value that may span lines).
     pub dotenv: Option<&'static str>,
+    /// Whether its value may span lines.
+    pub multi_line: bool,
     /// What it holds.
     pub help: &'static str,
+    /// Its value in a report: text, a number, a boolean, or null when absent.
+    pub value: fn(&Report) -> Value,
+}
+
+impl OutputSpec {
+    /// Every name a later step or job may see this output under, as an environment variable: its
+    /// dotenv key (GitLab hands a dotenv report to every later job), its shell export (CircleCI's
+    /// `$BASH_ENV`, Bitbucket's exports file) and Azure's `<STEP>_<NAME>` for a step named
+    /// `azure_step`.
+    pub fn handed_on(&self, azure_step: &str) -> Vec<String> {
+        let azure = format!("{azure_step}_{}", self.name).to_ascii_uppercase();
+        let mut names = vec![self.variable.to_string(), azure];
+        names.extend(self.dotenv.map(str::to_string));
+        names
+    }
+}
+
+/// A one-line output handed on as `variable`, also in the dotenv report.
+const fn one_line(
+    name: &'static str,
+    variable: &'static str,
+    help: &'static str,
+    value: fn(&Report) -> Value,
+) -> OutputSpec {
+    OutputSpec {
+        name,
+        variable,
+        dotenv: Some(variable),
+        multi_line: false,
+        help,
+        value,
+    }
+}
+
+/// Text, or null when absent.
+fn text(value: Option<&String>) -> Value {
+    value.cloned().map(Value::String).unwrap_or(Value::Null)
+}
+
+/// A field of our deployment as text, or null when there is none.
+fn field(report: &Report, get: fn(&Deployment) -> Option<&String>) -> Value {
+    text(report.deployment.as_ref().and_then(get))
 }
 
 /// Every output, in order.
 pub const OUTPUTS: &[OutputSpec] = &[
-    OutputSpec {
-        name: "result",
-        dotenv: Some("NODION_RESULT"),
-        help: "success, failure, timeout, unverified, cancelled, triggered or error",
-    },
-    OutputSpec {
-        name: "deployment_id",
-        dotenv: Some("NODION_DEPLOYMENT_ID"),
-        help: "the deployment's id",
-    },
-    OutputSpec {
-        name: "deploy_number",
-        dotenv: Some("NODION_DEPLOY_NUMBER"),
-        help: "the deployment's number within the application",
-    },
-    OutputSpec {
-        name: "status",
-        dotenv: Some("NODION_DEPLOY_STATUS"),
-        help: "the last status seen (empty if none)",
-    },
-    OutputSpec {
-        name: "git_sha",
-        dotenv: Some("NODION_GIT_SHA"),
-        help: "the commit deployed (empty for image apps)",
-    },
-    OutputSpec {
-        name: "image_reference",
-        dotenv: Some("NODION_IMAGE_REFERENCE"),
-        help: "the image deployed (empty for git apps)",
-    },
-    OutputSpec {
-        name: "strategy",
-        dotenv: Some("NODION_STRATEGY"),
-        help: "dockerfile, prebuilt_image, …",
-    },
-    OutputSpec {
-        name: "created_at",
-        dotenv: Some("NODION_CREATED_AT"),
-        help: "when the deployment was created",
-    },
+    one_line(
+        "result",
+        "NODION_RESULT",
+        "success, failure, timeout, unverified, cancelled, triggered or error",
+        |r| Value::String(r.outcome.result().into()),
+    ),
+    one_line(
+        "deployment_id",
+        "NODION_DEPLOYMENT_ID",
+        "the deployment's id",
+        |r| field(r, |d| d.id.as_ref()),
+    ),
+    one_line(
+        "deploy_number",
+        "NODION_DEPLOYMENT_NUMBER",
+        "the deployment's number within the application",
+        |r| {
+            let number = r.deployment.as_ref().and_then(|d| d.deploy_number);
+            number.map(Value::from).unwrap_or(Value::Null)
+        },
+    ),
+    one_line(
+        "status",
+        "NODION_DEPLOY_STATUS",
+        "the last status seen (empty if none)",
+        |r| field(r, |d| d.status.as_ref()),
+    ),
+    one_line(
+        "git_sha",
+        "NODION_GIT_SHA",
+        "the commit deployed (empty for image apps)",
+        |r| field(r, |d| d.git_sha.as_ref()),
+    ),
+    one_line(
+        "image_reference",
+        "NODION_IMAGE_REFERENCE",
+        "the image deployed (empty for git apps)",
+        |r| field(r, |d| d.image_reference.as_ref()),
+    ),
+    one_line(
+        "strategy",
+        "NODION_STRATEGY",
+        "dockerfile, prebuilt_image, …",
+        |r| field(r, |d| d.strategy.as_ref()),
+    ),
+    one_line(
+        "created_at",
+        "NODION_CREATED_AT",
+        "when the deployment was created",
+        |r| field(r, |d| d.created_at.as_ref()),
+    ),
     OutputSpec {
         name: "commit_message",
+        variable: "NODION_COMMIT_MESSAGE",
         dotenv: None,
+        multi_line: true,
         help: "the commit message (may span lines; not in the dotenv report)",
+        value: |r| field(r, |d| d.commit_message.as_ref()),
     },
-    OutputSpec {
-        name: "elapsed_seconds",
-        dotenv: Some("NODION_ELAPSED_SECONDS"),
-        help: "whole seconds since the start",
-    },
-    OutputSpec {
-        name: "url",
-        dotenv: Some("NODION_URL"),
-        help: "verify_url (empty when not set), e.g. for a GitHub environment's url",
-    },
-    OutputSpec {
-        name: "verified",
-        dotenv: Some("NODION_VERIFIED"),
-        help: "true when verify_url served the new version, false when it did not, empty when not checked",
-    },
+    one_line(
+        "elapsed_seconds",
+        "NODION_ELAPSED_SECONDS",
+        "whole seconds since the start",
+        |r| Value::from(r.elapsed.as_secs()),
+    ),
+    one_line(
+        "url",
+        "NODION_URL",
+        "verify_url (empty when not set), e.g. for a GitHub environment's url",
+        |r| text(r.url.as_ref()),
+    ),
+    one_line(
+        "verified",
+        "NODION_VERIFIED",
+        "true when verify_url served the new version, false when it did not, empty when not checked",
+        |r| r.verified.map(Value::Bool).unwrap_or(Value::Null),
+    ),
+    one_line(
+        "origin",
+        "NODION_ORIGIN",
+        "how the deployment became this run's: triggered, adopted (the trigger's answer was lost and it appeared since; another pipeline may have triggered it) or attached (deploy_number); empty when none did",
+        |r| {
+            let origin = r.origin.map(|o| Value::String(o.as_str().into()));
+            origin.unwrap_or(Value::Null)
+        },
+    ),
+    one_line(
+        "application_id",
+        "NODION_DEPLOYED_APPLICATION_ID",
+        "the application deployed, so that two runs' outputs can be told apart",
+        |r| match r.application_id.as_str() {
+            "" => Value::Null,
+            id => Value::String(id.into()),
+        },
+    ),
 ];
 
 /// The value of each output in [`OUTPUTS`] order: text, a number, or null when absent.
 pub fn values(report: &Report) -> Vec<(&'static OutputSpec, Value)> {
-    let d = report.deployment.clone().unwrap_or_default();
-    let text = |v: Option<String>| v.map(Value::String).unwrap_or(Value::Null);
     OUTPUTS
         .iter()
-        .map(|spec| {
-            let value = match spec.name {
-                "result" => Value::String(report.outcome.result().into()),
-                "deployment_id" => text(d.id.clone()),
-                "deploy_number" => d.deploy_number.map(Value::from).unwrap_or(Value::Null),
-                "status" => text(d.status.clone()),
-                "git_sha" => text(d.git_sha.clone()),
-                "image_reference" => text(d.image_reference.clone()),
-                "strategy" => text(d.strategy.clone()),
-                "created_at" => text(d.created_at.clone()),
-                "commit_message" => text(d.commit_message.clone()),
-                "elapsed_seconds" => Value::from(report.elapsed.as_secs()),
-                "url" => text(report.url.clone()),
-                "verified" => report.verified.map(Value::Bool).unwrap_or(Value::Null),
-                other => unreachable!("output {other} has no value"),
-            };
-            (spec, value)
-        })
+        .map(|spec| (spec, (spec.value)(report)))
         .collect()
+}
+
+/// A value as one line of text (a value that may span lines keeps its lines), without control
+/// characters: what every format but JSON's numbers writes.
+fn clean_text(spec: &OutputSpec, value: &Value) -> String {
+    if spec.multi_line {
+        escape::multi_line(&as_text(value))
+    } else {
+        escape::one_line(&as_text(value))
+    }
 }
 
 /// A value as text: empty when absent.
@@ -143,15 +218,17 @@ pub fn append(path: &Path, text: &str) -> io::Result<()> {
 
 /// Writes the outputs everywhere they are wanted, the GitHub step summary last so that it can say
 /// what could not be written. A file that cannot be written is warned about in the log and counted
-/// in the answer: the outcome is still gated, but the run must not look like a success.
+/// in the answer: the outcome is still gated, but the run must not look like a success. `secret`
+/// is redacted from the summary's verdict, which can quote the API.
 pub fn write_everywhere(
-    settings: &Settings,
+    to: &Destinations,
+    secret: &str,
     report: &Report,
     log: &Log,
     rng: &mut fastrand::Rng,
 ) -> Written {
     let mut written = Written::default();
-    match &settings.platform {
+    match &to.platform {
         Platform::GitHub { output, .. } => {
             written.note(
                 "GITHUB_OUTPUT",
@@ -159,33 +236,33 @@ pub fn write_everywhere(
             );
         }
         Platform::Azure => azure::write(report, log),
-        Platform::Bitbucket { storage } => written.note(
-            BITBUCKET_EXPORTS,
-            shell::write_bitbucket(storage.as_deref(), report, log),
-        ),
-        Platform::CircleCi { bash_env } => {
+        // The exports go to `exports_file` instead when it is set.
+        Platform::CircleCi { bash_env } if to.exports_file.is_none() => {
             written.note(
                 "BASH_ENV",
                 shell::write_circleci(bash_env.as_deref(), report, log),
             );
         }
-        Platform::GitLab | Platform::Plain => {}
+        _ => {}
     }
-    if let Some(path) = &settings.dotenv_file {
+    if let Some(path) = &to.exports_file {
+        written.note("exports_file", shell::write(path, report, log));
+    }
+    if let Some(path) = &to.dotenv_file {
         written.note("dotenv_file", dotenv::write(path, report, log));
     }
-    if let Some(result_file) = &settings.result_file {
+    if let Some(result_file) = &to.result_file {
         let code = written.exit_code(report);
         written.note("result_file", json::write(result_file, report, code, log));
     }
     if let Platform::GitHub {
         summary: Some(path),
         ..
-    } = &settings.platform
+    } = &to.platform
     {
         // The verdict can quote the API, which may echo the token: redacted before it is escaped.
         let why = (written.exit_code(report) != EXIT_SUCCESS)
-            .then(|| escape::redact(&written.verdict(report), settings.token.expose()));
+            .then(|| escape::redact(&written.verdict(report), secret));
         // Later steps do not read the summary: one that cannot be written is only a warning.
         github::write_summary(path, report, why.as_deref(), log);
     }
@@ -251,7 +328,71 @@ fn written(log: &Log, what: &str, path: &Path, written: io::Result<()>) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inputs::INPUTS;
     use crate::report::Outcome;
+
+    /// The Azure step name README's example gives (tests/it/readme.rs checks README against it).
+    const README_AZURE_STEP: &str = "deploy";
+
+    /// Outputs SPEC §5 already names for rollback (§9): their name and handed-on variable.
+    const ROLLBACK_OUTPUTS: &[(&str, &str)] = &[
+        ("rollback", "NODION_ROLLBACK_RESULT"),
+        ("rollback_deploy_number", "NODION_ROLLBACK_DEPLOY_NUMBER"),
+        ("rollback_image_tag", "NODION_ROLLBACK_IMAGE_TAG"),
+    ];
+
+    /// Inputs SPEC §2 already names for rollback.
+    const ROLLBACK_INPUTS: &[&str] = &["rollback", "rollback_timeout"];
+
+    #[test]
+    fn no_output_is_handed_on_under_an_inputs_variable() {
+        let mut inputs: Vec<String> = INPUTS.iter().flat_map(|i| i.variables()).collect();
+        for name in ROLLBACK_INPUTS {
+            let upper = name.to_ascii_uppercase();
+            inputs.extend([format!("INPUT_{upper}"), format!("NODION_{upper}")]);
+        }
+        let mut handed_on: Vec<(String, &str)> = Vec::new();
+        for spec in OUTPUTS {
+            handed_on.extend(
+                spec.handed_on(README_AZURE_STEP)
+                    .into_iter()
+                    .map(|n| (n, spec.name)),
+            );
+        }
+        for (name, variable) in ROLLBACK_OUTPUTS {
+            let azure = format!("{README_AZURE_STEP}_{name}").to_ascii_uppercase();
+            handed_on.extend([(variable.to_string(), *name), (azure, *name)]);
+        }
+        for (variable, output) in &handed_on {
+            assert!(
+                !inputs.contains(variable),
+                "output {output} is handed on as {variable}, an input's variable: a later run would read it as its input"
+            );
+        }
+        // The check bites: the name the first release used, and Azure's for a step named nodion.
+        assert!(inputs.contains(&"NODION_DEPLOY_NUMBER".to_string()));
+        let deploy_number = OUTPUTS.iter().find(|o| o.name == "deploy_number").unwrap();
+        assert!(
+            deploy_number
+                .handed_on("nodion")
+                .iter()
+                .any(|n| inputs.contains(n))
+        );
+        // Never NODION_APPLICATION_ID, which a later GitLab job would take as its application.
+        assert!(handed_on.iter().all(|(n, _)| n != "NODION_APPLICATION_ID"));
+    }
+
+    #[test]
+    fn each_output_is_handed_on_under_its_own_name() {
+        let variables: Vec<&str> = OUTPUTS.iter().map(|o| o.variable).collect();
+        for (i, v) in variables.iter().enumerate() {
+            assert!(v.starts_with("NODION_"), "{v}");
+            assert!(!variables[..i].contains(v), "{v} twice");
+        }
+        for spec in OUTPUTS {
+            assert_eq!(spec.dotenv.is_none(), spec.multi_line, "{}", spec.name);
+        }
+    }
 
     #[test]
     fn a_lost_output_turns_exit_0_into_exit_5_and_says_which() {
@@ -306,6 +447,7 @@ mod fixture {
             ending: crate::report::Ending::default(),
             url: Some("https://app-1.example.com/health".into()),
             verified: Some(true),
+            origin: Some(crate::report::Origin::Triggered),
         }
     }
 }

@@ -2,21 +2,16 @@
 
 use std::path::Path;
 
-use super::{OutputSpec, append, as_text, values, written};
-use crate::escape;
+use super::{append, clean_text, values, written};
 use crate::log::Log;
 use crate::report::Report;
 
-/// Under Bitbucket, the outputs as shell-quoted `export` lines, safe to source in later steps.
-pub const BITBUCKET_EXPORTS: &str = "nodion-deploy.sh";
-
-/// Writes [`BITBUCKET_EXPORTS`] in the pipe's storage directory (or the working directory);
-/// whether it was written.
-pub(super) fn write_bitbucket(storage: Option<&Path>, report: &Report, log: &Log) -> bool {
-    // Bitbucket users source files between steps; the dotenv report is not shell-safe.
-    let path = crate::platform::bitbucket_exports(storage);
-    let result = std::fs::write(&path, bash_exports(report));
-    written(log, "", &path, result)
+/// Writes the exports to `path` (`exports_file`, Bitbucket's `nodion-deploy.sh` by default),
+/// replacing what was there; whether it was written.
+pub(super) fn write(path: &Path, report: &Report, log: &Log) -> bool {
+    // Users source this file between steps; the dotenv report is not shell-safe.
+    let result = std::fs::write(path, bash_exports(report));
+    written(log, "exports_file ", path, result)
 }
 
 /// Appends the exports to CircleCI's `$BASH_ENV`, which every later step sources; whether they
@@ -31,27 +26,15 @@ pub(super) fn write_circleci(bash_env: Option<&Path>, report: &Report, log: &Log
     }
 }
 
-/// The variable an output is exported as to shells (CircleCI's `$BASH_ENV`).
-fn shell_name(spec: &OutputSpec) -> String {
-    spec.dotenv
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("NODION_{}", spec.name.to_ascii_uppercase()))
-}
-
 /// Lines for CircleCI's `$BASH_ENV`, which later steps source: `export NODION_…='…'` for every
 /// output, single-quoted so no value can run as shell code or set another variable.
 pub fn bash_exports(report: &Report) -> String {
     let mut out = String::new();
     for (spec, value) in values(report) {
-        let text = if spec.name == "commit_message" {
-            escape::multi_line(&as_text(&value))
-        } else {
-            escape::one_line(&as_text(&value))
-        };
         out.push_str(&format!(
             "export {}='{}'\n",
-            shell_name(spec),
-            text.replace('\'', "'\\''")
+            spec.variable,
+            clean_text(spec, &value).replace('\'', "'\\''")
         ));
     }
     out

@@ -58,6 +58,7 @@ fn report(fields: Vec<String>, number: Option<u64>) -> Report {
         ending: nodion_deploy::report::Ending::default(),
         url: f(8),
         verified: None,
+        origin: None,
     }
 }
 
@@ -184,6 +185,7 @@ fn sample_report() -> Report {
         ending: nodion_deploy::report::Ending::default(),
         url: Some("https://app-1.example.com/health".into()),
         verified: Some(true),
+        origin: None,
     }
 }
 
