@@ -44,6 +44,13 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// What the log and the step summary say of deployment `number` adopted after a lost answer.
+    pub fn adopted(number: u64) -> String {
+        format!(
+            "adopted #{number}, which appeared after our trigger's answer was lost; another pipeline may have triggered it"
+        )
+    }
+
     /// The `origin` output's value.
     pub fn as_str(self) -> &'static str {
         match self {

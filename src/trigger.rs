@@ -226,8 +226,8 @@ impl<'a> Trigger<'a> {
             1 if !listing.more => {
                 let adopted = newer.remove(0);
                 self.log.line(&format!(
-                    "Adopted deployment #{} ({}), which appeared after our trigger's answer was lost; another pipeline may have triggered it (not triggering again)",
-                    adopted.deploy_number.unwrap_or_default(),
+                    "Not triggered by this run: {} ({}); not triggering again",
+                    Origin::adopted(adopted.deploy_number.unwrap_or_default()),
                     describe(&adopted)
                 ));
                 Ok(Some(adopted))
@@ -528,7 +528,7 @@ mod tests {
         let ran = run(api, LONG, None);
         assert_eq!(ran.result.unwrap().1, Origin::Adopted);
         assert!(
-            ran.log.contains("Adopted deployment #3 (id id-3), which appeared after our trigger's answer was lost; another pipeline may have triggered it (not triggering again)"),
+            ran.log.contains("Not triggered by this run: adopted #3, which appeared after our trigger's answer was lost; another pipeline may have triggered it (id id-3); not triggering again"),
             "{}",
             ran.log
         );

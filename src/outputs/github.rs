@@ -10,7 +10,7 @@ use crate::escape;
 use crate::inputs::Problem;
 use crate::log::Log;
 use crate::model::Deployment;
-use crate::report::{EXIT_SUCCESS, Outcome, Report};
+use crate::report::{EXIT_SUCCESS, Origin, Outcome, Report};
 
 /// How much of the step summary the application's log lines may take: GitHub refuses a summary
 /// over 1 MiB, and the table above them matters more.
@@ -95,6 +95,12 @@ fn summary(report: &Report, why: Option<&str>) -> String {
         number.as_ref().map(|n| format!("{n} ")).unwrap_or_default(),
         report.outcome.result(),
     );
+    if let (Some(Origin::Adopted), Some(n)) = (report.origin, d.deploy_number) {
+        out.push_str(&format!(
+            "Not triggered by this run: {}.\n\n",
+            Origin::adopted(n)
+        ));
+    }
     out.push_str(&table(report, &d, number));
     if !report.timeline.is_empty() {
         out.push_str(&timeline(&report.timeline));
@@ -115,6 +121,7 @@ fn table(report: &Report, d: &Deployment, number: Option<String>) -> String {
             Some(escape::markdown(&report.application_id)),
         ),
         ("Deploy number", number),
+        ("Origin", report.origin.map(|o| o.as_str().to_string())),
         ("Status", d.status.as_deref().map(escape::markdown)),
         ("Result", Some(report.outcome.result().to_string())),
         (what, deployed),

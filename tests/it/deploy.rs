@@ -28,10 +28,14 @@ fn success_writes_every_github_output_of_the_triggered_deployment() {
             "commit_message",
             "elapsed_seconds",
             "url",
-            "verified"
+            "verified",
+            "origin",
+            "application_id"
         ]
     );
     assert_eq!(ran.output("result"), "success");
+    assert_eq!(ran.output("origin"), "triggered");
+    assert_eq!(ran.output("application_id"), "app-1");
     assert_eq!(ran.output("deploy_number"), "3");
     assert_eq!(ran.output("deployment_id"), id_of(&api, 3));
     assert_eq!(ran.output("status"), "available");
@@ -59,7 +63,7 @@ fn success_writes_the_gitlab_dotenv_report() {
         [
             "NODION_RESULT",
             "NODION_DEPLOYMENT_ID",
-            "NODION_DEPLOY_NUMBER",
+            "NODION_DEPLOYMENT_NUMBER",
             "NODION_DEPLOY_STATUS",
             "NODION_GIT_SHA",
             "NODION_IMAGE_REFERENCE",
@@ -67,12 +71,14 @@ fn success_writes_the_gitlab_dotenv_report() {
             "NODION_CREATED_AT",
             "NODION_ELAPSED_SECONDS",
             "NODION_URL",
-            "NODION_VERIFIED"
+            "NODION_VERIFIED",
+            "NODION_ORIGIN",
+            "NODION_DEPLOYED_APPLICATION_ID"
         ]
     );
     let get = |k: &str| dotenv.iter().find(|(key, _)| key == k).unwrap().1.clone();
     assert_eq!(get("NODION_RESULT"), "success");
-    assert_eq!(get("NODION_DEPLOY_NUMBER"), "3");
+    assert_eq!(get("NODION_DEPLOYMENT_NUMBER"), "3");
     assert_eq!(get("NODION_DEPLOYMENT_ID"), id_of(&api, 3));
     assert_eq!(get("NODION_DEPLOY_STATUS"), "available");
 }
@@ -442,9 +448,16 @@ fn each_bad_input_exits_2_names_its_variable_and_sends_nothing() {
             "{variable}={value} should name {named}: {}",
             ran.stderr
         );
+        // A refused run's only output says so: no earlier run's values stay standing.
+        let outputs = ran.github_outputs();
         assert!(
-            !ran.has_file("github_output"),
-            "no outputs before validation"
+            outputs.contains(&("result".into(), "error".into())),
+            "{outputs:?}"
+        );
+        assert!(
+            outputs.iter().all(|(name, value)| value.is_empty()
+                || ["result", "elapsed_seconds", "application_id"].contains(&name.as_str())),
+            "{outputs:?}"
         );
     }
     assert!(api.requests().is_empty(), "nothing was sent");

@@ -336,7 +336,7 @@ fn circleci_exports_every_output_to_later_steps_through_bash_env() {
     );
     let vars = sourced(&bash_env);
     assert_eq!(vars["NODION_RESULT"], "success");
-    assert_eq!(vars["NODION_DEPLOY_NUMBER"], "1");
+    assert_eq!(vars["NODION_DEPLOYMENT_NUMBER"], "1");
     assert_eq!(vars["NODION_DEPLOY_STATUS"], "available");
     assert_eq!(
         vars["NODION_COMMIT_MESSAGE"],
@@ -369,7 +369,7 @@ fn bitbucket_writes_the_dotenv_and_json_reports_to_the_pipes_storage_dir() {
         "{dotenv}"
     );
     assert!(
-        dotenv.lines().any(|l| l == "NODION_DEPLOY_NUMBER=3"),
+        dotenv.lines().any(|l| l == "NODION_DEPLOYMENT_NUMBER=3"),
         "{dotenv}"
     );
     let json: serde_json::Value =

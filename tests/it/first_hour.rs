@@ -111,10 +111,9 @@ fn bad_inputs_under_github_get_one_annotation_and_a_summary_naming_each_input() 
             "{problem}\n{summary}"
         );
     }
-    assert!(
-        !ran.has_file("github_output"),
-        "no outputs before validation"
-    );
+    // The one output a refused run has: result=error (SPEC §5), so no earlier value stands.
+    assert_eq!(ran.output("result"), "error");
+    assert_eq!(ran.output("deploy_number"), "");
     assert!(api.requests().is_empty());
 }
 
@@ -139,7 +138,16 @@ fn bad_inputs_elsewhere_end_the_log_with_the_reason_in_one_line() {
             ],
             "{platform}"
         );
-        assert!(!ran.has_file("nodion-deploy.env"), "{platform}");
+        // GitLab's dotenv report says error; a plain run, which writes no report, writes none.
+        if platform == "gitlab" {
+            let dotenv = ran.dotenv();
+            assert!(
+                dotenv.contains(&("NODION_RESULT".into(), "error".into())),
+                "{dotenv:?}"
+            );
+        } else {
+            assert!(!ran.has_file("nodion-deploy.env"));
+        }
     }
     assert!(api.requests().is_empty());
 }

@@ -10,6 +10,7 @@ mod github_output;
 mod install;
 mod network;
 mod packaging;
+mod pipelines;
 mod platforms;
 mod properties;
 mod readme;

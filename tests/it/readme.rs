@@ -41,14 +41,22 @@ fn readme_documents_every_input_with_its_variables_and_default() {
 
 #[test]
 fn readme_documents_every_output_and_dotenv_key() {
+    let outputs = README
+        .split_once("\n## Outputs\n")
+        .and_then(|(_, rest)| rest.split_once("\n## "))
+        .expect("README has an Outputs section")
+        .0;
     for output in nodion_deploy::outputs::OUTPUTS {
-        let row = README
+        let row = outputs
             .lines()
             .find(|l| l.starts_with(&format!("| `{}` |", output.name)))
             .unwrap_or_else(|| panic!("README has no row for output {}", output.name));
-        if let Some(key) = output.dotenv {
-            assert!(row.contains(key), "{}: {key}", output.name);
-        }
+        assert!(
+            row.contains(&format!("`{}`", output.variable)),
+            "{}: {}",
+            output.name,
+            output.variable
+        );
     }
 }
 

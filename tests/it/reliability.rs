@@ -67,10 +67,22 @@ fn a_lost_trigger_answer_is_reconciled_never_sent_again() {
         assert_eq!(posts(&api).len(), 1, "{what}: never sent again");
         assert_eq!(ran.output("deploy_number"), "3", "{what}");
         assert_eq!(ran.output("status"), "available", "{what}");
+        // Adopted, and said so everywhere: never called triggered.
+        assert_eq!(ran.output("origin"), "adopted", "{what}");
         assert!(
-            ran.stderr.contains("adopting it as ours"),
+            ran.stderr.contains("Not triggered by this run: adopted #3, which appeared after our trigger's answer was lost; another pipeline may have triggered it ("),
             "{what}: {}",
             ran.stderr
+        );
+        assert!(
+            !ran.stderr.contains("Triggered deployment"),
+            "{what}: {}",
+            ran.stderr
+        );
+        let summary = ran.summary();
+        assert!(
+            summary.contains("adopted #3, which appeared after our trigger's answer was lost; another pipeline may have triggered it"),
+            "{what}: {summary}"
         );
     });
 }

@@ -192,6 +192,19 @@ impl Deploy {
         ran
     }
 
+    /// Runs `script` with `shell` (`bash`, `sh`) as [`Deploy::run`] runs the binary, with the
+    /// binary's path in `DEPLOY_BIN`: a CI step that runs it, as the platform runs steps.
+    pub fn run_in(self, shell: &str, script: &str) -> Ran {
+        let shell = ["/usr/bin", "/bin"]
+            .iter()
+            .map(|dir| Path::new(dir).join(shell))
+            .find(|path| path.is_file())
+            .unwrap_or_else(|| panic!("{shell} is installed"));
+        let mut deploy = self.env("DEPLOY_BIN", BIN).env("PATH", "/usr/bin:/bin");
+        deploy.args = vec!["-c".into(), script.into()];
+        deploy.spawn_program(&shell).wait()
+    }
+
     /// Starts the binary (as [`Deploy::run`] does) without waiting for it.
     pub fn spawn(self) -> Running {
         self.spawn_program(Path::new(BIN))
