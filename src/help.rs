@@ -29,11 +29,14 @@ pub fn text() -> String {
         ));
     }
     out.push_str(
-        "\nOUTPUTS (GitHub step outputs; dotenv keys in brackets; all in result_file JSON)\n",
+        "\nOUTPUTS (GitHub step outputs; in brackets the dotenv key and shell export, never an\n\
+         input's variable; all in result_file JSON)\n",
     );
     for output in OUTPUTS {
-        let key = output.dotenv.map(|k| format!(" [{k}]")).unwrap_or_default();
-        out.push_str(&format!("  {}{key}\n      {}\n", output.name, output.help));
+        out.push_str(&format!(
+            "  {} [{}]\n      {}\n",
+            output.name, output.variable, output.help
+        ));
     }
     out.push_str("\nEXIT CODES\n");
     for (code, meaning) in EXIT_CODES {

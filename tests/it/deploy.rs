@@ -347,6 +347,7 @@ fn attach_mode_waits_for_a_deployment_still_in_progress() {
         .run();
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert_eq!(ran.output("status"), "available");
+    assert_eq!(ran.output("origin"), "attached");
     assert_eq!(api.count("POST", Route::Trigger), 1);
 }
 

@@ -485,3 +485,34 @@ fn a_quote_is_found_in_one_line_with_its_parts_in_order() {
     assert!(!says(printed, "ended failed … deployment #"));
     assert!(!says(printed, "failed after 1s … other"));
 }
+
+/// Azure hands a step's output variables to the job's later steps as `<STEP>_<NAME>`: the step
+/// README names must not turn an output into an input's variable (a step named `nodion` would hand
+/// on `deploy_number` as `NODION_DEPLOY_NUMBER`, the attach-mode input).
+#[test]
+fn readme_azure_step_name_hands_on_no_output_as_an_input() {
+    let snippet = README
+        .split_once("<!-- checked: azure-pipelines -->")
+        .and_then(|(_, rest)| rest.split_once("\n```\n"))
+        .expect("README has an Azure snippet")
+        .0;
+    let step = snippet
+        .split_once("- script: nodion-deploy\n")
+        .and_then(|(_, rest)| rest.lines().next())
+        .and_then(|line| line.trim().strip_prefix("name: "))
+        .expect("the step that runs nodion-deploy has a name");
+    let inputs: Vec<String> = nodion_deploy::inputs::INPUTS
+        .iter()
+        .flat_map(|i| i.variables())
+        .collect();
+    for output in nodion_deploy::outputs::OUTPUTS {
+        for name in output.handed_on(step) {
+            assert!(
+                !inputs.contains(&name),
+                "README's Azure step {step} hands on {} as {name}, an input's variable",
+                output.name
+            );
+        }
+    }
+    assert!(snippet.contains(&format!("outputs['{step}.deploy_number']")));
+}

@@ -88,6 +88,37 @@ fn a_lost_trigger_answer_is_reconciled_never_sent_again() {
 }
 
 #[test]
+fn a_lost_answer_never_adopts_a_deployment_of_another_commit_nor_sends_again() {
+    let api = happy();
+    api.script(Route::Trigger, Fault::Reset { create_first: true });
+    // The fake deploys a commit of its own; this pipeline runs for another.
+    let ran = Deploy::against(&api)
+        .gitlab()
+        .env("CI_COMMIT_SHA", "0123456789abcdef0123456789abcdef01234567")
+        .run();
+    assert_eq!(ran.code, 4, "{}", ran.stderr);
+    assert_eq!(posts(&api).len(), 1, "never sent again");
+    assert!(
+        ran.stderr
+            .contains("deployment #3 appeared since the snapshot, but it deploys commit ")
+            && ran.stderr.contains(
+                ", not this pipeline's 0123456: it may be another pipeline's, so it is not adopted"
+            ),
+        "{}",
+        ran.stderr
+    );
+    let dotenv = ran.dotenv();
+    assert!(
+        dotenv.contains(&("NODION_ORIGIN".into(), String::new())),
+        "{dotenv:?}"
+    );
+    assert!(
+        dotenv.contains(&("NODION_RESULT".into(), "error".into())),
+        "{dotenv:?}"
+    );
+}
+
+#[test]
 fn a_reset_before_anything_was_created_is_sent_again_once() {
     let api = happy();
     api.script(
