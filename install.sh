@@ -22,9 +22,11 @@ DEFAULT_VERSION=1.0.0-dev
 # What it does: <base>/v<version>/SHA256SUMS and <base>/v<version>/nodion-deploy-<target> are
 # downloaded (curl, else wget: GNU or busybox) into a private temporary directory inside DIR. The
 # binary's SHA-256 (sha256sum, else shasum -a 256, else openssl) must match its SHA256SUMS line, and
-# it must run (`--version`) before it is renamed over DIR/nodion-deploy (an atomic rename: an existing
-# binary is either untouched or replaced whole). Transient download failures (no connection,
-# timeouts, HTTP 408, 429, 5xx) are tried 3 times, 1 s then 2 s apart; HTTP 404 is not retried.
+# it must run and print exactly "nodion-deploy <version>" for `--version` (whatever --target says:
+# a binary that does not run here is refused) before it is renamed over DIR/nodion-deploy (an
+# atomic rename: an existing binary is either untouched or replaced whole). Transient download
+# failures (no connection, timeouts, HTTP 408, 429, 5xx) are tried 3 times, 1 s then 2 s apart;
+# HTTP 404 is not retried.
 # On any failure or interruption every temporary file is removed, and so is DIR if this script
 # created it. Errors are one line on stderr starting with "nodion-deploy install: ".
 #
@@ -37,7 +39,8 @@ DEFAULT_VERSION=1.0.0-dev
 #   5   no SHA-256 tool: none of sha256sum, shasum, openssl
 #   6   download failed: network or mirror error (after retries), or an HTTP error other than 404
 #   7   not found (HTTP 404/410): no such release, or no such asset in it
-#   8   verification failed: checksum mismatch, or the asset is not listed in SHA256SUMS
+#   8   verification failed: checksum mismatch, the asset is not listed in SHA256SUMS, or the
+#       binary's --version does not print exactly "nodion-deploy <version>"
 #   9   the downloaded binary does not run on this machine
 #   10  DIR cannot be created or written
 #   130 / 143  interrupted by SIGINT / SIGTERM
@@ -389,6 +392,32 @@ make_tmp() {
         die 10 "cannot write to $to_abs; pass --to DIR with a directory you can write to (or run as a user who can)"
 }
 
+# What a binary printed, fit to quote in one line: its first line, at most 100 characters, only
+# letters, digits, space and . _ + - (no control character, nor anything a CI log reads as a command).
+shown_of() {
+    printf '%s\n' "$1" | LC_ALL=C awk 'NR == 1 { print substr($0, 1, 100) }' | LC_ALL=C tr -cd 'A-Za-z0-9 ._+-'
+}
+
+# The downloaded binary must run here and print exactly "nodion-deploy <version>" for --version
+# before it is put in place. It is run whatever the target: a --target for another platform whose
+# binary does not run here is refused (exit 9) like any other, so every installed binary was checked.
+check_runs_as_version() {
+    if ! ran=$("$tmp/$bin" --version </dev/null 2>"$tmp/version.log"); then
+        why=$(awk 'NF { print substr($0, 1, 120); exit }' "$tmp/version.log")
+        [ -n "$why" ] || why=$(printf '%s\n' "$ran" | awk 'NF { print substr($0, 1, 120); exit }')
+        die 9 "the downloaded $asset does not run on this machine (${why:-no output}) and was not installed; check --target"
+    fi
+    [ "$ran" != "nodion-deploy $version" ] || return 0
+    shown=$(shown_of "$ran")
+    case $shown in
+        "nodion-deploy $version") reported="prints more than 'nodion-deploy $version' for --version" ;;
+        "nodion-deploy "?*) reported="reports version ${shown#nodion-deploy }, not $version" ;;
+        '') reported="prints nothing for --version, not 'nodion-deploy $version'" ;;
+        *) reported="prints '$shown' for --version, not 'nodion-deploy $version'" ;;
+    esac
+    die 8 "the downloaded $asset $reported, so it was not installed; the release v$version serves another version's binary (check NODION_DEPLOY_DOWNLOAD_URL if it names a mirror)"
+}
+
 main() {
     parse_args "$@"
     check_version
@@ -435,12 +464,7 @@ main() {
         die 8 "checksum mismatch for $asset v$version (SHA256SUMS says $expected, the download is $actual): it is corrupt or was tampered with and was not installed; run this again, and check the mirror if it persists"
 
     chmod 755 "$tmp/$bin"
-    if ! ran=$("$tmp/$bin" --version </dev/null 2>&1); then
-        ran=$(printf '%s\n' "$ran" | awk 'NF { print substr($0, 1, 120); exit }')
-        die 9 "the downloaded $asset does not run on this machine (${ran:-no output}) and was not installed; check --target"
-    fi
-    ran=$(printf '%s\n' "$ran" | awk 'NF { print; exit }')
-    installed_version=${ran##* }
+    check_runs_as_version
 
     if [ -d "$to/$bin" ]; then
         die 10 "$to_abs/$bin is a directory; remove it or pass another --to DIR"
@@ -450,7 +474,7 @@ main() {
     rm -rf "$tmp"
     tmp=''
 
-    printf 'installed nodion-deploy %s to %s\n' "$installed_version" "$to_abs/$bin"
+    printf 'installed nodion-deploy %s to %s\n' "$version" "$to_abs/$bin"
     case ":${PATH:-}:" in
         *":$to_abs:"* | *":$to:"*) ;;
         *) say "note: $to_abs is not on PATH; add it to run nodion-deploy by name" ;;

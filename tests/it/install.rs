@@ -1298,6 +1298,101 @@ fn a_binary_that_does_not_run_is_refused_and_nothing_is_installed() {
 }
 
 #[test]
+fn a_binary_that_reports_another_version_is_refused_and_nothing_is_installed() {
+    let Some(host) = host_or_skip() else { return };
+    // What the served binary prints for --version (its SHA256SUMS line is right), and what the
+    // one error line says of it.
+    let cases = [
+        (
+            "nodion-deploy 9.8.7-dev",
+            "reports version 9.8.7-dev, not 9.8.7,",
+        ),
+        ("nodion-deploy 9.8.70", "reports version 9.8.70, not 9.8.7,"),
+        (
+            "9.8.7",
+            "prints '9.8.7' for --version, not 'nodion-deploy 9.8.7',",
+        ),
+        (
+            "",
+            "prints nothing for --version, not 'nodion-deploy 9.8.7',",
+        ),
+        (
+            "nodion-deploy 9.8.7\nnodion-deploy 9.8.7-dev",
+            "prints more than 'nodion-deploy 9.8.7' for --version,",
+        ),
+        // Its first line only, bounded, without control characters or anything a CI log acts on.
+        (
+            "\u{1b}]0;title\u{7}::warning::##[error]x\r\nsecond line",
+            "prints '0titlewarningerrorx' for --version, not 'nodion-deploy 9.8.7',",
+        ),
+        (
+            &format!("nodion-deploy 9.8.7-{}", "x".repeat(300)),
+            &format!("reports version 9.8.7-{}, not 9.8.7,", "x".repeat(80)),
+        ),
+    ];
+    for setup in available(&[Setup::DASH_CURL, Setup::BUSYBOX]) {
+        for (printed, says) in cases {
+            let what = format!("{setup:?} printing {printed:?}");
+            let mirror = Mirror::start();
+            let script = format!("#!/bin/sh\nprintf '%s\\n' '{printed}'\n");
+            mirror.publish("9.8.7", &[(asset(host), Body::Bytes(script.into_bytes()))]);
+            let sandbox = Sandbox::new(setup);
+
+            // Into a directory the script creates: it goes again.
+            let dir = sandbox.dir("new/dir");
+            let out = sandbox.run(&mirror, &["--version", "9.8.7", "--to", path_str(&dir)]);
+            out.assert_code(8, &what);
+            let line = out.error_line(&what);
+            assert_says(
+                &line,
+                &[&format!(
+                    "the downloaded {} {says} so it was not installed",
+                    asset(host)
+                )],
+                &what,
+            );
+            assert!(
+                !line.contains("second line") && !line.contains("::") && !line.contains("##["),
+                "{what}: {line:?}"
+            );
+            assert_absent(&sandbox.dir("new"), &what);
+
+            // Over an installed binary: it stays, and nothing else is left.
+            let dir = sandbox.dir("existing");
+            fs::create_dir(&dir).unwrap();
+            let old = dir.join("nodion-deploy");
+            crate::support::write_executable(&old, "#!/bin/sh\necho nodion-deploy 9.8.6\n");
+            let out = sandbox.run(&mirror, &["--version", "9.8.7", "--to", path_str(&dir)]);
+            out.assert_code(8, &what);
+            assert_eq!(entries(&dir), vec!["nodion-deploy"], "{what}: nothing left");
+            assert_eq!(
+                fs::read_to_string(&old).unwrap(),
+                "#!/bin/sh\necho nodion-deploy 9.8.6\n",
+                "{what}: the installed binary is untouched"
+            );
+        }
+    }
+
+    // Issue 15: the real binary (this build, 1.0.0-dev or so) served as another release.
+    for setup in available(&[Setup::DASH_CURL]) {
+        let what = format!("{setup:?} with the real binary");
+        let mirror = Mirror::start();
+        mirror.publish("9.9.9", &[(asset(host), real_binary())]);
+        let sandbox = Sandbox::new(setup);
+        let dir = sandbox.dir("d");
+        let out = sandbox.run(&mirror, &["--version", "9.9.9", "--to", path_str(&dir)]);
+        out.assert_code(8, &what);
+        let line = out.error_line(&what);
+        assert_says(
+            &line,
+            &[&format!("reports version {VERSION}, not 9.9.9,")],
+            &what,
+        );
+        assert_absent(&dir, &what);
+    }
+}
+
+#[test]
 fn an_unknown_option_is_a_one_line_usage_error() {
     for setup in available(&[Setup::DASH_CURL, Setup::BUSYBOX]) {
         let mirror = Mirror::start();

@@ -88,18 +88,76 @@ else
     Windows/x64 | Windows/arm64) target=x86_64-pc-windows-gnu arch=x64 ;;
     *) fail "no release binary of nodion-deploy for ${RUNNER_OS:-this OS} on ${RUNNER_ARCH:-this architecture} (there are for Linux, macOS and Windows, X64 or ARM64); from_source: true builds one with cargo" ;;
   esac
-  # The runner's tool cache, so that a self-hosted runner downloads each version once.
+  # The runner's tool cache, so that a self-hosted runner downloads each version once. A cached
+  # binary is used only if its SHA-256 equals the one recorded beside it when this step installed
+  # it (nodion-deploy.sha256, in sha256sum's format: "<hex>  nodion-deploy") and, then only, it
+  # prints exactly "nodion-deploy $version" for --version; otherwise it is installed again over it.
   cache=${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-}}
   [ -n "$cache" ] || fail "neither RUNNER_TOOL_CACHE nor RUNNER_TEMP is set: is this a GitHub Actions runner?"
   if [ -n "$exe" ] && command -v cygpath >/dev/null 2>&1; then cache=$(cygpath -u "$cache"); fi
   dir=$cache/nodion-deploy/$version/$arch
   bin=$dir/nodion-deploy$exe
-  if [ -f "$bin" ] && "$bin" --version >/dev/null 2>&1; then
+  recorded=$dir/nodion-deploy.sha256
+  # SHA-256 as install.sh computes it: sha256sum, else shasum -a 256, else openssl.
+  if printf '' | sha256sum >/dev/null 2>&1; then sha=sha256sum
+  elif printf '' | shasum -a 256 >/dev/null 2>&1; then sha=shasum
+  elif printf '' | openssl dgst -sha256 >/dev/null 2>&1; then sha=openssl
+  else fail "no SHA-256 tool (sha256sum, shasum or openssl) to check nodion-deploy in the tool cache; install one in an earlier step"
+  fi
+  sha256_of() {
+    local sum
+    case $sha in
+      sha256sum) sum=$(sha256sum <"$1") ;;
+      shasum) sum=$(shasum -a 256 <"$1") ;;
+      openssl) sum=$(openssl dgst -sha256 <"$1") && sum=${sum##* } ;;
+    esac || return 1
+    sum=$(printf '%s' "${sum%% *}" | tr 'A-F' 'a-f')
+    [[ $sum =~ ^[0-9a-f]{64}$ ]] || return 1
+    printf '%s\n' "$sum"
+  }
+  # What a binary printed for --version, said in one line: its first line, at most 100 characters,
+  # only letters, digits, space and . _ + - (nothing a terminal or the runner would act on).
+  reported() {
+    local line=${1%%$'\n'*}
+    line=$(printf '%s' "${line:0:100}" | LC_ALL=C tr -cd 'A-Za-z0-9 ._+-')
+    case $line in
+      "nodion-deploy $version") echo "prints more than 'nodion-deploy $version' for --version" ;;
+      "nodion-deploy "?*) echo "reports ${line#nodion-deploy }, not $version" ;;
+      "") echo "prints nothing for --version, not 'nodion-deploy $version'" ;;
+      *) echo "prints '$line' for --version, not 'nodion-deploy $version'" ;;
+    esac
+  }
+  stale=""
+  if [ -f "$bin" ]; then
+    want=""
+    if [ -f "$recorded" ]; then read -r want _ <"$recorded" || true; fi
+    # The bytes first: a binary that is not the one installed here is not even run.
+    if [ -z "$want" ]; then
+      stale="has no SHA-256 recorded beside it ($recorded)"
+    elif ! have=$(sha256_of "$bin"); then
+      fail "$sha could not compute the SHA-256 of $bin"
+    elif [ "$have" != "$want" ]; then
+      stale="is not the binary installed there: its SHA-256 differs from the one recorded in $recorded"
+    elif ! printed=$("$bin" --version </dev/null 2>/dev/null); then
+      stale="does not run"
+    elif [ "$printed" != "nodion-deploy $version" ]; then
+      stale=$(reported "$printed")
+    fi
+  fi
+  if [ -f "$bin" ] && [ -z "$stale" ]; then
     echo "nodion-deploy $version from the tool cache: $bin"
   else
+    if [ -n "$stale" ]; then echo "the cached nodion-deploy at $bin $stale: installing again"; fi
     if [ -n "$DOWNLOAD_URL" ]; then export NODION_DEPLOY_DOWNLOAD_URL="$DOWNLOAD_URL"; fi
     sh "$GITHUB_ACTION_PATH/install.sh" --version "$version" --target "$target" --to "$dir" ||
       fail "could not install nodion-deploy $version for $target; the line above says why"
+    # Record what was installed, once it is known to be exactly $version.
+    [ -f "$bin" ] || fail "install.sh put no nodion-deploy at $bin"
+    printed=$("$bin" --version </dev/null 2>/dev/null) || fail "the nodion-deploy install.sh put at $bin does not run"
+    [ "$printed" = "nodion-deploy $version" ] ||
+      fail "the nodion-deploy install.sh put at $bin $(reported "$printed")"
+    have=$(sha256_of "$bin") || fail "$sha could not compute the SHA-256 of $bin"
+    printf '%s  %s\n' "$have" "nodion-deploy$exe" >"$recorded" || fail "could not write $recorded"
   fi
 fi
 echo "path=$bin" >>"$GITHUB_OUTPUT"
@@ -496,11 +554,25 @@ fn the_action_gets_the_binary_as_the_spec_says() {
             "{os}/{arch}"
         );
         assert_eq!(ran.output, format!("path={to}/nodion-deploy{exe}\n"));
+        // Its SHA-256 is recorded beside it, in sha256sum's format.
+        assert_eq!(
+            fs::read_to_string(format!("{to}/nodion-deploy.sha256")).unwrap(),
+            format!(
+                "{}  nodion-deploy{exe}\n",
+                sha256_of(&format!("{to}/nodion-deploy{exe}"))
+            ),
+            "{os}/{arch}"
+        );
         // Once there, the cached binary is used: nothing is downloaded again.
         let again = step.run(&[("RUNNER_OS", os), ("RUNNER_ARCH", arch)]);
         assert_eq!(again.code, Some(0), "{os}/{arch}: {}", again.stdout);
         assert!(again.calls.is_empty(), "{os}/{arch}: {:?}", again.calls);
         assert_eq!(again.output, ran.output, "{os}/{arch}");
+        assert_eq!(
+            again.stdout,
+            format!("nodion-deploy 9.8.7 from the tool cache: {to}/nodion-deploy{exe}\n"),
+            "{os}/{arch}"
+        );
     }
 
     // download_url reaches install.sh as NODION_DEPLOY_DOWNLOAD_URL.
@@ -587,6 +659,221 @@ fn the_action_gets_the_binary_as_the_spec_says() {
         .find(|(k, _)| k == "NODION_DEPLOY_BIN")
         .map(|(_, v)| v.as_str()),
         Some("${{ steps.install.outputs.path }}")
+    );
+}
+
+/// A cached binary that reports `9.8.7` and writes to `$CALLS` when it runs.
+const CACHED_9_8_7: &str =
+    "#!/bin/sh\necho 'cached binary ran' >>\"$CALLS\"\necho nodion-deploy 9.8.7\n";
+
+/// A tool cache holding, for a 9.8.7 action on Linux X64, the binary `script` and, beside it, the
+/// record `record` makes of the binary's own SHA-256 (None: no record). Returns (binary, record).
+fn seed_cache(
+    step: &InstallStep,
+    script: &str,
+    record: Option<&dyn Fn(&str) -> String>,
+) -> (String, String) {
+    let dir = format!("{}/nodion-deploy/9.8.7/x64", step.path("cache"));
+    fs::create_dir_all(&dir).unwrap();
+    let bin = format!("{dir}/nodion-deploy");
+    crate::support::write_executable(Path::new(&bin), script);
+    let recorded = format!("{dir}/nodion-deploy.sha256");
+    if let Some(record) = record {
+        fs::write(&recorded, record(&sha256_of(&bin))).unwrap();
+    }
+    (bin, recorded)
+}
+
+/// The record the step writes for a binary whose SHA-256 is `hex`.
+fn true_record(hex: &str) -> String {
+    format!("{hex}  nodion-deploy\n")
+}
+
+/// Checks that a run installed 9.8.7 again over the cached `bin`, saying `why` in one line, and
+/// recorded the new binary's SHA-256.
+fn assert_installed_again(ran: &Installed, bin: &str, why: &str, what: &str) {
+    assert_eq!(ran.code, Some(0), "{what}: {}", ran.stdout);
+    assert_eq!(
+        ran.stdout,
+        format!("the cached nodion-deploy at {bin} {why}: installing again\n"),
+        "{what}"
+    );
+    let dir = bin.strip_suffix("/nodion-deploy").unwrap();
+    assert_eq!(
+        ran.calls,
+        [format!(
+            "install.sh --version 9.8.7 --target x86_64-unknown-linux-musl --to {dir} (download url: unset)"
+        )],
+        "{what}: install.sh is called (and a cached binary whose bytes are not the recorded ones is not run)"
+    );
+    assert!(
+        fs::read_to_string(bin)
+            .unwrap()
+            .contains("installed by install.sh"),
+        "{what}: installed over"
+    );
+    assert_eq!(
+        fs::read_to_string(format!("{dir}/nodion-deploy.sha256")).unwrap(),
+        true_record(&sha256_of(bin)),
+        "{what}: the new binary's SHA-256 is recorded"
+    );
+    assert_eq!(ran.output, format!("path={bin}\n"), "{what}");
+}
+
+#[test]
+fn a_cached_binary_of_the_version_with_its_recorded_sha256_is_used() {
+    let step = InstallStep::new(Some("9.8.7"));
+    let (bin, recorded) = seed_cache(&step, CACHED_9_8_7, Some(&true_record));
+
+    let ran = step.run(&[]);
+
+    assert_eq!(ran.code, Some(0), "{}", ran.stdout);
+    assert_eq!(ran.calls, ["cached binary ran"], "install.sh is not called");
+    assert_eq!(
+        ran.stdout,
+        format!("nodion-deploy 9.8.7 from the tool cache: {bin}\n")
+    );
+    assert_eq!(ran.output, format!("path={bin}\n"));
+    assert_eq!(fs::read_to_string(&bin).unwrap(), CACHED_9_8_7, "untouched");
+    assert_eq!(
+        fs::read_to_string(&recorded).unwrap(),
+        true_record(&sha256_of(&bin))
+    );
+}
+
+#[test]
+fn a_cached_binary_that_reports_another_version_is_installed_over() {
+    // The record matches the bytes: only what the binary prints makes it wrong.
+    let cases = [
+        ("nodion-deploy 9.8.7-dev", "reports 9.8.7-dev, not 9.8.7"),
+        ("nodion-deploy 9.8.70", "reports 9.8.70, not 9.8.7"),
+        (
+            "9.8.7",
+            "prints '9.8.7' for --version, not 'nodion-deploy 9.8.7'",
+        ),
+        (
+            "",
+            "prints nothing for --version, not 'nodion-deploy 9.8.7'",
+        ),
+        (
+            "nodion-deploy 9.8.7\nnodion-deploy 9.8.7-dev",
+            "prints more than 'nodion-deploy 9.8.7' for --version",
+        ),
+        // What it printed is shown on one line, bounded, with nothing the runner acts on.
+        (
+            "\u{1b}]0;title\u{7}::warning::##[error]x\r\nsecond line",
+            "prints '0titlewarningerrorx' for --version, not 'nodion-deploy 9.8.7'",
+        ),
+        (
+            &format!("nodion-deploy 9.8.7-{}", "x".repeat(300)),
+            &format!("reports 9.8.7-{}, not 9.8.7", "x".repeat(80)),
+        ),
+    ];
+    for (printed, why) in cases {
+        let what = format!("printing {printed:?}");
+        let step = InstallStep::new(Some("9.8.7"));
+        let script = format!("#!/bin/sh\nprintf '%s\\n' '{printed}'\n");
+        let (bin, _) = seed_cache(&step, &script, Some(&true_record));
+
+        let ran = step.run(&[]);
+
+        assert_installed_again(&ran, &bin, why, &what);
+    }
+
+    // One that does not run at all.
+    let step = InstallStep::new(Some("9.8.7"));
+    let (bin, _) = seed_cache(&step, "#!/bin/sh\nexit 3\n", Some(&true_record));
+    assert_installed_again(&step.run(&[]), &bin, "does not run", "exit 3");
+}
+
+#[test]
+fn a_cached_binary_whose_bytes_are_not_the_ones_recorded_is_installed_over_without_running() {
+    let differs = "is not the binary installed there: its SHA-256 differs from the one recorded in";
+
+    // Changed since its SHA-256 was recorded (same version, other bytes).
+    let step = InstallStep::new(Some("9.8.7"));
+    let (bin, recorded) = seed_cache(&step, CACHED_9_8_7, Some(&true_record));
+    fs::write(&bin, format!("{CACHED_9_8_7}# changed\n")).unwrap();
+    let ran = step.run(&[]);
+    assert_installed_again(&ran, &bin, &format!("{differs} {recorded}"), "changed");
+
+    // Another binary's SHA-256 recorded.
+    let step = InstallStep::new(Some("9.8.7"));
+    let other = |_: &str| true_record(&"0".repeat(64));
+    let (bin, recorded) = seed_cache(&step, CACHED_9_8_7, Some(&other));
+    let ran = step.run(&[]);
+    assert_installed_again(&ran, &bin, &format!("{differs} {recorded}"), "other");
+
+    // No record, or an empty one.
+    let empty = |_: &str| String::new();
+    for (what, record) in [
+        ("no record", None),
+        ("an empty record", Some(&empty as &dyn Fn(&str) -> String)),
+    ] {
+        let step = InstallStep::new(Some("9.8.7"));
+        let (bin, recorded) = seed_cache(&step, CACHED_9_8_7, record);
+        let ran = step.run(&[]);
+        let why = format!("has no SHA-256 recorded beside it ({recorded})");
+        assert_installed_again(&ran, &bin, &why, what);
+    }
+}
+
+#[test]
+fn the_sha256_comes_from_sha256sum_shasum_or_openssl_and_without_one_the_step_fails() {
+    for tool in ["sha256sum", "shasum", "openssl"] {
+        let step = InstallStep::new(Some("9.8.7")).with_sha256_tool(Some(tool));
+        let (bin, recorded) = seed_cache(&step, CACHED_9_8_7, None);
+
+        let ran = step.run(&[]);
+
+        assert_installed_again(
+            &ran,
+            &bin,
+            &format!("has no SHA-256 recorded beside it ({recorded})"),
+            tool,
+        );
+        let again = step.run(&[]);
+        assert_eq!(again.code, Some(0), "{tool}: {}", again.stdout);
+        assert!(
+            again.calls.is_empty(),
+            "{tool}: the cache is used: {:?}",
+            again.calls
+        );
+    }
+
+    // No tool: the check is not skipped.
+    let step = InstallStep::new(Some("9.8.7")).with_sha256_tool(None);
+    let (bin, _) = seed_cache(&step, CACHED_9_8_7, Some(&true_record));
+    let ran = step.run(&[]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stdout);
+    assert_eq!(
+        ran.stdout,
+        "::error title=nodion-deploy::no SHA-256 tool (sha256sum, shasum or openssl) to check nodion-deploy in the tool cache; install one in an earlier step\n"
+    );
+    assert!(
+        ran.calls.is_empty() && ran.output.is_empty(),
+        "{:?}",
+        ran.calls
+    );
+    assert_eq!(fs::read_to_string(&bin).unwrap(), CACHED_9_8_7);
+}
+
+#[test]
+fn a_binary_installed_as_another_version_is_refused_and_not_recorded() {
+    let step = InstallStep::new(Some("9.8.7"));
+    let ran = step.run(&[("INSTALLS", "9.8.7-dev")]);
+    let dir = format!("{}/nodion-deploy/9.8.7/x64", step.path("cache"));
+    assert_eq!(ran.code, Some(1), "{}", ran.stdout);
+    assert_eq!(
+        ran.stdout,
+        format!(
+            "::error title=nodion-deploy::the nodion-deploy install.sh put at {dir}/nodion-deploy reports 9.8.7-dev, not 9.8.7\n"
+        )
+    );
+    assert!(ran.output.is_empty());
+    assert!(
+        !Path::new(&format!("{dir}/nodion-deploy.sha256")).exists(),
+        "no record"
     );
 }
 
@@ -714,19 +1001,20 @@ pub(crate) struct Installed {
     pub output: String,
 }
 
-/// The stand-in install.sh after its `DEFAULT_VERSION=` line: installs a binary that answers
-/// `--version` where `--to` says.
+/// The stand-in install.sh after its `DEFAULT_VERSION=` line: installs where `--to` says a binary
+/// that answers `--version` with `nodion-deploy <--version>` (or `$INSTALLS`, when set).
 const INSTALL_SH: &str = r#"echo "install.sh $* (download url: ${NODION_DEPLOY_DOWNLOAD_URL-unset})" >>"$CALLS"
 while [ $# -gt 0 ]; do
   case $1 in
     --to) to=$2; shift ;;
     --target) target=$2; shift ;;
+    --version) v=$2; shift ;;
   esac
   shift
 done
 case $target in *windows*) exe=.exe ;; *) exe="" ;; esac
 mkdir -p "$to"
-printf '#!/bin/sh\necho nodion-deploy\n' >"$to/nodion-deploy$exe"
+printf '#!/bin/sh\n# installed by install.sh\necho nodion-deploy %s\n' "${INSTALLS:-$v}" >"$to/nodion-deploy$exe"
 chmod +x "$to/nodion-deploy$exe"
 "#;
 
@@ -752,7 +1040,7 @@ impl InstallStep {
         let bin = dir.path().join("bin");
         fs::create_dir_all(dir.path().join("checkout")).unwrap();
         fs::create_dir(&bin).unwrap();
-        for tool in ["sh", "sed", "tr", "mkdir", "chmod"] {
+        for tool in ["sh", "sed", "tr", "mkdir", "chmod", "sha256sum"] {
             std::os::unix::fs::symlink(host_tool(tool), bin.join(tool)).unwrap();
         }
         if let Some(version) = version {
@@ -776,6 +1064,17 @@ impl InstallStep {
     /// With a `cargo` on `PATH`.
     pub(crate) fn with_cargo(self) -> InstallStep {
         executable(&self.dir.path().join("bin"), "cargo", CARGO);
+        self
+    }
+
+    /// With `tool` (`sha256sum`, `shasum`, `openssl`; none: no SHA-256 tool) on `PATH` in place
+    /// of `sha256sum`.
+    fn with_sha256_tool(self, tool: Option<&str>) -> InstallStep {
+        let bin = self.dir.path().join("bin");
+        fs::remove_file(bin.join("sha256sum")).unwrap();
+        if let Some(tool) = tool {
+            std::os::unix::fs::symlink(host_tool(tool), bin.join(tool)).unwrap();
+        }
         self
     }
 
@@ -831,6 +1130,18 @@ fn executable(dir: &Path, name: &str, script: &str) -> PathBuf {
     let path = dir.join(name);
     crate::support::write_executable(&path, script);
     path
+}
+
+/// The SHA-256 of the file at `path`, as this machine's sha256sum prints it.
+fn sha256_of(path: &str) -> String {
+    let out = Command::new(host_tool("sha256sum"))
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "sha256sum {path}");
+    let hex = String::from_utf8(out.stdout).unwrap()[..64].to_string();
+    assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()), "{hex}");
+    hex
 }
 
 /// Where this machine keeps a tool.
