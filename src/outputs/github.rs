@@ -273,7 +273,7 @@ mod tests {
     fn a_refusal_before_any_deployment_says_why_and_shows_no_empty_row() {
         let mut r = report();
         r.outcome = Outcome::Refused;
-        r.deployment = None;
+        (r.deployment, r.origin) = (None, None);
         r.timeline.clear();
         // No verify_url: with one, a row would say it was not checked.
         (r.url, r.verified) = (None, None);
