@@ -4,13 +4,16 @@
 # actions/checkout). .ci/act/workflow.yml uses `./` from a release copy of the repository:
 #   download     install.sh gets the binary from a release mirror on loopback (download_url) into
 #                the runner's tool cache; a second run of the action finds it there
+#   two-apps     two deploys in one job, app-1 then app-2 (on a second fake API): on GitHub the
+#                first one's outputs never reach the second, which deploys its own
 #   from-source  from_source: true, so cargo builds it from the action's own source
-# Every run deploys to the fake Nodion API, a later step reads back every output
-# (.ci/act/check-outputs.sh), and this script checks what the fake and the mirror saw.
+# Every run deploys to a fake Nodion API, a later step reads back every output
+# (.ci/act/check-outputs.sh), and this script checks what the fakes and the mirror saw.
 #
-# Usage: bash .ci/act.sh API_URL STATIC_BINARY
+# Usage: bash .ci/act.sh API_URL API_URL_2 STATIC_BINARY
 #   API_URL        the fake Nodion API's base URL, http://127.0.0.1:PORT/v1, serving application
 #                  app-1 to token test-token (.ci/run starts it: examples/fake-nodion.rs)
+#   API_URL_2      another fake, serving application app-2 to the same token (--app app-2)
 #   STATIC_BINARY  a static x86_64 Linux nodion-deploy (target/x86_64-unknown-linux-musl/release/
 #                  nodion-deploy): the mirror publishes it as the release's x86_64 Linux asset
 # Environment (optional):
@@ -28,13 +31,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-[ "$#" = 2 ] || { echo "usage: bash .ci/act.sh API_URL STATIC_BINARY" >&2; exit 2; }
+[ "$#" = 3 ] || { echo "usage: bash .ci/act.sh API_URL API_URL_2 STATIC_BINARY" >&2; exit 2; }
 API_URL=$1
-STATIC=$2
-case "$API_URL" in
-  http://127.0.0.1:*/v1) ;;
-  *) echo "act.sh: API_URL must be the fake API on loopback (http://127.0.0.1:PORT/v1), not $API_URL" >&2; exit 2 ;;
-esac
+API_URL_2=$2
+STATIC=$3
+for url in "$API_URL" "$API_URL_2"; do
+  case "$url" in
+    http://127.0.0.1:*/v1) ;;
+    *) echo "act.sh: API_URL and API_URL_2 must be fake APIs on loopback (http://127.0.0.1:PORT/v1), not $url" >&2; exit 2 ;;
+  esac
+done
 [ -x "$STATIC" ] || { echo "act.sh: no binary at $STATIC" >&2; exit 2; }
 
 TOOLS=$ROOT/target/ci-tools
@@ -89,16 +95,22 @@ done
 [ -n "$MIRROR_URL" ] || fail "the mirror did not start: $(cat "$WORK/logs/mirror.log")"
 
 # --- act --------------------------------------------------------------------------------------
-deployments() { # the fake's deployments newer than the two it starts with
-  curl -fsS -H 'Authorization: Bearer test-token' "$API_URL/applications/app-1/deployments" |
-    python3 -c 'import json,sys; print(sum(d["deploy_number"] > 2 for d in json.load(sys.stdin)["deployments"]))'
+deployments() { # [API_URL APP]: how many deployments the fake lists (app-1's by default)
+  curl -fsS -H 'Authorization: Bearer test-token' "${1:-$API_URL}/applications/${2:-app-1}/deployments" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["deployments"]))'
+}
+newest() { # API_URL APP: the number of the application's newest deployment
+  curl -fsS -H 'Authorization: Bearer test-token' "$1/applications/$2/deployments" |
+    python3 -c 'import json,sys; print(max(d["deploy_number"] for d in json.load(sys.stdin)["deployments"]))'
 }
 
 # A clean environment: the toolchain, a private HOME (act's config, caches and notices), and
 # nothing from an outer CI job (GITHUB_*, NODION_*) that could leak into the runs.
-run_act() { # JOB EXPECTED-NEW-DEPLOYMENTS
-  local job=$1 expected=$2 log=$WORK/logs/act-$1.log before after started rc=0
+run_act() { # JOB EXPECTED-NEW-DEPLOYMENTS [EXPECTED-NEW-DEPLOYMENTS-OF-APP-2, default 0]
+  local job=$1 expected=$2 expected_2=${3:-0} log=$WORK/logs/act-$1.log before after before_2 after_2
+  local started rc=0
   before=$(deployments)
+  before_2=$(deployments "$API_URL_2" app-2)
   started=$SECONDS
   env -i PATH="$PATH" HOME="$WORK/home" LANG=C.UTF-8 TERM=dumb CARGO_TERM_COLOR=never \
     CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
@@ -106,20 +118,22 @@ run_act() { # JOB EXPECTED-NEW-DEPLOYMENTS
     "$ACT" push --job "$job" --workflows "$COPY/.ci/act/workflow.yml" --directory "$COPY" \
     --platform ubuntu-latest=-self-hosted --action-offline-mode --no-cache-server \
     --action-cache-path "$WORK/act-cache" \
-    --env SOURCE="$COPY" --env API_URL="$API_URL" --env MIRROR_URL="$MIRROR_URL" \
+    --env SOURCE="$COPY" --env API_URL="$API_URL" --env API_URL_2="$API_URL_2" \
+    --env MIRROR_URL="$MIRROR_URL" \
     --secret NODION_API_TOKEN=test-token \
     --env CARGO_TARGET_DIR="$CARGO_TARGET" \
     </dev/null >"$log" 2>&1 || rc=$?
   after=$(deployments)
+  after_2=$(deployments "$API_URL_2" app-2)
   if [ "$rc" != 0 ] || ! grep -q '🏁  Job succeeded' "$log"; then
     cat "$log"
     fail "act: job $job failed (exit code $rc)"
   fi
-  if [ "$((after - before))" != "$expected" ]; then
+  if [ "$((after - before)) $((after_2 - before_2))" != "$expected $expected_2" ]; then
     cat "$log"
-    fail "act: job $job made $((after - before)) deployment(s), expected $expected"
+    fail "act: job $job made $((after - before)) deployment(s) of app-1 and $((after_2 - before_2)) of app-2, expected $expected and $expected_2"
   fi
-  echo "act: job $job succeeded in $((SECONDS - started))s with $expected new deployment(s) ($log)"
+  echo "act: job $job succeeded in $((SECONDS - started))s with $expected new deployment(s) of app-1 and $expected_2 of app-2 ($log)"
 }
 
 run_act download 2
@@ -132,6 +146,11 @@ grep -q "installed nodion-deploy .* to $CACHED" "$WORK/logs/act-download.log" ||
   fail "install.sh did not report installing into the tool cache"
 grep -q "nodion-deploy $VERSION from the tool cache: $CACHED" "$WORK/logs/act-download.log" ||
   fail "the second run did not take the binary from the tool cache"
+
+run_act two-apps 1 1
+# The second deploy of the job waited for app-2's newest deployment, the one it triggered.
+grep -q "success: deployment #$(newest "$API_URL_2" app-2) of app-2 is available" "$WORK/logs/act-two-apps.log" ||
+  fail "the job's second deploy did not report app-2's new deployment"
 
 run_act from-source 1
 grep -q "Building nodion-deploy $VERSION from source (from_source is true)" "$WORK/logs/act-from-source.log" ||

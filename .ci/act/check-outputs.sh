@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks the outputs of one run of the action that deployed to the fake Nodion API (lifecycle
 # created, deploying, available: a git app built from its Dockerfile). Every output arrives in an
-# environment variable of the same name, upper-cased (RESULT, DEPLOY_NUMBER, …).
+# environment variable of the same name, upper-cased (RESULT, DEPLOY_NUMBER, …). APP names the
+# application the run was given (default app-1, the fake's default): its outputs must name it.
 # Used by .ci/act/workflow.yml (under act, from .ci/act.sh) and by the action job of ci.yml.
 set -euo pipefail
+APP=${APP:-app-1}
 problems=0
 check() { # NAME VALUE EXTENDED-REGEX
   if [[ $2 =~ $3 ]]; then
@@ -26,6 +28,9 @@ check elapsed_seconds "$ELAPSED_SECONDS" '^[0-9]+$'
 # No verify_url in these runs: no URL, and nothing checked.
 check url "$URL" '^$'
 check verified "$VERIFIED" '^$'
+# Our own trigger's deployment (never attached to, nor adopted), of the application we were given.
+check origin "$ORIGIN" '^triggered$'
+check application_id "$APPLICATION_ID" "^$APP\$"
 if [ "$problems" != 0 ]; then
   echo "::error title=outputs::$problems output(s) not as expected"
   exit 1

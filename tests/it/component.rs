@@ -1,5 +1,6 @@
 //! The GitLab CI/CD component declares exactly the inputs the program reads (from the same table),
-//! typed as GitLab types them, and runs the image of its own release.
+//! typed as GitLab types them, and runs the image of its own release. Its job is named by an input,
+//! so that a pipeline can include it once per deploy.
 
 use nodion_deploy::inputs::{INPUTS, Kind};
 use regex::Regex;
@@ -109,6 +110,64 @@ fn the_gitlab_component_maps_every_input_but_the_token_to_its_variable() {
     );
 }
 
+/// The component's input `name`'s `regex:`, compiled (RE2 semantics, as GitLab evaluates it).
+fn pattern(spec: &str, name: &str) -> Regex {
+    let fields = declared(spec, name).unwrap_or_else(|| panic!("spec declares {name}"));
+    let quoted = field(&fields, "regex").unwrap_or_else(|| panic!("{name} has a regex"));
+    let pattern = quoted.strip_prefix('\'').and_then(|p| p.strip_suffix('\''));
+    Regex::new(pattern.expect("a single-quoted pattern")).unwrap()
+}
+
+/// Two includes of one file with one job name are one job ("each additional job overwrites the
+/// previous job with the same name"), so one of two deploys would silently never run. The job is
+/// named by the component-only input `job_name`: two includes with two names are two jobs.
+#[test]
+fn the_gitlab_component_names_its_job_by_an_input() {
+    let (spec, job) = documents();
+    // The job document is the one job, keyed by the input (GitLab interpolates inputs in keys).
+    let keys: Vec<&str> = job
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with([' ', '#']))
+        .collect();
+    assert_eq!(keys, ["$[[ inputs.job_name ]]:"], "{job}");
+    // Inputs leak between two includes through an extended job (GitLab issue 498511).
+    assert!(!job.contains("extends:"), "{job}");
+    // A component-only input: declared with the old fixed name as its default, never passed on.
+    let fields = declared(spec, "job_name").expect("spec declares job_name");
+    assert_eq!(field(&fields, "default"), Some("\"nodion-deploy\""));
+    assert_eq!(field(&fields, "type"), None);
+    assert!(INPUTS.iter().all(|input| input.name != "job_name"));
+    assert_eq!(job.matches("inputs.job_name").count(), 1, "{job}");
+    assert!(!job.contains("NODION_JOB_NAME"), "{job}");
+    // Names GitLab takes for a job that runs: at most 255 characters, no leading dot (a hidden
+    // job never runs), and nothing that would need quoting where a job is named (`needs:`).
+    let name = pattern(spec, "job_name");
+    let (longest, too_long) = ("a".repeat(255), "a".repeat(256));
+    for accepted in [
+        "nodion-deploy",
+        "deploy-staging",
+        "deploy_production",
+        "deploy/web.app",
+        "2nd",
+        &longest,
+    ] {
+        assert!(name.is_match(accepted), "job_name {accepted:?}");
+    }
+    for refused in [
+        "",
+        ".hidden",
+        "-x",
+        "a b",
+        "a:b",
+        "a\nb",
+        "$[[ inputs.stage ]]",
+        "$CI_JOB_NAME",
+        &too_long,
+    ] {
+        assert!(!name.is_match(refused), "job_name {refused:?}");
+    }
+}
+
 /// The identifiers the tool checks are checked by GitLab too, with the same rule: each pattern is
 /// evaluated (RE2 semantics, as GitLab does) against values at the edges of the rule, and accepts
 /// exactly the values the tool accepts.
@@ -116,15 +175,7 @@ fn the_gitlab_component_maps_every_input_but_the_token_to_its_variable() {
 fn identifier_inputs_carry_the_tools_own_pattern() {
     let (spec, _) = documents();
     let names = ["application_id", "project_id", "image_tag", "deploy_number"];
-    let patterns: Vec<Regex> = names
-        .iter()
-        .map(|name| {
-            let fields = declared(spec, name).unwrap_or_else(|| panic!("spec declares {name}"));
-            let quoted = field(&fields, "regex").unwrap_or_else(|| panic!("{name} has a regex"));
-            let pattern = quoted.strip_prefix('\'').and_then(|p| p.strip_suffix('\''));
-            Regex::new(pattern.expect("a single-quoted pattern")).unwrap()
-        })
-        .collect();
+    let patterns: Vec<Regex> = names.iter().map(|name| pattern(spec, name)).collect();
     let (longest, too_long) = ("a".repeat(128), "a".repeat(129));
     let (digits_19, digits_21) = ("9".repeat(19), "1".repeat(21));
     let agreed = [
@@ -134,7 +185,27 @@ fn identifier_inputs_carry_the_tools_own_pattern() {
     // GitLab takes a deploy number only as written canonically; the tool reads any u64 >= 1.
     // Stricter at pipeline creation is safe: GitLab never passes a value the tool refuses.
     let canonical_only = ["01", "+5", "10000000000000000000"];
-    for probe in agreed.into_iter().chain(canonical_only) {
+    // A deploy number may also be exactly one variable reference, to wait on purpose for the number
+    // an earlier `wait: false` job handed on (`deploy_number: $NODION_DEPLOYMENT_NUMBER`). Inputs
+    // are interpolated when the pipeline is created, so the job's variable becomes
+    // `NODION_DEPLOY_NUMBER: "$NODION_DEPLOYMENT_NUMBER"`, and GitLab expands it from the earlier
+    // job's dotenv report when the job runs: the tool never sees the reference itself, only the
+    // number, which it checks as always. Taken literally (as here), the tool refuses it.
+    let expanded_by_gitlab = [
+        "$NODION_DEPLOYMENT_NUMBER",
+        "${NODION_DEPLOYMENT_NUMBER}",
+        "$_a1",
+    ];
+    // Anything more than one whole reference is refused at pipeline creation, as by the tool.
+    let agreed_references = [
+        "$", "${}", "$1", "${1}", "$A B", "$A$B", "${A", "$A}", "1$A", "$A1-", "%A%", "$(A)",
+    ];
+    let probes = agreed
+        .into_iter()
+        .chain(agreed_references)
+        .chain(canonical_only)
+        .chain(expanded_by_gitlab);
+    for probe in probes {
         // Attaching (deploy_number) rules out an image tag, so that one is given on its own.
         let mut refused = refused_by_the_tool(&names[..3], probe);
         refused.extend(refused_by_the_tool(&names[3..], probe));
@@ -143,6 +214,11 @@ fn identifier_inputs_carry_the_tools_own_pattern() {
             if canonical_only.contains(&probe) && *name == "deploy_number" {
                 assert!(
                     !gitlab && tool,
+                    "{name} = {probe:?}: GitLab {gitlab}, the tool {tool}"
+                );
+            } else if expanded_by_gitlab.contains(&probe) && *name == "deploy_number" {
+                assert!(
+                    gitlab && !tool,
                     "{name} = {probe:?}: GitLab {gitlab}, the tool {tool}"
                 );
             } else {
