@@ -527,7 +527,33 @@ struct Outcome {
 
 impl Sandbox {
     fn new(setup: Setup) -> Sandbox {
-        let root = temp_dir("sandbox");
+        Sandbox::new_in(setup, temp_dir("sandbox"))
+    }
+
+    /// A sandbox that another user can reach: in a directory whose every ancestor others may
+    /// enter. `TMPDIR` may be private (a fresh `mktemp -d` is 0700): then the target directory's
+    /// own temporary directory, `/tmp` or `/var/tmp`. `None` when none is.
+    fn reachable_by_others(setup: Setup) -> Option<Sandbox> {
+        let candidates = [
+            std::env::temp_dir(),
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")),
+            PathBuf::from("/tmp"),
+            PathBuf::from("/var/tmp"),
+        ];
+        let others_may_enter = |dir: &Path| {
+            dir.ancestors().all(|d| {
+                fs::metadata(d).is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o001 != 0)
+            })
+        };
+        let base = candidates.into_iter().find(|d| others_may_enter(d))?;
+        let root = tempfile::Builder::new()
+            .prefix("nodion-install-sandbox-")
+            .tempdir_in(base)
+            .expect("a temporary directory");
+        Some(Sandbox::new_in(setup, root))
+    }
+
+    fn new_in(setup: Setup, root: TempDir) -> Sandbox {
         let bin = root.path().join("bin");
         fs::create_dir(&bin).unwrap();
         fs::create_dir(root.path().join("home")).unwrap();
@@ -1442,12 +1468,19 @@ fn without_to_it_installs_into_home_local_bin() {
     for setup in available(&[Setup::DASH_CURL, Setup::BUSYBOX]) {
         let mirror = Mirror::start();
         mirror.publish(VERSION, &[(asset(host), stub(VERSION, "x"))]);
-        let sandbox = Sandbox::new(setup);
-        // As root (CI), the script runs as `nobody`, for whom /usr/local/bin is not writable.
-        let out = if root {
-            sandbox.run_unprivileged(&mirror, &[])
+        // As root (CI), the script runs as `nobody`, for whom /usr/local/bin is not writable; its
+        // sandbox must be reachable for nobody, wherever TMPDIR is.
+        let (sandbox, out) = if root {
+            let Some(sandbox) = Sandbox::reachable_by_others(setup) else {
+                eprintln!("skipped: no temporary directory that `nobody` can reach");
+                return;
+            };
+            let out = sandbox.run_unprivileged(&mirror, &[]);
+            (sandbox, out)
         } else {
-            sandbox.run(&mirror, &[])
+            let sandbox = Sandbox::new(setup);
+            let out = sandbox.run(&mirror, &[]);
+            (sandbox, out)
         };
         let dir = sandbox.root.path().join("home/.local/bin");
         assert_installed(&out, &dir, "nodion-deploy", VERSION, &format!("{setup:?}"));
