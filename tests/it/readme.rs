@@ -514,5 +514,7 @@ fn readme_azure_step_name_hands_on_no_output_as_an_input() {
             );
         }
     }
-    assert!(snippet.contains(&format!("outputs['{step}.deploy_number']")));
+    // The snippet's later step reads the number under the name the step hands it on as.
+    let handed_on = format!("${}_DEPLOY_NUMBER", step.to_ascii_uppercase());
+    assert!(snippet.contains(&handed_on), "{snippet}");
 }
