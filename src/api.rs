@@ -10,7 +10,7 @@ use ureq::http::{self, Method, Request, Response};
 use ureq::{Agent, AsSendBody, Body};
 
 use crate::escape;
-use crate::inputs::{Settings, Token};
+use crate::inputs::{CA_CERTIFICATES, Settings, Token};
 use crate::log::Log;
 use crate::model::{self, Application, Deployment, Keep, Listing, LogLine};
 
@@ -85,6 +85,8 @@ pub struct Api {
     token: Token,
     project_id: Option<String>,
     request_timeout: Duration,
+    /// What the hint after a certificate failure calls the `ca_certificates` input.
+    ca_certificates: String,
     log: Arc<Log>,
 }
 
@@ -119,6 +121,7 @@ impl Api {
             token: settings.token.clone(),
             project_id: settings.project_id.clone(),
             request_timeout: settings.request_timeout,
+            ca_certificates: settings.names.name(&CA_CERTIFICATES),
             log,
         }
     }
@@ -237,7 +240,8 @@ impl Api {
             // A GET must not carry a body (and a Content-Length of 0 is noise).
             None => self.run(Request::from_parts(parts, ()), limit),
         };
-        let mut response = response.map_err(|e| classify(e, limit))?;
+        let sort = |e| classify(e, limit, &self.ca_certificates);
+        let mut response = response.map_err(sort)?;
         let retry_after = response
             .headers()
             .get(http::header::RETRY_AFTER)
@@ -248,7 +252,7 @@ impl Api {
         Ok(Answer {
             status,
             retry_after,
-            body: body.read_to_vec().map_err(|e| classify(e, limit))?,
+            body: body.read_to_vec().map_err(sort)?,
         })
     }
 
@@ -293,8 +297,9 @@ fn by_status(answer: Answer) -> Result<Answer, ApiError> {
     })
 }
 
-/// Sorts a transport error: was the request possibly acted on?
-fn classify(error: ureq::Error, limit: Duration) -> ApiError {
+/// Sorts a transport error: was the request possibly acted on? `ca_certificates` is what the user
+/// calls that input, named after a certificate failure.
+fn classify(error: ureq::Error, limit: Duration, ca_certificates: &str) -> ApiError {
     use ureq::Error as E;
     let not_sent = |reason: String| ApiError::transient(reason, Delivery::NotSent);
     let unknown = |reason: String| ApiError::transient(reason, Delivery::Unknown);
@@ -302,7 +307,7 @@ fn classify(error: ureq::Error, limit: Duration) -> ApiError {
     // A certificate the roots do not vouch for will not be vouched for a second later.
     let tls_failed = |e: &dyn std::fmt::Display| ApiError::Unreachable {
         reason: format!(
-            "TLS failed: {} (for a TLS-intercepting proxy, set ca_certificates)",
+            "TLS failed: {} (for a TLS-intercepting proxy, set {ca_certificates})",
             said(e)
         ),
     };
@@ -434,6 +439,9 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 mod tests {
     use super::*;
 
+    /// What the user calls the `ca_certificates` input, in these tests.
+    const CA: &str = "ca_certificates";
+
     #[test]
     fn error_messages_are_read_from_every_known_shape() {
         assert_eq!(
@@ -472,7 +480,7 @@ mod tests {
             ureq::Error::HostNotFound,
             ureq::Error::Timeout(ureq::Timeout::Connect),
         ] {
-            let ApiError::Transient { delivery, .. } = classify(error, limit) else {
+            let ApiError::Transient { delivery, .. } = classify(error, limit, CA) else {
                 panic!("transient")
             };
             assert_eq!(delivery, Delivery::NotSent);
@@ -481,10 +489,10 @@ mod tests {
             ureq::Error::Tls("bad certificate"),
             ureq::Error::TlsRequired,
         ] {
-            assert!(matches!(
-                classify(error, limit),
-                ApiError::Unreachable { .. }
-            ));
+            let ApiError::Unreachable { reason } = classify(error, limit, CA) else {
+                panic!("unreachable")
+            };
+            assert!(reason.ends_with("(for a TLS-intercepting proxy, set ca_certificates)"));
         }
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
         for error in [
@@ -492,7 +500,7 @@ mod tests {
             ureq::Error::Timeout(ureq::Timeout::Global),
             ureq::Error::BodyExceedsLimit(MAX_BODY),
         ] {
-            let ApiError::Transient { delivery, .. } = classify(error, limit) else {
+            let ApiError::Transient { delivery, .. } = classify(error, limit, CA) else {
                 panic!("transient")
             };
             assert_eq!(delivery, Delivery::Unknown, "may have been acted on");

@@ -9,6 +9,7 @@ use backon::BlockingRetryable;
 
 use crate::api::ApiError;
 use crate::clock::Clock;
+use crate::inputs::{API_TOKEN, API_URL, APPLICATION_ID, PROJECT_ID, Settings};
 use crate::log::Log;
 use crate::report::Outcome;
 use crate::schedule::{JitterSource, Schedule};
@@ -88,8 +89,8 @@ impl Iterator for Budget {
 /// (shared by every request it runs) and saying each retry in the log.
 pub struct Retrier<'a> {
     log: &'a Log,
-    /// The application, named in what a refusal says.
-    application_id: &'a str,
+    /// The inputs a refusal names: the application, and what to check.
+    settings: &'a Settings,
     clock: SharedClock,
     budget: Budget,
 }
@@ -98,7 +99,7 @@ impl<'a> Retrier<'a> {
     /// A retrier whose waits end before `deadline`, with `jitter` on the retry schedule.
     pub fn new(
         log: &'a Log,
-        application_id: &'a str,
+        settings: &'a Settings,
         clock: SharedClock,
         deadline: Instant,
         jitter: Box<dyn JitterSource + Send>,
@@ -113,7 +114,7 @@ impl<'a> Retrier<'a> {
         })));
         Retrier {
             log,
-            application_id,
+            settings,
             clock,
             budget,
         }
@@ -185,9 +186,9 @@ impl<'a> Retrier<'a> {
                 outcome: Outcome::Refused,
                 detail: format!(
                     "the API refused to {doing} for application {} ({}){}",
-                    self.application_id,
+                    self.settings.application_id,
                     error.describe(),
-                    what_to_check(status)
+                    what_to_check(self.settings, status)
                 ),
             },
             ApiError::Unreachable { reason } => Stop {
@@ -205,11 +206,97 @@ impl<'a> Retrier<'a> {
     }
 }
 
-/// The next step after a refusal, by its status: the inputs that decide it.
-fn what_to_check(status: u16) -> &'static str {
+/// The next step after a refusal, by its status: the inputs that decide it, named as the user set
+/// them.
+fn what_to_check(settings: &Settings, status: u16) -> String {
+    let name = |input| settings.names.name(input);
     match status {
-        401 | 403 => ": check NODION_API_TOKEN (a user API key also needs NODION_PROJECT_ID)",
-        404 => ": check NODION_API_URL (it should end in /v1) and NODION_APPLICATION_ID",
-        _ => "",
+        401 | 403 => format!(
+            ": check {} (a user API key also needs {})",
+            name(&API_TOKEN),
+            name(&PROJECT_ID)
+        ),
+        404 => format!(
+            ": check {} (it should end in /v1) and {}",
+            name(&API_URL),
+            name(&APPLICATION_ID)
+        ),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::log::Flavor;
+
+    /// Settings for application `app-1` with the token from `NODION_API_TOKEN`, and `extra`.
+    pub(crate) fn settings(extra: &[(&str, &str)]) -> Settings {
+        let mut env: HashMap<String, String> = [
+            ("NODION_API_TOKEN", "token-123"),
+            ("NODION_APPLICATION_ID", "app-1"),
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        env.retain(|_, v| !v.is_empty());
+        Settings::from_env(&env).expect("valid settings")
+    }
+
+    /// A clock whose sleeps pass at once.
+    struct Instantly(Mutex<Instant>);
+
+    impl Clock for Instantly {
+        fn now(&self) -> Instant {
+            *self.0.lock().unwrap()
+        }
+
+        fn sleep(&self, duration: Duration) {
+            *self.0.lock().unwrap() += duration;
+        }
+    }
+
+    /// Why a retrier over `settings` stopped after `answers`, one per attempt (the last repeated).
+    fn stopped(settings: &Settings, answers: &[ApiError]) -> String {
+        let log = Log::to(Box::new(std::io::sink()), Flavor::Plain, false);
+        let start = Instant::now();
+        let clock: SharedClock = Arc::new(Instantly(Mutex::new(start)));
+        let deadline = start + Duration::from_secs(600);
+        let retrier = Retrier::new(&log, settings, clock, deadline, Box::new(0.0_f64));
+        let at = |attempt: u32| answers[(attempt as usize - 1).min(answers.len() - 1)].clone();
+        let stop = retrier
+            .request("list deployments", |attempt| Err::<(), _>(at(attempt)))
+            .unwrap_err();
+        stop.detail
+    }
+
+    fn refused(status: u16) -> ApiError {
+        ApiError::Refused {
+            status,
+            message: "nope".into(),
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_what_to_check_as_the_user_set_it() {
+        let plain = settings(&[]);
+        assert!(stopped(&plain, &[refused(401)]).ends_with(
+            "(HTTP 401: nope): check NODION_API_TOKEN (a user API key also needs NODION_PROJECT_ID)"
+        ));
+        // Under the action every input is an INPUT_ variable, set or not.
+        let action = settings(&[
+            ("NODION_API_TOKEN", ""),
+            ("INPUT_API_TOKEN", "token-123"),
+            ("INPUT_PROJECT_ID", ""),
+            ("INPUT_API_URL", "https://api.nodion.com/v1"),
+        ]);
+        assert!(
+            stopped(&action, &[refused(403)]).ends_with(
+                "(HTTP 403: nope): check api_token (a user API key also needs project_id)"
+            )
+        );
     }
 }

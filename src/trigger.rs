@@ -441,9 +441,10 @@ mod tests {
         let sent = Cell::new(0);
         let cancelled = || signal;
         let sending = || sent.set(sent.get() + 1);
+        let settings = crate::retry::tests::settings(&[]);
         let retrier = Retrier::new(
             &log,
-            "app-1",
+            &settings,
             clock.clone(),
             start + timeout,
             Box::new(0.0_f64),

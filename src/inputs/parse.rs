@@ -121,8 +121,9 @@ fn is_loopback(host: &str) -> bool {
         || host.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Checks the API base URL: https, or http to a loopback host; no credentials, query or fragment.
-pub fn parse_api_url(value: &str) -> Result<String, String> {
+/// Checks the API base URL: https, or http to a loopback host; no credentials (they belong in
+/// `token`, the token input's name), query or fragment.
+pub fn parse_api_url(value: &str, token: &str) -> Result<String, String> {
     let bad = |why: &str| Err(format!("{} {why}", shown(value)));
     let Ok(uri) = value.parse::<ureq::http::Uri>() else {
         return bad("is not a URL");
@@ -134,7 +135,7 @@ pub fn parse_api_url(value: &str) -> Result<String, String> {
         return bad("has no host");
     }
     if authority.as_str().contains('@') {
-        return bad("must not hold credentials: use api_token");
+        return bad(&format!("must not hold credentials: set {token}"));
     }
     if uri.query().is_some() || value.contains('#') {
         return bad("must not have a query or fragment");
@@ -200,6 +201,8 @@ pub(super) fn read_certificates(path: &str) -> Result<Vec<Vec<u8>>, String> {
 mod tests {
     use super::*;
 
+    const TOKEN: &str = "NODION_API_TOKEN";
+
     #[test]
     fn booleans_accept_the_spec_words_and_nothing_else() {
         for (word, want) in [
@@ -258,10 +261,10 @@ mod tests {
             "http://[::1]:9/v1",
             "http://[0:0:0:0:0:0:0:1]/v1",
         ] {
-            assert!(parse_api_url(good).is_ok(), "{good}");
+            assert!(parse_api_url(good, TOKEN).is_ok(), "{good}");
         }
         assert_eq!(
-            parse_api_url("http://127.0.0.1:8080/v1/").unwrap(),
+            parse_api_url("http://127.0.0.1:8080/v1/", TOKEN).unwrap(),
             "http://127.0.0.1:8080/v1"
         );
         for bad in [
@@ -275,8 +278,15 @@ mod tests {
             "https://api.nodion.com/v1?x=1",
             "https://:443/v1",
         ] {
-            assert!(parse_api_url(bad).is_err(), "{bad}");
+            assert!(parse_api_url(bad, TOKEN).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_api_url("https://user:pw@api.nodion.com/v1", "api_token"),
+            Err(
+                "'https://user:pw@api.nodion.com/v1' must not hold credentials: set api_token"
+                    .into()
+            )
+        );
     }
 
     #[test]
