@@ -2,12 +2,13 @@
 //! about 30 s, each wait at least the API's `Retry-After`, none past the deadline), run by backon
 //! over an injected clock, each retry said in the log.
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use backon::BlockingRetryable;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, Delivery};
 use crate::clock::Clock;
 use crate::inputs::{API_TOKEN, API_URL, APPLICATION_ID, PROJECT_ID, Settings};
 use crate::log::Log;
@@ -93,6 +94,8 @@ pub struct Retrier<'a> {
     settings: &'a Settings,
     clock: SharedClock,
     budget: Budget,
+    /// Whether anything answered at `api_url` yet: if nothing ever did, the URL is what to check.
+    reached: Cell<bool>,
 }
 
 impl<'a> Retrier<'a> {
@@ -117,6 +120,7 @@ impl<'a> Retrier<'a> {
             settings,
             clock,
             budget,
+            reached: Cell::new(false),
         }
     }
 
@@ -146,7 +150,11 @@ impl<'a> Retrier<'a> {
         let budget = self.budget.clone();
         (|| {
             attempt += 1;
-            op(attempt)
+            let result = op(attempt);
+            if !matches!(&result, Err(failure) if failure.never_left()) {
+                self.reached.set(true);
+            }
+            result
         })
         .retry(self.budget.clone())
         .sleep(move |wait| clock.sleep(wait))
@@ -195,19 +203,47 @@ impl<'a> Retrier<'a> {
                 outcome: Outcome::Unreachable,
                 detail: format!("could not {doing}: {reason}"),
             },
-            ApiError::Transient { reason, .. } => {
+            ApiError::Transient {
+                reason, delivery, ..
+            } => {
                 let spent = self.budget.lock().spent.take().unwrap_or_default();
+                // Nothing ever answered there: the URL itself is the likely mistake (SPEC §4).
+                let check = match delivery {
+                    Delivery::NotConnected if !self.reached.get() => format!(
+                        "; no connection to {} could be made: check {}",
+                        self.settings.api_url,
+                        self.settings.names.name(&API_URL)
+                    ),
+                    _ => String::new(),
+                };
                 Stop {
                     outcome: Outcome::Unreachable,
-                    detail: format!("could not {doing}: {reason} ({spent})"),
+                    detail: format!("could not {doing}: {reason} ({spent}){check}"),
                 }
             }
         }
     }
 }
 
+impl Failure {
+    /// Whether the request never left: nothing at `api_url` answered it.
+    fn never_left(&self) -> bool {
+        matches!(
+            self,
+            Failure::Request {
+                error: ApiError::Transient {
+                    delivery: Delivery::NotConnected | Delivery::NotSent,
+                    ..
+                },
+                ..
+            }
+        )
+    }
+}
+
 /// The next step after a refusal, by its status: the inputs that decide it, named as the user set
-/// them.
+/// them. Every path of a base URL that does not end in `/v1` answers 404, so then the URL is the
+/// one thing to check; with `/v1`, a 404 is about the application.
 fn what_to_check(settings: &Settings, status: u16) -> String {
     let name = |input| settings.names.name(input);
     match status {
@@ -216,11 +252,12 @@ fn what_to_check(settings: &Settings, status: u16) -> String {
             name(&API_TOKEN),
             name(&PROJECT_ID)
         ),
-        404 => format!(
-            ": check {} (it should end in /v1) and {}",
+        404 if !settings.api_url.ends_with("/v1") => format!(
+            ": check {}: {} does not end in /v1",
             name(&API_URL),
-            name(&APPLICATION_ID)
+            settings.api_url
         ),
+        404 => format!(": check {}", name(&APPLICATION_ID)),
         _ => String::new(),
     }
 }
@@ -273,11 +310,40 @@ pub(crate) mod tests {
         stop.detail
     }
 
+    fn failed(reason: &str, delivery: Delivery) -> ApiError {
+        ApiError::Transient {
+            reason: reason.into(),
+            retry_after: None,
+            delivery,
+        }
+    }
+
     fn refused(status: u16) -> ApiError {
         ApiError::Refused {
             status,
             message: "nope".into(),
         }
+    }
+
+    #[test]
+    fn an_api_nothing_ever_answered_at_is_the_url_to_check() {
+        let s = settings(&[("NODION_API_URL", "http://127.0.0.1:9/v1")]);
+        assert_eq!(
+            stopped(
+                &s,
+                &[failed("the connection was refused", Delivery::NotConnected)]
+            ),
+            "could not list deployments: the connection was refused (gave up after 6 retries); no connection to http://127.0.0.1:9/v1 could be made: check NODION_API_URL"
+        );
+        // Something answered there once: the URL is right, the trouble is elsewhere.
+        let detail = stopped(
+            &s,
+            &[
+                failed("HTTP 503: busy", Delivery::Unknown),
+                failed("the connection was refused", Delivery::NotConnected),
+            ],
+        );
+        assert!(!detail.contains("check"), "{detail}");
     }
 
     #[test]
@@ -297,6 +363,20 @@ pub(crate) mod tests {
             stopped(&action, &[refused(403)]).ends_with(
                 "(HTTP 403: nope): check api_token (a user API key also needs project_id)"
             )
+        );
+        let unreachable = failed("the connection was refused", Delivery::NotConnected);
+        assert!(stopped(&action, &[unreachable]).ends_with(": check api_url"));
+    }
+
+    #[test]
+    fn a_404_names_the_url_when_it_does_not_end_in_v1_and_else_the_application() {
+        let without = settings(&[("NODION_API_URL", "http://127.0.0.1:9/api")]);
+        assert!(stopped(&without, &[refused(404)]).ends_with(
+            "(HTTP 404: nope): check NODION_API_URL: http://127.0.0.1:9/api does not end in /v1"
+        ));
+        let with = settings(&[("INPUT_APPLICATION_ID", "app-1")]);
+        assert!(
+            stopped(&with, &[refused(404)]).ends_with("(HTTP 404: nope): check application_id")
         );
     }
 }

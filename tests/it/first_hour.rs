@@ -315,7 +315,7 @@ fn help_documents_exit_code_5() {
     );
 }
 
-/// A base URL without `/v1` answers 404 for everything: the message says which input to check,
+/// A base URL without `/v1` answers 404 for everything: the message names that, and only that,
 /// once, as the last line.
 #[test]
 fn a_404_on_the_base_url_points_at_nodion_api_url() {
@@ -326,10 +326,11 @@ fn a_404_on_the_base_url_points_at_nodion_api_url() {
     let last = last_line(&ran);
     assert!(last.contains("HTTP 404"), "{}", ran.stderr);
     assert!(
-        last.contains("check NODION_API_URL (it should end in /v1) and NODION_APPLICATION_ID"),
+        last.ends_with(&format!("check NODION_API_URL: {base} does not end in /v1")),
         "{}",
         ran.stderr
     );
+    assert!(!ran.stderr.contains("APPLICATION_ID"), "{}", ran.stderr);
     assert_eq!(ran.stderr.matches("HTTP 404").count(), 1, "{}", ran.stderr);
     assert_eq!(api.count("POST", Route::Trigger), 0);
 }
