@@ -6,6 +6,7 @@ mod parse;
 mod read;
 mod table;
 mod token;
+mod unknown;
 
 use std::fmt;
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub use parse::{parse_api_url, parse_bool, parse_duration};
 pub use read::Names;
 pub use table::*;
 pub use token::{MIN_TOKEN, Token};
+pub use unknown::unknown_variables;
 
 /// The validated settings the run works from.
 #[derive(Clone, Debug)]
@@ -543,6 +545,10 @@ mod tests {
         fn var(&self, name: &str) -> Option<String> {
             self.asked.borrow_mut().push(name.to_string());
             self.vars.var(name)
+        }
+
+        fn names(&self) -> Vec<String> {
+            self.vars.names()
         }
     }
 

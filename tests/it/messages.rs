@@ -2,7 +2,12 @@
 //! usual ways, a misspelt `NODION_*` variable, and every message naming an input the way the user
 //! set it (the action's `api_token`, or the variable `NODION_API_TOKEN`).
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
+
+use fake_nodion::Route;
+use regex::Regex;
 
 use crate::support::{Deploy, Ran, each_in_parallel, fake, happy};
 
@@ -81,6 +86,50 @@ fn a_404_with_v1_names_the_application_and_not_the_url() {
     assert!(!ran.stderr.contains("API_URL"), "{}", ran.stderr);
 }
 
+#[test]
+fn a_misspelt_variable_gets_one_warning_and_the_run_goes_on_with_the_default() {
+    let api = happy();
+    let ran = Deploy::against(&api)
+        .unset("NODION_TIMEOUT")
+        .env("NODION_TIMOUT", "1s")
+        // Inherited from an earlier run's dotenv report: outputs, not mistakes.
+        .env("NODION_DEPLOYMENT_NUMBER", "2")
+        .env("NODION_RESULT", "success")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let warning = "warning: NODION_TIMOUT is not an input; did you mean NODION_TIMEOUT?";
+    assert_eq!(times(&ran, warning), 1, "{}", ran.stderr);
+    assert_eq!(ran.stderr.matches("warning:").count(), 1, "{}", ran.stderr);
+    assert!(ran.stderr.contains("(timeout 15m, "), "{}", ran.stderr);
+    assert_eq!(api.count("POST", Route::Trigger), 1);
+}
+
+#[test]
+fn a_misspelt_variable_is_a_warning_annotation_on_github_and_in_a_refused_run() {
+    let api = happy();
+    let warning = "::warning title=Nodion deployment%3A not an input::\
+                   NODION_TIMOUT is not an input; did you mean NODION_TIMEOUT?";
+    let ran = Deploy::against(&api)
+        .github()
+        .env("NODION_TIMOUT", "1s")
+        .env("NODION_DEPLOYED_APPLICATION_ID", "app-0")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(times(&ran, warning), 1, "{}", ran.stderr);
+    assert_eq!(ran.stderr.matches("::warning").count(), 1, "{}", ran.stderr);
+    // A refused run says it too, before its problems: it may be the input they miss.
+    let refused = Deploy::against(&api)
+        .github()
+        .env("NODION_TIMOUT", "1s")
+        .unset("NODION_APPLICATION_ID")
+        .run();
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    let lines: Vec<&str> = refused.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", refused.stderr);
+    assert_eq!(lines[0], warning);
+    assert!(lines[1].starts_with("::error "), "{}", refused.stderr);
+}
+
 /// A wrong token on GitHub, through `variable`: the run's log.
 fn wrong_token_through(variable: &str) -> Ran {
     Deploy::against(&happy())
@@ -109,4 +158,53 @@ fn a_wrong_token_is_named_the_way_it_was_set_in_the_annotation() {
             assert!(!ran.stderr.contains("NODION_API_TOKEN"), "{}", ran.stderr);
         }
     });
+}
+
+/// Every `NODION_*` name the project itself sets or hands on (in the action, install.sh, the
+/// templates, CI and the examples) is an input, an output or known: none is warned about.
+#[test]
+fn no_nodion_name_the_project_uses_is_warned_about() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let name = Regex::new(r"NODION_[A-Z0-9_]*[A-Z0-9]").unwrap();
+    let mut found: HashMap<String, String> = HashMap::new();
+    let mut files = 0;
+    for place in [
+        "action.yml",
+        "install.sh",
+        "Dockerfile",
+        "release.Dockerfile",
+        ".ci",
+        ".github",
+        "templates",
+        "scripts",
+        "examples",
+    ] {
+        for file in files_under(&root.join(place)) {
+            files += 1;
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            for hit in name.find_iter(&text) {
+                found.insert(hit.as_str().to_string(), String::new());
+            }
+        }
+    }
+    assert!(files > 10 && found.len() > 20, "{files} files, {found:?}");
+    assert!(found.contains_key("NODION_DEPLOY_DOWNLOAD_URL"));
+    assert_eq!(
+        nodion_deploy::inputs::unknown_variables(&found),
+        Vec::<String>::new()
+    );
+}
+
+/// `path` if it is a file, else every file under it.
+fn files_under(path: &Path) -> Vec<std::path::PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|entry| files_under(&entry.path()))
+        .collect()
 }
