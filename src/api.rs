@@ -7,12 +7,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::config::RedirectAuthHeaders;
 use ureq::http::{self, Method, Request, Response};
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, AsSendBody, Body};
 
 use crate::escape;
-use crate::inputs::{Settings, Token};
+use crate::inputs::{CA_CERTIFICATES, Settings, Token};
 use crate::log::Log;
 use crate::model::{self, Application, Deployment, Keep, Listing, LogLine};
+use crate::resolve::Resolving;
 
 /// Response bodies larger than this are an error, not an out-of-memory.
 pub const MAX_BODY: u64 = 16 * 1024 * 1024;
@@ -24,7 +26,11 @@ const MAX_PARSED_ERROR: usize = 64 * 1024;
 /// Whether a failed request may have been acted on by the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delivery {
-    /// It never reached the API (connection refused, unknown host): safe to send again.
+    /// No connection to the API could be made (refused, unreachable, a name that does not
+    /// resolve): it never left, so it is safe to send again.
+    NotConnected,
+    /// It never reached the API for another reason (a proxy that failed, no time left): safe to
+    /// send again.
     NotSent,
     /// The API said it did not process it (408, 429): safe to send again after waiting.
     NotProcessed,
@@ -85,6 +91,8 @@ pub struct Api {
     token: Token,
     project_id: Option<String>,
     request_timeout: Duration,
+    /// What the hint after a certificate failure calls the `ca_certificates` input.
+    ca_certificates: String,
     log: Arc<Log>,
 }
 
@@ -112,13 +120,15 @@ impl Api {
             .tls_config(crate::tls::config(&settings.extra_roots));
         // ureq honours NO_PROXY only word for word; a bypass by curl's rules is decided here.
         let config = if bypass { config.proxy(None) } else { config }.build();
+        let (connector, resolver) = (DefaultConnector::default(), Resolving::default());
         Api {
-            agent: config.new_agent(),
+            agent: Agent::with_parts(config, connector, resolver),
             base: settings.api_url.clone(),
             application_id: settings.application_id.clone(),
             token: settings.token.clone(),
             project_id: settings.project_id.clone(),
             request_timeout: settings.request_timeout,
+            ca_certificates: settings.names.name(&CA_CERTIFICATES),
             log,
         }
     }
@@ -237,7 +247,8 @@ impl Api {
             // A GET must not carry a body (and a Content-Length of 0 is noise).
             None => self.run(Request::from_parts(parts, ()), limit),
         };
-        let mut response = response.map_err(|e| classify(e, limit))?;
+        let sort = |e| classify(e, limit, &self.ca_certificates);
+        let mut response = response.map_err(sort)?;
         let retry_after = response
             .headers()
             .get(http::header::RETRY_AFTER)
@@ -248,7 +259,7 @@ impl Api {
         Ok(Answer {
             status,
             retry_after,
-            body: body.read_to_vec().map_err(|e| classify(e, limit))?,
+            body: body.read_to_vec().map_err(sort)?,
         })
     }
 
@@ -293,31 +304,41 @@ fn by_status(answer: Answer) -> Result<Answer, ApiError> {
     })
 }
 
-/// Sorts a transport error: was the request possibly acted on?
-fn classify(error: ureq::Error, limit: Duration) -> ApiError {
+/// Sorts a transport error: was the request possibly acted on? `ca_certificates` is what the user
+/// calls that input, named after a certificate failure.
+fn classify(error: ureq::Error, limit: Duration, ca_certificates: &str) -> ApiError {
     use ureq::Error as E;
+    let not_connected = |reason: &str| ApiError::transient(reason, Delivery::NotConnected);
     let not_sent = |reason: String| ApiError::transient(reason, Delivery::NotSent);
     let unknown = |reason: String| ApiError::transient(reason, Delivery::Unknown);
     let said = |e: &dyn std::fmt::Display| escape::one_line(&e.to_string());
     // A certificate the roots do not vouch for will not be vouched for a second later.
     let tls_failed = |e: &dyn std::fmt::Display| ApiError::Unreachable {
         reason: format!(
-            "TLS failed: {} (for a TLS-intercepting proxy, set ca_certificates)",
+            "TLS failed: {} (for a TLS-intercepting proxy, set {ca_certificates})",
             said(e)
         ),
     };
     match error {
         E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
-            not_sent("timed out connecting".into())
+            not_connected("timed out connecting")
         }
         E::Timeout(_) => unknown(format!(
             "no complete answer within {}",
             humantime::format_duration(Duration::from_millis(limit.as_millis() as u64))
         )),
-        E::HostNotFound => not_sent("the API host was not found".into()),
-        E::ConnectionFailed => not_sent("the connection failed".into()),
+        E::HostNotFound => not_connected("the API host was not found"),
+        E::ConnectionFailed => not_connected("the connection failed"),
         E::Io(e) if matches!(e.kind(), io::ErrorKind::ConnectionRefused) => {
-            not_sent("the connection was refused".into())
+            not_connected("the connection was refused")
+        }
+        E::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable
+            ) =>
+        {
+            not_connected(&format!("the API host cannot be reached: {}", said(&e)))
         }
         // rustls reports a certificate it does not trust as an I/O error during the handshake.
         E::Io(e) if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => tls_failed(&e),
@@ -434,6 +455,9 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 mod tests {
     use super::*;
 
+    /// What the user calls the `ca_certificates` input, in these tests.
+    const CA: &str = "ca_certificates";
+
     #[test]
     fn error_messages_are_read_from_every_known_shape() {
         assert_eq!(
@@ -466,25 +490,27 @@ mod tests {
     fn a_request_that_never_left_is_safe_to_send_again() {
         let limit = Duration::from_secs(1);
         let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        let unreachable = io::Error::from(io::ErrorKind::HostUnreachable);
         for error in [
             ureq::Error::Io(refused),
+            ureq::Error::Io(unreachable),
             ureq::Error::ConnectionFailed,
             ureq::Error::HostNotFound,
             ureq::Error::Timeout(ureq::Timeout::Connect),
         ] {
-            let ApiError::Transient { delivery, .. } = classify(error, limit) else {
+            let ApiError::Transient { delivery, .. } = classify(error, limit, CA) else {
                 panic!("transient")
             };
-            assert_eq!(delivery, Delivery::NotSent);
+            assert_eq!(delivery, Delivery::NotConnected);
         }
         for error in [
             ureq::Error::Tls("bad certificate"),
             ureq::Error::TlsRequired,
         ] {
-            assert!(matches!(
-                classify(error, limit),
-                ApiError::Unreachable { .. }
-            ));
+            let ApiError::Unreachable { reason } = classify(error, limit, CA) else {
+                panic!("unreachable")
+            };
+            assert!(reason.ends_with("(for a TLS-intercepting proxy, set ca_certificates)"));
         }
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
         for error in [
@@ -492,7 +518,7 @@ mod tests {
             ureq::Error::Timeout(ureq::Timeout::Global),
             ureq::Error::BodyExceedsLimit(MAX_BODY),
         ] {
-            let ApiError::Transient { delivery, .. } = classify(error, limit) else {
+            let ApiError::Transient { delivery, .. } = classify(error, limit, CA) else {
                 panic!("transient")
             };
             assert_eq!(delivery, Delivery::Unknown, "may have been acted on");

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::api::Api;
 use crate::escape::shown;
-use crate::inputs::Settings;
+use crate::inputs::{DEPLOY_NUMBER, IMAGE_TAG, Settings};
 use crate::log::Log;
 use crate::model::Keep;
 use crate::report::Outcome;
@@ -78,8 +78,9 @@ fn refusals(settings: &Settings, strategy: Option<&str>, newest: u64, log: &Log)
         match strategy {
             Some(strategy) if !strategy.to_ascii_lowercase().contains("image") => {
                 refused.push(format!(
-                    "image_tag {tag} is set, but {app} deploys with strategy {}, which takes no image tag: unset NODION_IMAGE_TAG",
-                    shown(strategy)
+                    "image_tag {tag} is set, but {app} deploys with strategy {}, which takes no image tag: unset {}",
+                    shown(strategy),
+                    settings.names.name(&IMAGE_TAG)
                 ));
             }
             Some(_) => {}
@@ -92,7 +93,8 @@ fn refusals(settings: &Settings, strategy: Option<&str>, newest: u64, log: &Log)
         && number > newest
     {
         refused.push(format!(
-            "deploy_number {number} is not listed (the newest is #{newest}): check NODION_DEPLOY_NUMBER"
+            "deploy_number {number} is not listed (the newest is #{newest}): check {}",
+            settings.names.name(&DEPLOY_NUMBER)
         ));
     }
     refused

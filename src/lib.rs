@@ -18,6 +18,7 @@ pub mod model;
 pub mod outputs;
 pub mod platform;
 pub mod report;
+pub mod resolve;
 pub mod retry;
 pub mod run;
 pub mod schedule;

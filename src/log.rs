@@ -36,6 +36,13 @@ impl From<&Platform> for Flavor {
     }
 }
 
+/// How grave an annotation is.
+#[derive(Clone, Copy)]
+enum Level {
+    Error,
+    Warning,
+}
+
 struct Sink {
     out: Box<dyn Write + Send>,
     /// Once set, only this thread may still write (the one writing the run's last words).
@@ -184,26 +191,39 @@ impl Log {
     /// One error annotation on the run (GitHub `::error`, Azure `task.logissue`); elsewhere the
     /// summary line says it.
     pub fn error_annotation(&self, title: &str, message: &str) {
-        self.annotation(title, &[message]);
+        self.annotation(Level::Error, title, &[message]);
     }
 
-    /// An error annotation whose message spans `lines`, each made safe on its own and joined by
-    /// line breaks escaped as the runner requires.
-    fn annotation(&self, title: &str, lines: &[&str]) {
+    /// A warning the run goes on after: a `::warning` annotation under GitHub, a warning issue
+    /// under Azure, elsewhere a `warning:` line.
+    pub fn warning_annotation(&self, title: &str, message: &str) {
+        match self.flavor {
+            Flavor::GitHub | Flavor::Azure => self.annotation(Level::Warning, title, &[message]),
+            Flavor::GitLab | Flavor::Plain => self.warn(message),
+        }
+    }
+
+    /// An annotation whose message spans `lines`, each made safe on its own and joined by line
+    /// breaks escaped as the runner requires.
+    fn annotation(&self, level: Level, title: &str, lines: &[&str]) {
         let title = self.clean(title);
         let message = lines
             .iter()
             .map(|line| self.clean(line))
             .collect::<Vec<_>>()
             .join("\n");
+        let level = match level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
         match self.flavor {
             Flavor::GitHub => self.write(&format!(
-                "::error title={}::{}",
+                "::{level} title={}::{}",
                 escape::github_property(&title),
                 escape::github_data(&message)
             )),
             Flavor::Azure => self.write(&format!(
-                "##vso[task.logissue type=error]{}: {}",
+                "##vso[task.logissue type={level}]{}: {}",
                 escape::azure_data(&title),
                 escape::azure_data(&message)
             )),
@@ -220,7 +240,7 @@ impl Log {
             let lines: Vec<&str> = std::iter::once(summary)
                 .chain(details.iter().map(String::as_str))
                 .collect();
-            return self.annotation(title, &lines);
+            return self.annotation(Level::Error, title, &lines);
         }
         for line in details {
             self.line(line);
@@ -380,6 +400,26 @@ mod tests {
         let (github, out) = log(Flavor::GitHub);
         github.conclude(None, "nodion-deploy: success", &[]);
         assert_eq!(text(&out), "nodion-deploy: success\n");
+    }
+
+    #[test]
+    fn a_warning_is_an_annotation_where_the_platform_has_them_and_a_line_elsewhere() {
+        let said = |flavor| {
+            let (log, out) = log(flavor);
+            log.warning_annotation("Inputs: check", "NODION_X is not an input, 50%");
+            text(&out)
+        };
+        assert_eq!(
+            said(Flavor::GitHub),
+            "::warning title=Inputs%3A check::NODION_X is not an input, 50%25\n"
+        );
+        assert_eq!(
+            said(Flavor::Azure),
+            "##vso[task.logissue type=warning]Inputs: check: NODION_X is not an input, 50%AZP25\n"
+        );
+        for flavor in [Flavor::Plain, Flavor::GitLab] {
+            assert_eq!(said(flavor), "warning: NODION_X is not an input, 50%\n");
+        }
     }
 
     #[test]

@@ -27,9 +27,10 @@ fn main() -> ExitCode {
     if let Some(code) = arguments() {
         return ExitCode::from(code);
     }
+    let unknown = inputs::unknown_variables(&ProcessEnv);
     let settings = match Settings::read(&ProcessEnv) {
         Ok(settings) => Arc::new(settings),
-        Err(refused) => return ExitCode::from(refuse(&refused, started)),
+        Err(refused) => return ExitCode::from(refuse(&refused, &unknown, started)),
     };
     let log = Arc::new(
         Log::stderr(
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
     );
     // Before anything else, so the GitHub runner masks the token in everything that follows.
     log.add_mask(settings.token.expose());
+    warn_unknown(&log, &unknown);
     if let Err(e) = signals::install() {
         log.warn(&format!(
             "cannot handle SIGINT/SIGTERM ({e}): a cancelled job may lose its outputs"
@@ -51,11 +53,19 @@ fn main() -> ExitCode {
     ExitCode::from(deploy(&finish, &progress, started))
 }
 
+/// Warns of each `NODION_*` variable that is no input (`unknown`); the run goes on.
+fn warn_unknown(log: &Log, unknown: &[String]) {
+    for warning in unknown {
+        log.warning_annotation("Nodion deployment: not an input", warning);
+    }
+}
+
 /// Says why the inputs were refused, where the platform shows it: each problem, then the one-line
 /// reason that ends the log (under GitHub, one error annotation listing them, and the step summary).
 /// Every output destination that can be written gets `result=error`, so that no earlier run's
-/// results stay standing there.
-fn refuse(refused: &Refused, started: Instant) -> u8 {
+/// results stay standing there. A variable that is no input (`unknown`) is warned of first: it may
+/// be the input a problem says is missing.
+fn refuse(refused: &Refused, unknown: &[String], started: Instant) -> u8 {
     let problems = &refused.problems;
     let mut to = refused.destinations.clone();
     if let Platform::GitHub { summary, .. } = &mut to.platform {
@@ -67,6 +77,7 @@ fn refuse(refused: &Refused, started: Instant) -> u8 {
     // Problems never hold the token (the token's own checks never echo it): nothing to redact.
     let flavor = Flavor::from(&to.platform);
     let log = Log::stderr(flavor, false);
+    warn_unknown(&log, unknown);
     if flavor != Flavor::GitHub {
         // Under GitHub the annotation's first line, the summary, says it.
         let count = problems.len();

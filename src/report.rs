@@ -91,6 +91,8 @@ pub enum Ending {
     NotListed {
         /// The highest deploy number listed (0 for none).
         newest: u64,
+        /// What the user calls the `deploy_number` input, which named it.
+        deploy_number: String,
     },
 }
 
@@ -134,13 +136,19 @@ impl Report {
             ),
             (Ending::DryRunStopped(detail), _) => format!("{result}: {detail} (dry run)"),
             (Ending::Internal(detail), _) => format!("{result}: {detail}"),
-            (Ending::NotListed { newest }, _) => {
+            (
+                Ending::NotListed {
+                    newest,
+                    deploy_number,
+                },
+                _,
+            ) => {
                 let newest = match newest {
                     0 => "none is listed".to_string(),
                     n => format!("the newest is #{n}"),
                 };
                 format!(
-                    "{result}: deployment {ours} of {app} is not listed ({newest}) after {took}: check NODION_DEPLOY_NUMBER; nothing was triggered"
+                    "{result}: deployment {ours} of {app} is not listed ({newest}) after {took}: check {deploy_number}; nothing was triggered"
                 )
             }
             // A timeout, or an ending that does not fit its outcome: what was seen, and the time.

@@ -2,13 +2,15 @@
 //! about 30 s, each wait at least the API's `Retry-After`, none past the deadline), run by backon
 //! over an injected clock, each retry said in the log.
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use backon::BlockingRetryable;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, Delivery};
 use crate::clock::Clock;
+use crate::inputs::{API_TOKEN, API_URL, APPLICATION_ID, PROJECT_ID, Settings};
 use crate::log::Log;
 use crate::report::Outcome;
 use crate::schedule::{JitterSource, Schedule};
@@ -88,17 +90,19 @@ impl Iterator for Budget {
 /// (shared by every request it runs) and saying each retry in the log.
 pub struct Retrier<'a> {
     log: &'a Log,
-    /// The application, named in what a refusal says.
-    application_id: &'a str,
+    /// The inputs a refusal names: the application, and what to check.
+    settings: &'a Settings,
     clock: SharedClock,
     budget: Budget,
+    /// Whether anything answered at `api_url` yet: if nothing ever did, the URL is what to check.
+    reached: Cell<bool>,
 }
 
 impl<'a> Retrier<'a> {
     /// A retrier whose waits end before `deadline`, with `jitter` on the retry schedule.
     pub fn new(
         log: &'a Log,
-        application_id: &'a str,
+        settings: &'a Settings,
         clock: SharedClock,
         deadline: Instant,
         jitter: Box<dyn JitterSource + Send>,
@@ -113,9 +117,10 @@ impl<'a> Retrier<'a> {
         })));
         Retrier {
             log,
-            application_id,
+            settings,
             clock,
             budget,
+            reached: Cell::new(false),
         }
     }
 
@@ -145,7 +150,11 @@ impl<'a> Retrier<'a> {
         let budget = self.budget.clone();
         (|| {
             attempt += 1;
-            op(attempt)
+            let result = op(attempt);
+            if !matches!(&result, Err(failure) if failure.never_left()) {
+                self.reached.set(true);
+            }
+            result
         })
         .retry(self.budget.clone())
         .sleep(move |wait| clock.sleep(wait))
@@ -185,31 +194,189 @@ impl<'a> Retrier<'a> {
                 outcome: Outcome::Refused,
                 detail: format!(
                     "the API refused to {doing} for application {} ({}){}",
-                    self.application_id,
+                    self.settings.application_id,
                     error.describe(),
-                    what_to_check(status)
+                    what_to_check(self.settings, status)
                 ),
             },
             ApiError::Unreachable { reason } => Stop {
                 outcome: Outcome::Unreachable,
                 detail: format!("could not {doing}: {reason}"),
             },
-            ApiError::Transient { reason, .. } => {
+            ApiError::Transient {
+                reason, delivery, ..
+            } => {
                 let spent = self.budget.lock().spent.take().unwrap_or_default();
+                // Nothing ever answered there: the URL itself is the likely mistake (SPEC §4).
+                let check = match delivery {
+                    Delivery::NotConnected if !self.reached.get() => format!(
+                        "; no connection to {} could be made: check {}",
+                        self.settings.api_url,
+                        self.settings.names.name(&API_URL)
+                    ),
+                    _ => String::new(),
+                };
                 Stop {
                     outcome: Outcome::Unreachable,
-                    detail: format!("could not {doing}: {reason} ({spent})"),
+                    detail: format!("could not {doing}: {reason} ({spent}){check}"),
                 }
             }
         }
     }
 }
 
-/// The next step after a refusal, by its status: the inputs that decide it.
-fn what_to_check(status: u16) -> &'static str {
+impl Failure {
+    /// Whether the request never left: nothing at `api_url` answered it.
+    fn never_left(&self) -> bool {
+        matches!(
+            self,
+            Failure::Request {
+                error: ApiError::Transient {
+                    delivery: Delivery::NotConnected | Delivery::NotSent,
+                    ..
+                },
+                ..
+            }
+        )
+    }
+}
+
+/// The next step after a refusal, by its status: the inputs that decide it, named as the user set
+/// them. Every path of a base URL that does not end in `/v1` answers 404, so then the URL is the
+/// one thing to check; with `/v1`, a 404 is about the application.
+fn what_to_check(settings: &Settings, status: u16) -> String {
+    let name = |input| settings.names.name(input);
     match status {
-        401 | 403 => ": check NODION_API_TOKEN (a user API key also needs NODION_PROJECT_ID)",
-        404 => ": check NODION_API_URL (it should end in /v1) and NODION_APPLICATION_ID",
-        _ => "",
+        401 | 403 => format!(
+            ": check {} (a user API key also needs {})",
+            name(&API_TOKEN),
+            name(&PROJECT_ID)
+        ),
+        404 if !settings.api_url.ends_with("/v1") => format!(
+            ": check {}: {} does not end in /v1",
+            name(&API_URL),
+            settings.api_url
+        ),
+        404 => format!(": check {}", name(&APPLICATION_ID)),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::log::Flavor;
+
+    /// Settings for application `app-1` with the token from `NODION_API_TOKEN`, and `extra`.
+    pub(crate) fn settings(extra: &[(&str, &str)]) -> Settings {
+        let mut env: HashMap<String, String> = [
+            ("NODION_API_TOKEN", "token-123"),
+            ("NODION_APPLICATION_ID", "app-1"),
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        env.retain(|_, v| !v.is_empty());
+        Settings::from_env(&env).expect("valid settings")
+    }
+
+    /// A clock whose sleeps pass at once.
+    struct Instantly(Mutex<Instant>);
+
+    impl Clock for Instantly {
+        fn now(&self) -> Instant {
+            *self.0.lock().unwrap()
+        }
+
+        fn sleep(&self, duration: Duration) {
+            *self.0.lock().unwrap() += duration;
+        }
+    }
+
+    /// Why a retrier over `settings` stopped after `answers`, one per attempt (the last repeated).
+    fn stopped(settings: &Settings, answers: &[ApiError]) -> String {
+        let log = Log::to(Box::new(std::io::sink()), Flavor::Plain, false);
+        let start = Instant::now();
+        let clock: SharedClock = Arc::new(Instantly(Mutex::new(start)));
+        let deadline = start + Duration::from_secs(600);
+        let retrier = Retrier::new(&log, settings, clock, deadline, Box::new(0.0_f64));
+        let at = |attempt: u32| answers[(attempt as usize - 1).min(answers.len() - 1)].clone();
+        let stop = retrier
+            .request("list deployments", |attempt| Err::<(), _>(at(attempt)))
+            .unwrap_err();
+        stop.detail
+    }
+
+    fn failed(reason: &str, delivery: Delivery) -> ApiError {
+        ApiError::Transient {
+            reason: reason.into(),
+            retry_after: None,
+            delivery,
+        }
+    }
+
+    fn refused(status: u16) -> ApiError {
+        ApiError::Refused {
+            status,
+            message: "nope".into(),
+        }
+    }
+
+    #[test]
+    fn an_api_nothing_ever_answered_at_is_the_url_to_check() {
+        let s = settings(&[("NODION_API_URL", "http://127.0.0.1:9/v1")]);
+        assert_eq!(
+            stopped(
+                &s,
+                &[failed("the connection was refused", Delivery::NotConnected)]
+            ),
+            "could not list deployments: the connection was refused (gave up after 6 retries); no connection to http://127.0.0.1:9/v1 could be made: check NODION_API_URL"
+        );
+        // Something answered there once: the URL is right, the trouble is elsewhere.
+        let detail = stopped(
+            &s,
+            &[
+                failed("HTTP 503: busy", Delivery::Unknown),
+                failed("the connection was refused", Delivery::NotConnected),
+            ],
+        );
+        assert!(!detail.contains("check"), "{detail}");
+    }
+
+    #[test]
+    fn a_refusal_names_what_to_check_as_the_user_set_it() {
+        let plain = settings(&[]);
+        assert!(stopped(&plain, &[refused(401)]).ends_with(
+            "(HTTP 401: nope): check NODION_API_TOKEN (a user API key also needs NODION_PROJECT_ID)"
+        ));
+        // Under the action every input is an INPUT_ variable, set or not.
+        let action = settings(&[
+            ("NODION_API_TOKEN", ""),
+            ("INPUT_API_TOKEN", "token-123"),
+            ("INPUT_PROJECT_ID", ""),
+            ("INPUT_API_URL", "https://api.nodion.com/v1"),
+        ]);
+        assert!(
+            stopped(&action, &[refused(403)]).ends_with(
+                "(HTTP 403: nope): check api_token (a user API key also needs project_id)"
+            )
+        );
+        let unreachable = failed("the connection was refused", Delivery::NotConnected);
+        assert!(stopped(&action, &[unreachable]).ends_with(": check api_url"));
+    }
+
+    #[test]
+    fn a_404_names_the_url_when_it_does_not_end_in_v1_and_else_the_application() {
+        let without = settings(&[("NODION_API_URL", "http://127.0.0.1:9/api")]);
+        assert!(stopped(&without, &[refused(404)]).ends_with(
+            "(HTTP 404: nope): check NODION_API_URL: http://127.0.0.1:9/api does not end in /v1"
+        ));
+        let with = settings(&[("INPUT_APPLICATION_ID", "app-1")]);
+        assert!(
+            stopped(&with, &[refused(404)]).ends_with("(HTTP 404: nope): check application_id")
+        );
     }
 }

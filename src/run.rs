@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::api::Api;
 use crate::dry_run;
 use crate::escape::{self, shown};
-use crate::inputs::{Refused, Settings};
+use crate::inputs::{DEPLOY_NUMBER, Refused, Settings};
 use crate::log::Log;
 use crate::model::{Deployment, Keep};
 use crate::outputs;
@@ -180,8 +180,13 @@ impl<'a> Run<'a> {
     /// The retries before a deployment is ours (the trigger's, or a dry run's).
     fn retrier(&mut self) -> Retrier<'a> {
         let jitter = self.jitter();
-        let (log, app) = (self.log, self.settings.application_id.as_str());
-        Retrier::new(log, app, self.clock.clone(), self.deadline(), jitter)
+        Retrier::new(
+            self.log,
+            self.settings,
+            self.clock.clone(),
+            self.deadline(),
+            jitter,
+        )
     }
 
     /// Runs the flow; returns its report.
@@ -296,7 +301,12 @@ impl<'a> Run<'a> {
                 Ending::RefusedWhileWaiting(error.describe()),
             ),
             Verdict::NotListed { newest } => {
-                self.report(Outcome::Invalid, Ending::NotListed { newest })
+                let deploy_number = self.settings.names.name(&DEPLOY_NUMBER);
+                let ending = Ending::NotListed {
+                    newest,
+                    deploy_number,
+                };
+                self.report(Outcome::Invalid, ending)
             }
         };
         report.logs = logs;

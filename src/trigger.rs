@@ -441,9 +441,10 @@ mod tests {
         let sent = Cell::new(0);
         let cancelled = || signal;
         let sending = || sent.set(sent.get() + 1);
+        let settings = crate::retry::tests::settings(&[]);
         let retrier = Retrier::new(
             &log,
-            "app-1",
+            &settings,
             clock.clone(),
             start + timeout,
             Box::new(0.0_f64),
@@ -751,7 +752,7 @@ mod tests {
         assert_eq!(stop.outcome, Outcome::Refused);
         assert_eq!(
             stop.detail,
-            "the API refused to trigger a deployment for application app-1 (HTTP 404: Not found): check NODION_API_URL (it should end in /v1) and NODION_APPLICATION_ID"
+            "the API refused to trigger a deployment for application app-1 (HTTP 404: Not found): check NODION_APPLICATION_ID"
         );
         assert!(ran.slept.is_empty());
         assert_eq!(ran.asked.len(), 2);

@@ -6,6 +6,7 @@ mod parse;
 mod read;
 mod table;
 mod token;
+mod unknown;
 
 use std::fmt;
 use std::time::Duration;
@@ -20,8 +21,10 @@ use read::{Field, Reader};
 
 pub use destinations::{Destinations, ResultFile};
 pub use parse::{parse_api_url, parse_bool, parse_duration};
+pub use read::Names;
 pub use table::*;
 pub use token::{MIN_TOKEN, Token};
+pub use unknown::unknown_variables;
 
 /// The validated settings the run works from.
 #[derive(Clone, Debug)]
@@ -70,6 +73,8 @@ pub struct Settings {
     pub commit: Option<String>,
     /// The CI platform and everywhere the outputs go.
     pub destinations: Destinations,
+    /// What every message calls each input: the way the user set it.
+    pub names: Names,
 }
 
 /// Inputs that were refused: every problem, and where a refused run can still write its outputs
@@ -84,10 +89,11 @@ pub struct Refused {
     pub application_id: Option<String>,
 }
 
-/// One thing wrong with the inputs, naming the variable to fix.
+/// One thing wrong with the inputs, naming the input to fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    /// The variable (or variables) to fix.
+    /// The input (or inputs) to fix, named as the user set them ([`Names`]), or the platform's
+    /// variable (`GITHUB_OUTPUT`).
     pub variable: String,
     /// What is wrong.
     pub message: String,
@@ -114,6 +120,7 @@ impl Settings {
         parts.check(&mut r);
         let extra_roots = r.read(&CA_CERTIFICATES, read_certificates).value;
         let destinations = Destinations::read(&mut r, platform);
+        let names = r.names().clone();
         let problems = r.into_problems();
         let application_id = parts.application_id.clone();
         // Every `None` taken apart here was reported as a problem when it was read.
@@ -141,6 +148,7 @@ impl Settings {
                 no_proxy: no_proxy(env),
                 commit: crate::platform::pipeline_commit(env),
                 destinations: destinations.clone(),
+                names,
             })
         };
         match settings() {
@@ -181,6 +189,8 @@ impl Parts {
     /// Reads each input once; the problems come in this order.
     fn read(r: &mut Reader, env: &dyn Env) -> Parts {
         let token = token::read(r);
+        // A URL holding credentials is told where the token goes instead.
+        let token_name = r.name(&API_TOKEN);
         let application_id = r.read(&APPLICATION_ID, parse_identifier);
         if !application_id.set {
             r.problem(&application_id.variable, "the application id is required");
@@ -198,7 +208,7 @@ impl Parts {
             request_timeout: r.read(&REQUEST_TIMEOUT, parse_duration).value,
             success_statuses: r.read(&SUCCESS_STATUSES, parse_statuses),
             failure_statuses: r.read(&FAILURE_STATUSES, parse_statuses),
-            api_url: r.read(&API_URL, parse_api_url).value,
+            api_url: r.read(&API_URL, |v| parse_api_url(v, &token_name)).value,
             deploy_number: r.read(&DEPLOY_NUMBER, parse_deploy_number),
             verify_url: r.read(&VERIFY_URL, parse_verify_url),
             verify_contains: r.read(&VERIFY_CONTAINS, parse_verify_contains),
@@ -297,15 +307,13 @@ impl Parts {
     }
 }
 
-/// The one-line reason a run with these input problems stopped, naming each variable once:
+/// The one-line reason a run with these input problems stopped, naming each input once:
 /// `invalid inputs (NODION_APPLICATION_ID, NODION_TIMEOUT); nothing was sent`.
 pub fn refusal(problems: &[Problem]) -> String {
     let mut names: Vec<&str> = Vec::new();
     for problem in problems {
-        // An unset input's problem names both its variables; the first is the one to set.
-        let name = problem.variable.split(" (or ").next().unwrap_or_default();
-        if !names.contains(&name) {
-            names.push(name);
+        if !names.contains(&problem.variable.as_str()) {
+            names.push(&problem.variable);
         }
     }
     format!("invalid inputs ({}); nothing was sent", names.join(", "))
@@ -410,17 +418,14 @@ mod tests {
     }
 
     #[test]
-    fn every_problem_is_reported_at_once_naming_its_variable() {
+    fn every_problem_is_reported_at_once_naming_its_input_as_set() {
         let found = problems(&[
             ("NODION_WAIT", "maybe"),
             ("INPUT_TIMEOUT", "soon"),
             ("NODION_IMAGE_TAG", "v 2"),
         ]);
         let variables: Vec<&str> = found.iter().map(|p| p.variable.as_str()).collect();
-        assert_eq!(
-            variables,
-            ["NODION_IMAGE_TAG", "NODION_WAIT", "INPUT_TIMEOUT"]
-        );
+        assert_eq!(variables, ["NODION_IMAGE_TAG", "NODION_WAIT", "timeout"]);
     }
 
     /// The variables named by the one problem these intervals give.
@@ -438,7 +443,7 @@ mod tests {
         );
         assert_eq!(
             blamed(&[("INPUT_MAX_POLL_INTERVAL", "1s")]),
-            "INPUT_MAX_POLL_INTERVAL: 1s is shorter than poll_interval (2s by default)"
+            "max_poll_interval: 1s is shorter than poll_interval (2s by default)"
         );
         assert_eq!(
             blamed(&[
@@ -483,7 +488,7 @@ mod tests {
                 "GITHUB_OUTPUT",
                 "GITHUB_STEP_SUMMARY",
                 "NODION_DOTENV_FILE",
-                "INPUT_RESULT_FILE"
+                "result_file"
             ]
         );
         assert_eq!(
@@ -540,6 +545,10 @@ mod tests {
         fn var(&self, name: &str) -> Option<String> {
             self.asked.borrow_mut().push(name.to_string());
             self.vars.var(name)
+        }
+
+        fn names(&self) -> Vec<String> {
+            self.vars.names()
         }
     }
 
@@ -615,9 +624,14 @@ mod tests {
         e
     }
 
-    /// Everything the settings hold, the token included.
+    /// Everything the settings hold, the token included; not how the inputs are named, which
+    /// changes with the variable set whether or not its value arrives.
     fn fingerprint(s: &Settings) -> String {
-        format!("{s:?} {}", s.token.expose())
+        let values = Settings {
+            names: Names::default(),
+            ..s.clone()
+        };
+        format!("{values:?} {}", s.token.expose())
     }
 
     #[test]
@@ -651,13 +665,17 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_value_is_reported_on_the_variable_that_was_set() {
+    fn a_refused_value_is_reported_on_the_input_named_as_it_was_set() {
         for (input, _, bad) in SAMPLES {
             let Some(bad) = bad else { continue };
-            for variable in input.variables() {
-                let found = Settings::from_env(&with(&variable, bad)).unwrap_err();
-                let named: Vec<&str> = found.iter().map(|p| p.variable.as_str()).collect();
-                assert_eq!(named, [variable.as_str()], "{variable}={bad}: {found:?}");
+            let [action, variable] = input.variables();
+            for (set, named) in [
+                (action, input.name.to_string()),
+                (variable.clone(), variable),
+            ] {
+                let found = Settings::from_env(&with(&set, bad)).unwrap_err();
+                let blamed: Vec<&str> = found.iter().map(|p| p.variable.as_str()).collect();
+                assert_eq!(blamed, [named.as_str()], "{set}={bad}: {found:?}");
             }
         }
     }

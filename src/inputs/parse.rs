@@ -4,6 +4,9 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use ureq::http::Uri;
+
+use super::table::DEFAULT_API_URL;
 use crate::escape;
 
 /// How a value is shown in a problem: trimmed of control characters and bounded.
@@ -121,31 +124,90 @@ fn is_loopback(host: &str) -> bool {
         || host.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Checks the API base URL: https, or http to a loopback host; no credentials, query or fragment.
-pub fn parse_api_url(value: &str) -> Result<String, String> {
+/// The Nodion API's own host, whose one base is [`DEFAULT_API_URL`].
+const NODION_API_HOST: &str = "api.nodion.com";
+
+/// `value` as an absolute URL (a scheme and a host), or why it is not one.
+fn absolute(value: &str) -> Result<Uri, &'static str> {
+    let uri = value.parse::<Uri>().map_err(|_| "is not a URL")?;
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(_), Some(_)) => Ok(uri),
+        _ => Err("is not an absolute http(s) URL"),
+    }
+}
+
+/// The URL that `value`, written without a scheme, probably meant: `https://` before it
+/// (`http://` before a loopback host), as `valid` takes it; `None` for text with a scheme, or
+/// that is no URL with one either.
+fn with_scheme(value: &str, valid: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if value.contains("://") || value.starts_with('/') {
+        return None;
+    }
+    let host = value.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let scheme = if is_loopback(host) { "http" } else { "https" };
+    valid(&format!("{scheme}://{value}"))
+}
+
+/// Why `value` is not a URL: what it probably meant, when it lacks only its scheme (`valid` says
+/// which URLs the input takes), else `why`.
+fn not_absolute(
+    value: &str,
+    why: &str,
+    example: &str,
+    valid: impl Fn(&str) -> Option<String>,
+) -> String {
+    match with_scheme(value, valid) {
+        Some(meant) => format!("{} has no scheme: did you mean {meant}?", shown(value)),
+        None => format!("{} {why}, such as {example}", shown(value)),
+    }
+}
+
+/// Checks the API base URL: https, or http to a loopback host; no credentials (they belong in
+/// `token`, the token input's name), query or fragment.
+pub fn parse_api_url(value: &str, token: &str) -> Result<String, String> {
     let bad = |why: &str| Err(format!("{} {why}", shown(value)));
-    let Ok(uri) = value.parse::<ureq::http::Uri>() else {
-        return bad("is not a URL");
-    };
-    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-        return bad("is not an absolute http(s) URL");
-    };
-    if authority.host().is_empty() {
+    let uri = absolute(value).map_err(|why| {
+        not_absolute(value, why, DEFAULT_API_URL, |url| {
+            let official = url.parse::<Uri>().is_ok_and(|u| {
+                u.host()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(NODION_API_HOST))
+            });
+            match parse_api_url(url, token) {
+                Ok(url) => Some(url),
+                Err(_) => official.then(|| DEFAULT_API_URL.to_string()),
+            }
+        })
+    })?;
+    let (scheme, authority) = (uri.scheme_str().unwrap_or_default(), uri.authority());
+    let host = authority.map(|a| a.host()).unwrap_or_default();
+    if host.is_empty() {
         return bad("has no host");
     }
-    if authority.as_str().contains('@') {
-        return bad("must not hold credentials: use api_token");
+    if authority.is_some_and(|a| a.as_str().contains('@')) {
+        return bad(&format!("must not hold credentials: set {token}"));
     }
     if uri.query().is_some() || value.contains('#') {
         return bad("must not have a query or fragment");
     }
     match scheme.to_ascii_lowercase().as_str() {
         "https" => {}
-        "http" if is_loopback(authority.host()) => {}
+        "http" if is_loopback(host) => {}
         "http" => {
             return bad("must use https (http is allowed only to localhost, 127.0.0.0/8 or ::1)");
         }
         _ => return bad("must be an https URL"),
+    }
+    // The Nodion API itself has one base, so another path there is a mistake, said before anything
+    // is sent. Any other host may be a proxy or a mirror that maps a path of its own to the API:
+    // there a 404 is what shows the path is wrong, and its message names this input (retry.rs).
+    if host.eq_ignore_ascii_case(NODION_API_HOST) && uri.path().trim_end_matches('/') != "/v1" {
+        return bad(&format!(
+            "is not the Nodion API's base: did you mean {DEFAULT_API_URL}?"
+        ));
     }
     Ok(value.trim_end_matches('/').to_string())
 }
@@ -154,19 +216,20 @@ pub fn parse_api_url(value: &str) -> Result<String, String> {
 /// (they would be sent as an Authorization header, and none is ever sent there) and no fragment.
 pub(super) fn parse_verify_url(value: &str) -> Result<String, String> {
     let bad = |why: &str| Err(format!("{} {why}", shown(value)));
-    let Ok(uri) = value.parse::<ureq::http::Uri>() else {
-        return bad("is not a URL");
-    };
-    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-        return bad("is not an absolute http(s) URL, such as https://my-app.example.com/health");
-    };
+    let uri = absolute(value).map_err(|why| {
+        not_absolute(value, why, "https://my-app.example.com/health", |url| {
+            parse_verify_url(url).ok()
+        })
+    })?;
+    let scheme = uri.scheme_str().unwrap_or_default();
     if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
         return bad("must be an http or https URL");
     }
-    if authority.host().is_empty() {
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+    if uri.host().unwrap_or_default().is_empty() {
         return bad("has no host");
     }
-    if authority.as_str().contains('@') {
+    if authority.contains('@') {
         return bad("must not hold credentials: no Authorization is ever sent to the application");
     }
     if value.contains('#') {
@@ -199,6 +262,8 @@ pub(super) fn read_certificates(path: &str) -> Result<Vec<Vec<u8>>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TOKEN: &str = "NODION_API_TOKEN";
 
     #[test]
     fn booleans_accept_the_spec_words_and_nothing_else() {
@@ -258,10 +323,10 @@ mod tests {
             "http://[::1]:9/v1",
             "http://[0:0:0:0:0:0:0:1]/v1",
         ] {
-            assert!(parse_api_url(good).is_ok(), "{good}");
+            assert!(parse_api_url(good, TOKEN).is_ok(), "{good}");
         }
         assert_eq!(
-            parse_api_url("http://127.0.0.1:8080/v1/").unwrap(),
+            parse_api_url("http://127.0.0.1:8080/v1/", TOKEN).unwrap(),
             "http://127.0.0.1:8080/v1"
         );
         for bad in [
@@ -274,9 +339,66 @@ mod tests {
             "https://user:pw@api.nodion.com/v1",
             "https://api.nodion.com/v1?x=1",
             "https://:443/v1",
+            "https://api.nodion.com",
+            "https://api.nodion.com/v2",
         ] {
-            assert!(parse_api_url(bad).is_err(), "{bad}");
+            assert!(parse_api_url(bad, TOKEN).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_api_url("https://user:pw@api.nodion.com/v1", "api_token"),
+            Err(
+                "'https://user:pw@api.nodion.com/v1' must not hold credentials: set api_token"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_url_without_a_scheme_is_told_the_url_it_probably_meant() {
+        for (written, meant) in [
+            ("api.nodion.com/v1", "https://api.nodion.com/v1"),
+            ("api.nodion.com/v1/", "https://api.nodion.com/v1"),
+            ("api.nodion.com", "https://api.nodion.com/v1"),
+            (
+                "proxy.example.com:8443/nodion/v1",
+                "https://proxy.example.com:8443/nodion/v1",
+            ),
+            ("127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1"),
+            ("localhost/v1", "http://localhost/v1"),
+        ] {
+            assert_eq!(
+                parse_api_url(written, TOKEN),
+                Err(format!("'{written}' has no scheme: did you mean {meant}?")),
+                "{written}"
+            );
+        }
+        assert_eq!(
+            parse_verify_url("my-app.example.com/health"),
+            Err("'my-app.example.com/health' has no scheme: did you mean https://my-app.example.com/health?".into())
+        );
+        // Nothing is guessed for what no scheme would mend.
+        for written in ["not a url", "/v1", "example.com/v1?x=1"] {
+            let refused = parse_api_url(written, TOKEN).unwrap_err();
+            assert!(!refused.contains("did you mean"), "{refused}");
+        }
+    }
+
+    #[test]
+    fn the_nodion_api_is_told_its_one_base() {
+        for written in [
+            "https://api.nodion.com",
+            "https://API.nodion.com/",
+            "https://api.nodion.com/api",
+        ] {
+            assert_eq!(
+                parse_api_url(written, TOKEN),
+                Err(format!(
+                    "'{written}' is not the Nodion API's base: did you mean https://api.nodion.com/v1?"
+                )),
+            );
+        }
+        // Another host may map a path of its own to the API: only a 404 can tell.
+        assert!(parse_api_url("https://proxy.example.com/nodion", TOKEN).is_ok());
     }
 
     #[test]

@@ -45,6 +45,11 @@ impl Input {
         [format!("INPUT_{upper}"), format!("NODION_{upper}")]
     }
 
+    /// Its `NODION_<NAME>` variable.
+    pub fn variable(&self) -> String {
+        format!("NODION_{}", self.name.to_ascii_uppercase())
+    }
+
     /// The default value, if there is a fixed one.
     pub fn default_value(&self) -> Option<&'static str> {
         match self.default {

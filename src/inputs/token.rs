@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::parse::shown;
-use super::read::{Reader, unset_name};
+use super::read::Reader;
 use super::table::{API_TOKEN, API_TOKEN_FILE};
 use crate::escape;
 
@@ -37,34 +37,35 @@ pub(super) fn read(r: &mut Reader) -> Option<Token> {
     let (variable, text) = match (r.raw(&API_TOKEN), r.raw(&API_TOKEN_FILE)) {
         (Some(direct), Some(file)) => {
             r.problem(
-                &format!("{} and {}", direct.variable, file.variable),
+                &format!("{} and {}", direct.name, file.name),
                 "set either the token or the token file, not both",
             );
             return None;
         }
-        (Some(direct), None) => (direct.variable, direct.value),
+        (Some(direct), None) => (direct.name, direct.value),
         (None, Some(file)) => match std::fs::read_to_string(&file.value) {
             Ok(text) if text.trim().is_empty() => {
                 r.problem(
-                    &file.variable,
+                    &file.name,
                     format!("the token file {} is empty", shown(&file.value)),
                 );
                 return None;
             }
-            Ok(text) => (file.variable, text.trim().to_string()),
+            Ok(text) => (file.name, text.trim().to_string()),
             Err(e) => {
                 r.problem(
-                    &file.variable,
+                    &file.name,
                     format!("cannot read the token file {}: {e}", shown(&file.value)),
                 );
                 return None;
             }
         },
         (None, None) => {
-            r.problem(
-                &unset_name(&API_TOKEN),
-                "the Nodion API token is required (or api_token_file)",
+            let message = format!(
+                "the Nodion API token is required (or {})",
+                r.name(&API_TOKEN_FILE)
             );
+            r.problem(&r.name(&API_TOKEN), message);
             return None;
         }
     };
@@ -125,9 +126,7 @@ mod tests {
         let named: Vec<String> = found.iter().map(|p| p.to_string()).collect();
         assert_eq!(
             named,
-            [format!(
-                "INPUT_API_TOKEN_FILE: the token file '{path}' is empty"
-            )]
+            [format!("api_token_file: the token file '{path}' is empty")]
         );
     }
 

@@ -438,7 +438,7 @@ fn each_bad_input_exits_2_names_its_variable_and_sends_nothing() {
         ),
         ("NODION_DEPLOY_NUMBER", "-3", "NODION_DEPLOY_NUMBER"),
         ("NODION_API_TOKEN", "two words", "NODION_API_TOKEN"),
-        ("INPUT_DEBUG", "sometimes", "INPUT_DEBUG"),
+        ("INPUT_DEBUG", "sometimes", "  - debug: 'sometimes'"),
     ];
     let api = happy();
     for (variable, value, named) in cases {
@@ -475,14 +475,17 @@ fn several_bad_inputs_are_all_reported_at_once() {
         .env("NODION_API_URL", "http://example.com/v1")
         .run();
     assert_eq!(ran.code, 2);
-    for variable in [
-        "NODION_API_TOKEN",
-        "NODION_WAIT",
-        "INPUT_TIMEOUT",
-        "NODION_IMAGE_TAG",
-        "NODION_API_URL",
+    // Each named as it was set; an INPUT_ variable means the action's inputs, so the unset token
+    // is its `api_token`.
+    for named in [
+        "  - api_token: ",
+        "  - NODION_WAIT: ",
+        "  - timeout: ",
+        "  - NODION_IMAGE_TAG: ",
+        "  - NODION_API_URL: ",
     ] {
-        assert!(ran.stderr.contains(variable), "{variable}: {}", ran.stderr);
+        let said = ran.stderr.lines().any(|l| l.starts_with(named));
+        assert!(said, "{named}: {}", ran.stderr);
     }
     assert!(ran.stderr.contains("5 problems"), "{}", ran.stderr);
     assert!(api.requests().is_empty());

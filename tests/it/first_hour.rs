@@ -21,13 +21,17 @@ fn last_line(ran: &Ran) -> &str {
 #[test]
 fn an_unwritable_result_file_is_an_input_problem_and_nothing_is_sent() {
     let api = happy();
-    for variable in ["NODION_RESULT_FILE", "INPUT_RESULT_FILE"] {
+    // Named as it was set: the variable, or the action's input.
+    for (variable, named) in [
+        ("NODION_RESULT_FILE", "NODION_RESULT_FILE"),
+        ("INPUT_RESULT_FILE", "result_file"),
+    ] {
         let deploy = Deploy::against(&api);
         let path = deploy.dir().join("no-such-dir/result.json");
         let ran = deploy.env(variable, path.to_str().unwrap()).run();
         assert_eq!(ran.code, 2, "{}", ran.stderr);
         let expected = format!(
-            "  - {variable}: cannot write the JSON result to '{}': its directory does not exist",
+            "  - {named}: cannot write the JSON result to '{}': its directory does not exist",
             path.display()
         );
         assert!(
@@ -37,7 +41,7 @@ fn an_unwritable_result_file_is_an_input_problem_and_nothing_is_sent() {
         );
         assert_eq!(
             last_line(&ran),
-            format!("nodion-deploy: error: invalid inputs ({variable}); nothing was sent")
+            format!("nodion-deploy: error: invalid inputs ({named}); nothing was sent")
         );
     }
     assert!(api.requests().is_empty(), "no request at all");
@@ -93,7 +97,7 @@ fn bad_inputs_under_github_get_one_annotation_and_a_summary_naming_each_input() 
     assert_eq!(ran.code, 2, "{}", ran.stderr);
     let expected = "::error title=Nodion deployment inputs invalid::\
         nodion-deploy: error: invalid inputs (NODION_APPLICATION_ID, NODION_TIMEOUT); nothing was sent\
-        %0A  - NODION_APPLICATION_ID (or INPUT_APPLICATION_ID): the application id is required\
+        %0A  - NODION_APPLICATION_ID: the application id is required\
         %0A  - NODION_TIMEOUT: 'soon' is not a duration: use e.g. 90s, 15m or 1h 30m";
     // Said once: the annotation is the whole log, so it is also its last line.
     assert_eq!(ran.stderr, format!("{expected}\n"));
@@ -103,7 +107,7 @@ fn bad_inputs_under_github_get_one_annotation_and_a_summary_naming_each_input() 
         "{summary}"
     );
     for problem in [
-        "- NODION\\_APPLICATION\\_ID \\(or INPUT\\_APPLICATION\\_ID\\)\\: the application id is required",
+        "- NODION\\_APPLICATION\\_ID\\: the application id is required",
         "- NODION\\_TIMEOUT\\: \\'soon\\' is not a duration",
     ] {
         assert!(
@@ -132,7 +136,7 @@ fn bad_inputs_elsewhere_end_the_log_with_the_reason_in_one_line() {
             lines,
             [
                 "nodion-deploy: 2 problems with the inputs:",
-                "  - NODION_APPLICATION_ID (or INPUT_APPLICATION_ID): the application id is required",
+                "  - NODION_APPLICATION_ID: the application id is required",
                 "  - NODION_TIMEOUT: 'soon' is not a duration: use e.g. 90s, 15m or 1h 30m",
                 "nodion-deploy: error: invalid inputs (NODION_APPLICATION_ID, NODION_TIMEOUT); nothing was sent",
             ],
@@ -311,7 +315,7 @@ fn help_documents_exit_code_5() {
     );
 }
 
-/// A base URL without `/v1` answers 404 for everything: the message says which input to check,
+/// A base URL without `/v1` answers 404 for everything: the message names that, and only that,
 /// once, as the last line.
 #[test]
 fn a_404_on_the_base_url_points_at_nodion_api_url() {
@@ -322,10 +326,11 @@ fn a_404_on_the_base_url_points_at_nodion_api_url() {
     let last = last_line(&ran);
     assert!(last.contains("HTTP 404"), "{}", ran.stderr);
     assert!(
-        last.contains("check NODION_API_URL (it should end in /v1) and NODION_APPLICATION_ID"),
+        last.ends_with(&format!("check NODION_API_URL: {base} does not end in /v1")),
         "{}",
         ran.stderr
     );
+    assert!(!ran.stderr.contains("APPLICATION_ID"), "{}", ran.stderr);
     assert_eq!(ran.stderr.matches("HTTP 404").count(), 1, "{}", ran.stderr);
     assert_eq!(api.count("POST", Route::Trigger), 0);
 }

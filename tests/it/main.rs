@@ -8,6 +8,7 @@ mod features;
 mod first_hour;
 mod github_output;
 mod install;
+mod messages;
 mod network;
 mod packaging;
 mod pipelines;
