@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::Duration;
 
 use fake_nodion::Route;
 use regex::Regex;
@@ -21,20 +20,22 @@ fn times(ran: &Ran, line: &str) -> usize {
     ran.stderr.lines().filter(|l| *l == line).count()
 }
 
+/// With the default timeout the retries end after about 30 s (the unit test
+/// `trigger::tests::a_trigger_failing_for_good_gives_up_after_six_retries_and_about_thirty_seconds`
+/// counts them; `.ci/run` times it with the release binary, under 45 s); here the deadline ends
+/// them sooner, and the last line names the URL all the same.
 #[test]
-fn nothing_listening_at_the_api_url_ends_naming_it_within_the_retry_budget() {
+fn nothing_listening_at_the_api_url_ends_naming_it() {
     let ran = Deploy::against(&fake(&[]))
         .env("NODION_API_URL", "http://127.0.0.1:9/v1")
-        .unset("NODION_TIMEOUT")
+        .env("NODION_TIMEOUT", "2s")
         .run();
     assert_eq!(ran.code, 4, "{}", ran.stderr);
-    assert!(ran.took < Duration::from_secs(45), "took {:?}", ran.took);
     let last = last_line(&ran);
     assert!(
         last.starts_with("nodion-deploy: error after ")
             && last.ends_with(
-                "could not list deployments: the connection was refused (gave up after 6 retries); \
-                 no connection to http://127.0.0.1:9/v1 could be made: check NODION_API_URL"
+                "no connection to http://127.0.0.1:9/v1 could be made: check NODION_API_URL"
             ),
         "{}",
         ran.stderr
