@@ -7,6 +7,14 @@ use crate::escape;
 use crate::schedule::Schedule;
 use crate::watch::HEARTBEAT;
 
+/// The shortest time a check is started with, unless `request_timeout` is shorter still. Less than
+/// this, and a check of an app on the internet would mostly be cut short rather than answered: from
+/// a CI runner, a fresh HTTPS request takes a DNS lookup and three or four round trips (TCP, TLS,
+/// the request) before the app does any work, commonly 100–300 ms. A check cut short says nothing
+/// about the app, so it is not started. A user who sets a shorter `request_timeout` has said that a
+/// shorter check is meaningful for their app, so the floor is never above it.
+pub const SLICE_FLOOR: Duration = Duration::from_millis(250);
+
 /// What the application answered to one check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answered {
@@ -20,6 +28,9 @@ pub enum Answered {
     },
     /// No usable answer (refused connection, timeout, TLS, too many redirects), described.
     Failed(String),
+    /// The deadline cut the check short after this long: not the app's answer, so it never
+    /// replaces one (the verdict names it only when the app gave no answer at all).
+    CutShort(Duration),
 }
 
 impl Answered {
@@ -40,8 +51,18 @@ impl Answered {
             ),
             Answered::Status { code, .. } => format!("answered {code}"),
             Answered::Failed(reason) => format!("could not be reached: {reason}"),
+            Answered::CutShort(limit) => format!("could not be reached: {}", no_answer(*limit)),
         }
     }
+}
+
+/// A check that timed out after `limit`, in words.
+pub fn no_answer(limit: Duration) -> String {
+    let limit = Duration::from_millis(limit.as_millis() as u64);
+    format!(
+        "no complete answer within {}",
+        humantime::format_duration(limit)
+    )
 }
 
 /// What to do next.
@@ -51,13 +72,18 @@ pub enum Next {
     Sleep(Duration),
     /// Check the application now.
     Check,
-    /// Stop: whether it served, and the last answer (`None`: there was no time to check).
-    Finish {
-        /// The new version answered as asked.
-        served: bool,
-        /// The last answer.
-        last: Option<Answered>,
-    },
+    /// Stop.
+    Finish(Verdict),
+}
+
+/// How the check ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The new version answered as asked.
+    Serving,
+    /// The deadline came, or left too little time for another check: the app's last answer
+    /// (`None`: no check was made).
+    NotServing(Option<Answered>),
 }
 
 /// What the log says about a check.
@@ -75,18 +101,29 @@ pub struct Check {
     deadline: Instant,
     schedule: Schedule,
     due: Instant,
+    /// The shortest time a check is started with.
+    floor: Duration,
+    /// The app's last answer; a cut-short check only while there is none.
     last: Option<Answered>,
     last_news: Instant,
 }
 
 impl Check {
-    /// A check due at `now`, ending by `deadline`; `started` is the run's start (for the log).
-    pub fn new(started: Instant, deadline: Instant, schedule: Schedule, now: Instant) -> Check {
+    /// A check due at `now`, ending by `deadline`, each request bounded by `request_timeout`;
+    /// `started` is the run's start (for the log).
+    pub fn new(
+        started: Instant,
+        deadline: Instant,
+        schedule: Schedule,
+        now: Instant,
+        request_timeout: Duration,
+    ) -> Check {
         Check {
             started,
             deadline,
             schedule,
             due: now,
+            floor: request_timeout.min(SLICE_FLOOR),
             last: None,
             last_news: now,
         }
@@ -94,23 +131,35 @@ impl Check {
 
     /// What to do at `now`.
     pub fn next(&self, now: Instant) -> Next {
-        let served = self.last.as_ref().is_some_and(Answered::serving);
-        if served || now >= self.deadline {
-            return Next::Finish {
-                served,
-                last: self.last.clone(),
-            };
+        if self.last.as_ref().is_some_and(Answered::serving) {
+            return Next::Finish(Verdict::Serving);
+        }
+        // The next check could not get its slice before the deadline: it is not started, and
+        // the wait ends with the app's last answer (sleeping on would change nothing).
+        if self.due.max(now) + self.floor > self.deadline {
+            return Next::Finish(Verdict::NotServing(self.last.clone()));
         }
         if now >= self.due {
             return Next::Check;
         }
-        Next::Sleep(self.due.min(self.deadline) - now)
+        Next::Sleep(self.due - now)
     }
 
     /// Takes in the answer to a check made just before `now`: an event for a change, or a
-    /// heartbeat after [`HEARTBEAT`] without one.
+    /// heartbeat after [`HEARTBEAT`] without one. A check the deadline cut short is no answer of
+    /// the app's: it never replaces one, and is not logged.
     pub fn observe(&mut self, now: Instant, answer: Answered) -> Option<Event> {
         self.due = now + self.schedule.next_wait();
+        if let Answered::CutShort(_) = answer {
+            if self
+                .last
+                .as_ref()
+                .is_none_or(|last| matches!(last, Answered::CutShort(_)))
+            {
+                self.last = Some(answer);
+            }
+            return None;
+        }
         let elapsed = now.saturating_duration_since(self.started);
         let changed = self.last.as_ref() != Some(&answer);
         self.last = Some(answer.clone());
@@ -131,14 +180,19 @@ mod tests {
     use super::*;
 
     const S: Duration = Duration::from_secs(1);
+    const MS: Duration = Duration::from_millis(1);
 
     fn check(t0: Instant, timeout: Duration) -> Check {
         let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
-        Check::new(t0, t0 + timeout, schedule, t0)
+        Check::new(t0, t0 + timeout, schedule, t0, 30 * S)
     }
 
     fn status(code: u16, contains: Option<bool>) -> Answered {
         Answered::Status { code, contains }
+    }
+
+    fn not_serving(last: Answered) -> Next {
+        Next::Finish(Verdict::NotServing(Some(last)))
     }
 
     /// Drives the check with a fake clock; `app(t)` is what the app answers at `t` seconds.
@@ -163,13 +217,7 @@ mod tests {
         let t0 = Instant::now();
         let mut c = check(t0, 300 * S);
         let (finish, checks, events) = drive(&mut c, t0, |t| status(200, Some(t >= 10.0)));
-        assert_eq!(
-            finish,
-            Next::Finish {
-                served: true,
-                last: Some(status(200, Some(true)))
-            }
-        );
+        assert_eq!(finish, Next::Finish(Verdict::Serving));
         // 0, 2, 5, 9.5 without; 16.25 with the text: the poll schedule's backoff.
         assert_eq!(checks, 5);
         let changes: Vec<&Answered> = events
@@ -189,13 +237,7 @@ mod tests {
         let t0 = Instant::now();
         let mut c = check(t0, 200 * S);
         let (finish, checks, events) = drive(&mut c, t0, |_| status(503, None));
-        assert_eq!(
-            finish,
-            Next::Finish {
-                served: false,
-                last: Some(status(503, None))
-            }
-        );
+        assert_eq!(finish, not_serving(status(503, None)));
         assert!(checks > 10 && checks < 20, "{checks}");
         // Said once, then a heartbeat a minute or so apart, never every check.
         assert!(matches!(events[0], Event::Changed(..)));
@@ -207,12 +249,71 @@ mod tests {
     fn no_time_left_means_no_check_and_not_served() {
         let t0 = Instant::now();
         let c = check(t0, Duration::ZERO);
+        assert_eq!(c.next(t0), Next::Finish(Verdict::NotServing(None)));
+    }
+
+    /// Issue 16: the last check, cut short by the deadline, does not replace the app's answer.
+    #[test]
+    fn a_check_cut_short_by_the_deadline_never_replaces_the_apps_last_answer() {
+        let t0 = Instant::now();
+        let mut c = check(t0, 3 * S);
+        assert_eq!(c.next(t0), Next::Check);
+        assert!(c.observe(t0, status(503, None)).is_some());
+        assert_eq!(c.next(t0), Next::Sleep(2 * S));
+        assert_eq!(c.next(t0 + 2 * S), Next::Check);
+        // 1 s left; the app took longer: the deadline ended the check.
+        assert_eq!(c.observe(t0 + 3 * S, Answered::CutShort(S)), None);
+        assert_eq!(c.next(t0 + 3 * S), not_serving(status(503, None)));
+    }
+
+    /// With no answer at all, the verdict says that no complete answer came, and within how long.
+    #[test]
+    fn a_check_cut_short_with_no_answer_before_it_says_how_long_the_app_had() {
+        let t0 = Instant::now();
+        let mut c = check(t0, 800 * MS);
+        assert_eq!(c.next(t0), Next::Check);
+        c.observe(t0 + 800 * MS, Answered::CutShort(800 * MS));
+        let finish = c.next(t0 + 800 * MS);
+        assert_eq!(finish, not_serving(Answered::CutShort(800 * MS)));
         assert_eq!(
-            c.next(t0),
-            Next::Finish {
-                served: false,
-                last: None
-            }
+            Answered::CutShort(800 * MS).describe(None),
+            "could not be reached: no complete answer within 800ms"
+        );
+        // A real answer after it (a check that got its slice) replaces it.
+        let mut c = check(t0, 10 * S);
+        c.observe(t0, Answered::CutShort(S));
+        assert!(c.observe(t0 + 2 * S, status(502, None)).is_some());
+        assert_eq!(c.next(t0 + 10 * S), not_serving(status(502, None)));
+    }
+
+    /// A check that could not get [`SLICE_FLOOR`] before the deadline is not started: the wait
+    /// ends at once with the last answer; a check that can is started.
+    #[test]
+    fn a_check_without_a_meaningful_slice_of_time_is_not_started() {
+        let t0 = Instant::now();
+        let mut c = check(t0, 2 * S + 200 * MS);
+        c.observe(t0, status(503, None));
+        // Due at 2 s, with 200 ms left then: finished now, rather than after sleeping to the end.
+        assert_eq!(c.next(t0), not_serving(status(503, None)));
+
+        let mut c = check(t0, 2 * S + SLICE_FLOOR);
+        c.observe(t0, status(503, None));
+        assert_eq!(c.next(t0), Next::Sleep(2 * S));
+        assert_eq!(c.next(t0 + 2 * S), Next::Check);
+        // A late wake-up that leaves less than the floor starts nothing either.
+        assert_eq!(c.next(t0 + 2 * S + MS), not_serving(status(503, None)));
+    }
+
+    /// The floor is never above `request_timeout`: a user who asks for 100 ms checks gets them.
+    #[test]
+    fn the_floor_is_at_most_the_request_timeout() {
+        let t0 = Instant::now();
+        let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
+        let c = Check::new(t0, t0 + 150 * MS, schedule, t0, 100 * MS);
+        assert_eq!(c.next(t0), Next::Check);
+        assert_eq!(
+            c.next(t0 + 60 * MS),
+            Next::Finish(Verdict::NotServing(None))
         );
     }
 
@@ -224,6 +325,7 @@ mod tests {
         assert!(!status(301, None).serving());
         assert!(!status(503, None).serving());
         assert!(!Answered::Failed("refused".into()).serving());
+        assert!(!Answered::CutShort(S).serving());
         assert_eq!(
             status(200, Some(false)).describe(Some("v2")),
             "answered 200 but did not contain 'v2'"

@@ -14,7 +14,7 @@ use crate::report::elapsed_text;
 use crate::retry::SharedClock;
 use crate::schedule::{JitterSource, Schedule};
 
-pub use check::{Answered, Check, Event, Next};
+pub use check::{Answered, Check, Event, Next, SLICE_FLOOR, Verdict};
 pub use probe::{MAX_REDIRECTS, Prober};
 
 /// The run's part in a check: its settings, log, clock and start.
@@ -41,7 +41,14 @@ pub fn until_serving(
     let settings = cx.settings;
     let text = settings.verify_contains.as_deref();
     let schedule = Schedule::new(settings.poll_interval, settings.max_poll_interval, jitter);
-    let mut check = Check::new(cx.started, deadline, schedule, cx.clock.now());
+    let now = cx.clock.now();
+    let mut check = Check::new(
+        cx.started,
+        deadline,
+        schedule,
+        now,
+        settings.request_timeout,
+    );
     let prober = Prober::new(settings, url);
     let left = deadline.saturating_duration_since(cx.clock.now());
     let wanted = match text {
@@ -81,9 +88,9 @@ pub fn until_serving(
                     None => {}
                 }
             }
-            Next::Finish { served: true, .. } => break Ok(()),
-            Next::Finish { last: Some(a), .. } => break Err(a.describe(text)),
-            Next::Finish { last: None, .. } => {
+            Next::Finish(Verdict::Serving) => break Ok(()),
+            Next::Finish(Verdict::NotServing(Some(a))) => break Err(a.describe(text)),
+            Next::Finish(Verdict::NotServing(None)) => {
                 break Err("was not checked: no time was left before the timeout".into());
             }
         }

@@ -8,6 +8,7 @@ use ureq::config::RedirectAuthHeaders;
 use ureq::http::Request;
 
 use super::Answered;
+use super::check::no_answer;
 use crate::api::{MAX_BODY, bypasses_proxy};
 use crate::escape;
 use crate::inputs::Settings;
@@ -54,18 +55,22 @@ impl Prober {
     /// One check, bounded by `request_timeout` and the time left before `deadline`.
     pub fn check(&self, deadline: Instant) -> Answered {
         let left = deadline.saturating_duration_since(Instant::now());
-        let limit = self.request_timeout.min(left);
-        if limit.is_zero() {
-            return Answered::Failed("the deadline has passed".into());
+        let limit = Limit {
+            within: self.request_timeout.min(left),
+            by_deadline: left < self.request_timeout,
+        };
+        if limit.within.is_zero() {
+            return Answered::CutShort(Duration::ZERO);
         }
         let request = match Request::get(&self.url).body(()) {
             Ok(request) => request,
             Err(e) => return Answered::Failed(reason(&e)),
         };
         let request = self.agent.configure_request(request);
-        let mut response = match self.agent.run(request.timeout_global(Some(limit)).build()) {
+        let request = request.timeout_global(Some(limit.within)).build();
+        let mut response = match self.agent.run(request) {
             Ok(response) => response,
-            Err(e) => return Answered::Failed(failure(e, limit)),
+            Err(e) => return failure(e, limit),
         };
         let code = response.status().as_u16();
         let Some(text) = self
@@ -85,9 +90,18 @@ impl Prober {
                 code,
                 contains: Some(String::from_utf8_lossy(&body).contains(text)),
             },
-            Err(e) => Answered::Failed(failure(e, limit)),
+            Err(e) => failure(e, limit),
         }
     }
+}
+
+/// What bounded a check: `request_timeout`, or the time left before the deadline.
+#[derive(Clone, Copy)]
+struct Limit {
+    /// How long the check had.
+    within: Duration,
+    /// The time left was the bound: a timeout is the deadline's doing, not the app's answer.
+    by_deadline: bool,
 }
 
 /// A failure's reason, as the log shows it: one line, bounded.
@@ -95,14 +109,25 @@ fn reason(e: &dyn std::fmt::Display) -> String {
     escape::bounded(&escape::one_line(&e.to_string()), MAX_REASON)
 }
 
-/// A transport failure, in words.
-fn failure(error: ureq::Error, limit: Duration) -> String {
+/// A transport failure: the app's answer in words, or a check the deadline cut short.
+fn failure(error: ureq::Error, limit: Limit) -> Answered {
+    use ureq::Error as E;
+    let timed_out = match &error {
+        E::Timeout(_) => true,
+        E::Io(e) => e.kind() == std::io::ErrorKind::TimedOut,
+        _ => false,
+    };
+    match timed_out {
+        true if limit.by_deadline => Answered::CutShort(limit.within),
+        true => Answered::Failed(no_answer(limit.within)),
+        false => Answered::Failed(described(error)),
+    }
+}
+
+/// A transport failure that is no timeout, in words.
+fn described(error: ureq::Error) -> String {
     use ureq::Error as E;
     match error {
-        E::Timeout(_) => format!(
-            "no complete answer within {}",
-            humantime::format_duration(Duration::from_millis(limit.as_millis() as u64))
-        ),
         E::HostNotFound => "the host was not found".into(),
         E::ConnectionFailed => "the connection failed".into(),
         E::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
@@ -111,5 +136,68 @@ fn failure(error: ureq::Error, limit: Duration) -> String {
         E::TooManyRedirects => format!("more than {MAX_REDIRECTS} redirects"),
         E::BodyExceedsLimit(_) => format!("the answer is larger than {} MiB", MAX_BODY >> 20),
         other => reason(&other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::net::TcpListener;
+
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// A prober of `url` (on loopback, never through a proxy) with this `request_timeout`.
+    fn prober(url: &str, request_timeout: &str) -> Prober {
+        let env: HashMap<String, String> = [
+            ("NODION_API_TOKEN", "token-123"),
+            ("NODION_APPLICATION_ID", "app-1"),
+            ("NODION_VERIFY_URL", url),
+            ("NODION_REQUEST_TIMEOUT", request_timeout),
+            ("NO_PROXY", "127.0.0.1"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Prober::new(&Settings::from_env(&env).unwrap(), url)
+    }
+
+    /// An app that takes the connection (the kernel's backlog does) and never answers.
+    fn silent() -> (TcpListener, String) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/health", listener.local_addr().unwrap());
+        (listener, url)
+    }
+
+    /// Issue 16: a timeout is the app's answer only when `request_timeout` bounded the check;
+    /// when the time left before the deadline did, the check was cut short.
+    #[test]
+    fn a_timeout_is_a_cut_short_check_when_the_deadline_set_it() {
+        let (_app, url) = silent();
+        let cut = prober(&url, "30s").check(Instant::now() + 300 * MS);
+        assert!(
+            matches!(cut, Answered::CutShort(within) if within > MS && within <= 300 * MS),
+            "{cut:?}"
+        );
+        let answered = prober(&url, "200ms").check(Instant::now() + 60 * 1000 * MS);
+        let no_answer = "no complete answer within 200ms";
+        assert_eq!(answered, Answered::Failed(no_answer.into()));
+    }
+
+    /// A refused connection completed: it is the app's answer, whatever bounded the check.
+    #[test]
+    fn a_refused_connection_is_an_answer_even_with_the_deadline_near() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("http://127.0.0.1:{port}/health");
+        let refused = prober(&url, "30s").check(Instant::now() + 2000 * MS);
+        assert_eq!(
+            refused,
+            Answered::Failed("the connection was refused".into())
+        );
     }
 }

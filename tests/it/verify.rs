@@ -24,6 +24,11 @@ pub struct App {
 impl App {
     /// Starts it; it answers each request as `answer` says, then closes the connection.
     pub fn start(answer: Answer) -> App {
+        App::slow(Duration::ZERO, answer)
+    }
+
+    /// Starts an app that takes `latency` to answer each request (one at a time, as `start`).
+    pub fn slow(latency: Duration, answer: Answer) -> App {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let heads = Arc::new(Mutex::new(Vec::new()));
@@ -32,7 +37,7 @@ impl App {
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let n = seen.lock().unwrap().len();
-                if let Some(head) = serve(stream, n, answer) {
+                if let Some(head) = serve(stream, n, answer, latency) {
                     seen.lock().unwrap().push(head);
                 }
             }
@@ -52,7 +57,7 @@ impl App {
 }
 
 /// Reads one request's head and answers it; the head, or `None` for a connection with none.
-fn serve(stream: TcpStream, n: usize, answer: Answer) -> Option<String> {
+fn serve(stream: TcpStream, n: usize, answer: Answer, latency: Duration) -> Option<String> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut head = String::new();
     loop {
@@ -67,6 +72,8 @@ fn serve(stream: TcpStream, n: usize, answer: Answer) -> Option<String> {
     }
     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
     let (status, headers, body) = answer(n, &path);
+    // The app's own slowness, which the check under test has to live with.
+    std::thread::sleep(latency);
     let mut stream = stream;
     let _ = write!(
         stream,
@@ -159,6 +166,26 @@ fn an_app_answering_503_until_the_deadline_does_not_pass() {
     assert!(ran.stderr.contains(&ending), "{}", ran.stderr);
     settle(&api);
     assert_eq!(api.count("POST", Route::Trigger), 1, "never re-triggered");
+}
+
+/// Issue 16: the last check, cut short by the deadline, does not replace what the app answered.
+/// Each answer takes 450 ms, so a check that starts late in the 2 s has no time to complete.
+#[test]
+fn a_slow_app_answering_503_is_named_by_its_answer_when_the_deadline_cuts_the_last_check() {
+    let app = App::slow(Duration::from_millis(450), unavailable);
+    let api = happy();
+    let ran = Deploy::against(&api)
+        .env("NODION_TIMEOUT", "2s")
+        .env("NODION_VERIFY_URL", &app.url("/health"))
+        .run();
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    let last = ran.stderr.lines().last().unwrap_or_default();
+    let answered = format!("{} answered 503 after", app.url("/health"));
+    assert!(
+        last.contains(&answered),
+        "the last line:\n{last}\n\n{}",
+        ran.stderr
+    );
 }
 
 #[test]
