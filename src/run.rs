@@ -162,6 +162,8 @@ pub struct Run<'a> {
     pub random: fastrand::Rng,
     /// Where what is seen of our deployment is recorded.
     pub progress: &'a Progress,
+    /// How the check of `verify_url` looks names up.
+    pub lookup: verify::Lookup,
 }
 
 impl<'a> Run<'a> {
@@ -314,12 +316,13 @@ impl<'a> Run<'a> {
             log: self.log,
             clock: self.clock.clone(),
             started: self.started,
+            lookup: self.lookup.clone(),
         };
         let served = verify::until_serving(&cx, url, self.deadline(), self.jitter());
         let verified = served.is_ok();
         let mut report = match served {
             Ok(()) => self.report(Outcome::Success, Ending::Waited),
-            Err(answered) => self.report(Outcome::NotServing, Ending::NotServing(answered)),
+            Err(not) => self.report(Outcome::NotServing, not.ending(self.settings)),
         };
         report.verified = Some(verified);
         report

@@ -54,6 +54,9 @@ pub struct Settings {
     pub deploy_number: Option<u64>,
     /// The user's application to check once our deployment succeeds (http or https).
     pub verify_url: Option<String>,
+    /// How messages name `verify_url`: `the verify_url input` when it came from the action's
+    /// `INPUT_VERIFY_URL`, else its variable (`NODION_VERIFY_URL`).
+    pub verify_url_name: String,
     /// Text the application's answer must contain to count as the new version.
     pub verify_contains: Option<String>,
     /// Check and trigger nothing.
@@ -132,6 +135,7 @@ impl Settings {
                 failure_statuses: parts.failure_statuses.value?,
                 api_url: parts.api_url?,
                 deploy_number: parts.deploy_number.value,
+                verify_url_name: read::as_set(&VERIFY_URL, &parts.verify_url.variable),
                 verify_url: parts.verify_url.value,
                 verify_contains: parts.verify_contains.value,
                 dry_run: parts.dry_run,

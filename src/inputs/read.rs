@@ -35,6 +35,15 @@ pub(super) fn unset_name(input: &Input) -> String {
     format!("{env} (or {action})")
 }
 
+/// An input as a message names it to the user who set it (SPEC §2): the action's input
+/// (`the verify_url input`) when it came from `INPUT_*`, else the variable (`NODION_VERIFY_URL`).
+pub(super) fn as_set(input: &Input, variable: &str) -> String {
+    match variable.starts_with("INPUT_") {
+        true => format!("the {} input", input.name),
+        false => variable.to_string(),
+    }
+}
+
 impl<'a> Reader<'a> {
     /// A reader with no problems yet.
     pub fn new(env: &'a dyn Env) -> Reader<'a> {

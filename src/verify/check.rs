@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::escape;
 use crate::schedule::Schedule;
-use crate::watch::HEARTBEAT;
+use crate::watch::{ATTACH_GRACE, ATTACH_GRACE_POLLS, HEARTBEAT};
 
 /// The shortest time a check is started with, unless `request_timeout` is shorter still. Less than
 /// this, and a check of an app on the internet would mostly be cut short rather than answered: from
@@ -14,6 +14,13 @@ use crate::watch::HEARTBEAT;
 /// about the app, so it is not started. A user who sets a shorter `request_timeout` has said that a
 /// shorter check is meaningful for their app, so the floor is never above it.
 pub const SLICE_FLOOR: Duration = Duration::from_millis(250);
+
+/// `verify_url`'s host not resolving in this many checks in a row is a mistake in the URL, not an
+/// app that is starting (which refuses connections, resets them or answers 5xx)…
+pub const HOST_GRACE_CHECKS: u32 = ATTACH_GRACE_POLLS;
+/// …nor for this long since the first of them, whichever comes first: attach mode's grace, for a
+/// name that was only just created.
+pub const HOST_GRACE: Duration = ATTACH_GRACE;
 
 /// What the application answered to one check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +35,8 @@ pub enum Answered {
     },
     /// No usable answer (refused connection, timeout, TLS, too many redirects), described.
     Failed(String),
+    /// This host (`verify_url`'s) does not resolve.
+    NoSuchHost(String),
     /// The deadline cut the check short after this long: not the app's answer, so it never
     /// replaces one (the verdict names it only when the app gave no answer at all).
     CutShort(Duration),
@@ -51,6 +60,9 @@ impl Answered {
             ),
             Answered::Status { code, .. } => format!("answered {code}"),
             Answered::Failed(reason) => format!("could not be reached: {reason}"),
+            Answered::NoSuchHost(host) => {
+                format!("could not be reached: the host {host} does not resolve")
+            }
             Answered::CutShort(limit) => format!("could not be reached: {}", no_answer(*limit)),
         }
     }
@@ -84,6 +96,9 @@ pub enum Verdict {
     /// The deadline came, or left too little time for another check: the app's last answer
     /// (`None`: no check was made).
     NotServing(Option<Answered>),
+    /// This host (`verify_url`'s) did not resolve in [`HOST_GRACE_CHECKS`] checks in a row or for
+    /// [`HOST_GRACE`].
+    NoSuchHost(String),
 }
 
 /// What the log says about a check.
@@ -106,6 +121,16 @@ pub struct Check {
     /// The app's last answer; a cut-short check only while there is none.
     last: Option<Answered>,
     last_news: Instant,
+    /// The checks in a row whose host did not resolve, so far.
+    unresolved: Option<Unresolved>,
+    /// The host that did not resolve through the grace.
+    no_such_host: Option<String>,
+}
+
+/// Checks in a row whose host did not resolve: since when, and how many.
+struct Unresolved {
+    since: Instant,
+    checks: u32,
 }
 
 impl Check {
@@ -126,6 +151,8 @@ impl Check {
             floor: request_timeout.min(SLICE_FLOOR),
             last: None,
             last_news: now,
+            unresolved: None,
+            no_such_host: None,
         }
     }
 
@@ -133,6 +160,9 @@ impl Check {
     pub fn next(&self, now: Instant) -> Next {
         if self.last.as_ref().is_some_and(Answered::serving) {
             return Next::Finish(Verdict::Serving);
+        }
+        if let Some(host) = &self.no_such_host {
+            return Next::Finish(Verdict::NoSuchHost(host.clone()));
         }
         // The next check could not get its slice before the deadline: it is not started, and
         // the wait ends with the app's last answer (sleeping on would change nothing).
@@ -160,6 +190,7 @@ impl Check {
             }
             return None;
         }
+        self.grace(now, &answer);
         let elapsed = now.saturating_duration_since(self.started);
         let changed = self.last.as_ref() != Some(&answer);
         self.last = Some(answer.clone());
@@ -172,6 +203,25 @@ impl Check {
             return Some(Event::Heartbeat(answer, elapsed));
         }
         None
+    }
+
+    /// Counts the checks in a row whose host did not resolve; past the grace, the check ends. The
+    /// grace ends with a check: one that the schedule would send later than [`HOST_GRACE`] after
+    /// the first is brought forward to then.
+    fn grace(&mut self, now: Instant, answer: &Answered) {
+        let Answered::NoSuchHost(host) = answer else {
+            self.unresolved = None;
+            return;
+        };
+        let run = self.unresolved.get_or_insert(Unresolved {
+            since: now,
+            checks: 0,
+        });
+        run.checks += 1;
+        if run.checks >= HOST_GRACE_CHECKS || now.duration_since(run.since) >= HOST_GRACE {
+            self.no_such_host = Some(host.clone());
+        }
+        self.due = self.due.min(run.since + HOST_GRACE);
     }
 }
 
@@ -198,6 +248,16 @@ mod tests {
     /// Drives the check with a fake clock; `app(t)` is what the app answers at `t` seconds.
     /// Returns the finish, the number of checks and the events.
     fn drive(c: &mut Check, t0: Instant, app: impl Fn(f64) -> Answered) -> (Next, u32, Vec<Event>) {
+        let (finish, checks, events, _) = drive_timed(c, t0, app);
+        (finish, checks, events)
+    }
+
+    /// [`drive`], and when it finished.
+    fn drive_timed(
+        c: &mut Check,
+        t0: Instant,
+        app: impl Fn(f64) -> Answered,
+    ) -> (Next, u32, Vec<Event>, Duration) {
         let (mut now, mut checks, mut events) = (t0, 0, Vec::new());
         loop {
             match c.next(now) {
@@ -207,8 +267,88 @@ mod tests {
                     let answer = app((now - t0).as_secs_f64());
                     events.extend(c.observe(now, answer));
                 }
-                finish => return (finish, checks, events),
+                finish => return (finish, checks, events, now - t0),
             }
+        }
+    }
+
+    fn no_such_host() -> Answered {
+        Answered::NoSuchHost("my-app.exmaple.invalid".into())
+    }
+
+    fn refused() -> Answered {
+        Answered::Failed("the connection was refused".into())
+    }
+
+    /// Issue 16: a host that does not resolve in four checks in a row (0, 2, 5 and 9.5 s with the
+    /// default intervals) is a mistake: the check ends, naming it, long before the 15 minutes.
+    #[test]
+    fn a_host_that_does_not_resolve_ends_the_check_after_four_checks() {
+        let t0 = Instant::now();
+        let mut c = check(t0, 900 * S);
+        let (finish, checks, _, took) = drive_timed(&mut c, t0, |_| no_such_host());
+        let host = "my-app.exmaple.invalid".to_string();
+        assert_eq!(finish, Next::Finish(Verdict::NoSuchHost(host)));
+        assert_eq!(checks, HOST_GRACE_CHECKS);
+        assert_eq!(took, 9500 * MS);
+    }
+
+    /// With long intervals the grace ends by time: the check after the first is brought forward
+    /// to 30 s, and the check ends there, not at the schedule's 50 s.
+    #[test]
+    fn with_long_intervals_the_host_grace_ends_at_thirty_seconds() {
+        let t0 = Instant::now();
+        let schedule = Schedule::new(20 * S, 60 * S, Box::new(0.0_f64));
+        let mut c = Check::new(t0, t0 + 900 * S, schedule, t0, 30 * S);
+        let (finish, checks, _, took) = drive_timed(&mut c, t0, |_| no_such_host());
+        assert!(matches!(finish, Next::Finish(Verdict::NoSuchHost(_))));
+        assert_eq!((checks, took), (3, HOST_GRACE));
+    }
+
+    /// A name just created resolves within the grace: the check goes on as usual. A lookup that
+    /// fails now and then (checks between that resolve) never adds up to the grace either.
+    #[test]
+    fn a_host_that_resolves_within_the_grace_is_checked_on() {
+        let t0 = Instant::now();
+        let mut c = check(t0, 900 * S);
+        let (finish, ..) = drive(&mut c, t0, |t| match t {
+            t if t < 6.0 => no_such_host(),
+            t if t < 60.0 => status(503, None),
+            _ => status(200, None),
+        });
+        assert_eq!(finish, Next::Finish(Verdict::Serving));
+        let mut c = check(t0, 300 * S);
+        let n = std::cell::Cell::new(0);
+        let flapping = |_| {
+            n.set(n.get() + 1);
+            match n.get() % 2 {
+                0 => no_such_host(),
+                _ => refused(),
+            }
+        };
+        let (finish, checks, ..) = drive(&mut c, t0, flapping);
+        assert!(
+            matches!(finish, Next::Finish(Verdict::NotServing(_))),
+            "{finish:?}"
+        );
+        assert!(checks > 2 * HOST_GRACE_CHECKS, "{checks}");
+    }
+
+    /// An app that is restarting refuses connections, resets them or answers 5xx: it is checked
+    /// until the deadline, however long that is.
+    #[test]
+    fn refused_connections_resets_and_5xx_are_checked_until_the_deadline() {
+        for answer in [
+            refused(),
+            Answered::Failed("connection reset".into()),
+            status(502, None),
+        ] {
+            let t0 = Instant::now();
+            let mut c = check(t0, 300 * S);
+            let (finish, checks, _, took) = drive_timed(&mut c, t0, |_| answer.clone());
+            assert_eq!(finish, not_serving(answer));
+            assert!(checks > 2 * HOST_GRACE_CHECKS, "{checks}");
+            assert!(took > 300 * S - 15 * S, "{took:?}");
         }
     }
 

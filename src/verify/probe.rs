@@ -6,9 +6,11 @@ use std::time::{Duration, Instant};
 use ureq::Agent;
 use ureq::config::RedirectAuthHeaders;
 use ureq::http::Request;
+use ureq::unversioned::transport::DefaultConnector;
 
 use super::Answered;
 use super::check::no_answer;
+use super::lookup::{AppHost, Lookup, host_of};
 use crate::api::{MAX_BODY, bypasses_proxy};
 use crate::escape;
 use crate::inputs::Settings;
@@ -22,14 +24,17 @@ const MAX_REASON: usize = 200;
 pub struct Prober {
     agent: Agent,
     url: String,
+    /// `url`'s host, which [`Answered::NoSuchHost`] names.
+    host: String,
     contains: Option<String>,
     request_timeout: Duration,
 }
 
 impl Prober {
     /// A prober for the settings' `verify_url` (the caller checks it is set): the same TLS roots,
-    /// `ca_certificates` and proxy rules as the API, and at most [`MAX_REDIRECTS`] redirects.
-    pub fn new(settings: &Settings, url: &str) -> Prober {
+    /// `ca_certificates` and proxy rules as the API, and at most [`MAX_REDIRECTS`] redirects;
+    /// names are looked up by `lookup`.
+    pub fn new(settings: &Settings, url: &str, lookup: &Lookup) -> Prober {
         let bypass = settings
             .no_proxy
             .as_deref()
@@ -44,9 +49,15 @@ impl Prober {
             .timeout_global(Some(settings.request_timeout))
             .tls_config(crate::tls::config(&settings.extra_roots));
         let config = if bypass { config.proxy(None) } else { config }.build();
+        let host = host_of(url).unwrap_or_default();
+        let resolver = AppHost {
+            host: host.clone(),
+            lookup: lookup.clone(),
+        };
         Prober {
-            agent: config.new_agent(),
+            agent: Agent::with_parts(config, DefaultConnector::default(), resolver),
             url: url.to_string(),
+            host,
             contains: settings.verify_contains.clone(),
             request_timeout: settings.request_timeout,
         }
@@ -70,7 +81,7 @@ impl Prober {
         let request = request.timeout_global(Some(limit.within)).build();
         let mut response = match self.agent.run(request) {
             Ok(response) => response,
-            Err(e) => return failure(e, limit),
+            Err(e) => return self.failure(e, limit),
         };
         let code = response.status().as_u16();
         let Some(text) = self
@@ -90,7 +101,25 @@ impl Prober {
                 code,
                 contains: Some(String::from_utf8_lossy(&body).contains(text)),
             },
-            Err(e) => failure(e, limit),
+            Err(e) => self.failure(e, limit),
+        }
+    }
+
+    /// A transport failure: the app's answer (a host that does not resolve, a failure in words),
+    /// or a check the deadline cut short.
+    fn failure(&self, error: ureq::Error, limit: Limit) -> Answered {
+        use ureq::Error as E;
+        let timed_out = match &error {
+            E::Timeout(_) => true,
+            E::Io(e) => e.kind() == std::io::ErrorKind::TimedOut,
+            _ => false,
+        };
+        match error {
+            // The lookup of `url`'s own host failed (lookup.rs).
+            E::HostNotFound => Answered::NoSuchHost(self.host.clone()),
+            _ if timed_out && limit.by_deadline => Answered::CutShort(limit.within),
+            _ if timed_out => Answered::Failed(no_answer(limit.within)),
+            error => Answered::Failed(described(error)),
         }
     }
 }
@@ -109,26 +138,10 @@ fn reason(e: &dyn std::fmt::Display) -> String {
     escape::bounded(&escape::one_line(&e.to_string()), MAX_REASON)
 }
 
-/// A transport failure: the app's answer in words, or a check the deadline cut short.
-fn failure(error: ureq::Error, limit: Limit) -> Answered {
-    use ureq::Error as E;
-    let timed_out = match &error {
-        E::Timeout(_) => true,
-        E::Io(e) => e.kind() == std::io::ErrorKind::TimedOut,
-        _ => false,
-    };
-    match timed_out {
-        true if limit.by_deadline => Answered::CutShort(limit.within),
-        true => Answered::Failed(no_answer(limit.within)),
-        false => Answered::Failed(described(error)),
-    }
-}
-
 /// A transport failure that is no timeout, in words.
 fn described(error: ureq::Error) -> String {
     use ureq::Error as E;
     match error {
-        E::HostNotFound => "the host was not found".into(),
         E::ConnectionFailed => "the connection failed".into(),
         E::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             "the connection was refused".into()
@@ -144,23 +157,30 @@ mod tests {
     use std::collections::HashMap;
     use std::net::TcpListener;
 
+    use super::super::lookup::tests::Nxdomain;
     use super::*;
 
     const MS: Duration = Duration::from_millis(1);
 
-    /// A prober of `url` (on loopback, never through a proxy) with this `request_timeout`.
-    fn prober(url: &str, request_timeout: &str) -> Prober {
+    /// A prober of `url` with this `request_timeout`, never through a proxy (this machine's
+    /// `HTTPS_PROXY` included), looking names up by `lookup`.
+    fn prober_by(url: &str, request_timeout: &str, lookup: Lookup) -> Prober {
         let env: HashMap<String, String> = [
             ("NODION_API_TOKEN", "token-123"),
             ("NODION_APPLICATION_ID", "app-1"),
             ("NODION_VERIFY_URL", url),
             ("NODION_REQUEST_TIMEOUT", request_timeout),
-            ("NO_PROXY", "127.0.0.1"),
+            ("NO_PROXY", "*"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        Prober::new(&Settings::from_env(&env).unwrap(), url)
+        Prober::new(&Settings::from_env(&env).unwrap(), url, &lookup)
+    }
+
+    /// [`prober_by`] the system's lookup.
+    fn prober(url: &str, request_timeout: &str) -> Prober {
+        prober_by(url, request_timeout, Lookup::default())
     }
 
     /// An app that takes the connection (the kernel's backlog does) and never answers.
@@ -183,6 +203,26 @@ mod tests {
         let answered = prober(&url, "200ms").check(Instant::now() + 60 * 1000 * MS);
         let no_answer = "no complete answer within 200ms";
         assert_eq!(answered, Answered::Failed(no_answer.into()));
+    }
+
+    /// Issue 16: a host that does not resolve is an answer of its own, naming the host (the
+    /// lookup is put in: a real one could leave this machine).
+    #[test]
+    fn a_host_that_does_not_resolve_is_named() {
+        let prober = prober_by(
+            "https://my-app.exmaple.invalid/version",
+            "30s",
+            Lookup::by(Nxdomain),
+        );
+        let answer = prober.check(Instant::now() + 60 * 1000 * MS);
+        assert_eq!(
+            answer,
+            Answered::NoSuchHost("my-app.exmaple.invalid".into())
+        );
+        assert_eq!(
+            answer.describe(None),
+            "could not be reached: the host my-app.exmaple.invalid does not resolve"
+        );
     }
 
     /// A refused connection completed: it is the app's answer, whatever bounded the check.

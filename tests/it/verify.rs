@@ -8,6 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fake_nodion::{ConnectProxy, FakeNodion, Hold, Options, Route, testcerts};
+use nodion_deploy::verify::{HOST_GRACE_CHECKS, Lookup};
+use ureq::config::Config;
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::NextTimeout;
 
 use crate::features::{sourced, vso_commands};
 use crate::support::{Deploy, Ran, fake, happy, settle};
@@ -186,6 +191,105 @@ fn a_slow_app_answering_503_is_named_by_its_answer_when_the_deadline_cuts_the_la
         "the last line:\n{last}\n\n{}",
         ran.stderr
     );
+}
+
+/// Looks names up as the system does, except that every `.invalid` name fails here, as std's
+/// lookup fails for a name that does not exist (what ureq passes on), without asking a nameserver:
+/// this machine's may be elsewhere.
+#[derive(Debug)]
+struct NoInvalidNames;
+
+impl Resolver for NoInvalidNames {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if uri.host().is_some_and(|host| host.ends_with(".invalid")) {
+            let gai = "failed to lookup address information: Name or service not known";
+            return Err(ureq::Error::Io(std::io::Error::other(gai)));
+        }
+        DefaultResolver::default().resolve(uri, config, timeout)
+    }
+}
+
+/// The README row's case: `verify_url` (the action's input) with a typo in its host, a
+/// 3-minute timeout. In process, with `.invalid` names failing on this machine ([`NoInvalidNames`]).
+pub fn unresolvable_host() -> Ran {
+    Deploy::against(&happy())
+        .env("NODION_TIMEOUT", "3m")
+        .env("NODION_DEBUG", "true")
+        .env("INPUT_VERIFY_URL", "https://my-app.exmaple.invalid/version")
+        .run_in_process(Lookup::by(NoInvalidNames))
+}
+
+/// Issue 16: a typo in `verify_url`'s host stops after the grace (four checks in a row; the
+/// default intervals take them in 9.5 s, these in a fraction of one), not at the deadline: exit 6,
+/// naming the host and `verify_url` as the user set it.
+#[test]
+fn a_verify_url_host_that_does_not_resolve_stops_after_the_grace_naming_it() {
+    let url = "https://my-app.exmaple.invalid/version";
+    let lookups = |ran: &Ran| ran.stderr.matches(&format!("GET {url} ")).count();
+    let ran = unresolvable_host();
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    assert!(ran.took < Duration::from_secs(45), "{:?}", ran.took);
+    assert_eq!(lookups(&ran), HOST_GRACE_CHECKS as usize, "{}", ran.stderr);
+    let last = ran.stderr.lines().last().unwrap_or_default();
+    let host = format!("but the host my-app.exmaple.invalid of {url} does not resolve after ");
+    assert!(
+        last.contains(&host) && last.ends_with(": check the verify_url input"),
+        "the last line:\n{last}\n\n{}",
+        ran.stderr
+    );
+
+    // Set as a variable: the same, naming the variable; the outputs say it was not verified.
+    let ran = Deploy::against(&happy())
+        .result_file()
+        .env("NODION_TIMEOUT", "3m")
+        .env("NODION_DEBUG", "true")
+        .env("NODION_VERIFY_URL", url)
+        .run_in_process(Lookup::by(NoInvalidNames));
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    assert!(ran.took < Duration::from_secs(45), "{:?}", ran.took);
+    assert_eq!(lookups(&ran), HOST_GRACE_CHECKS as usize, "{}", ran.stderr);
+    let last = ran.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("my-app.exmaple.invalid") && last.ends_with("check NODION_VERIFY_URL"),
+        "the last line:\n{last}"
+    );
+    assert_eq!(ran.json()["result"], "unverified");
+    assert_eq!(ran.json()["verified"], false);
+}
+
+/// Issue 16: a refused connection is an app that is (re)starting, not a mistake: it is checked
+/// until the deadline, well past the grace's four checks.
+#[test]
+fn a_refused_connection_is_checked_until_the_deadline() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/health");
+    let ran = Deploy::against(&happy())
+        .env("NODION_TIMEOUT", "2s")
+        .env("NODION_DEBUG", "true")
+        .env("NODION_VERIFY_URL", &url)
+        .run();
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    let refused = format!("GET {url} could not be reached: the connection was refused");
+    let checks = ran.stderr.matches(&refused).count();
+    assert!(
+        checks > 2 * HOST_GRACE_CHECKS as usize,
+        "{checks}:\n{}",
+        ran.stderr
+    );
+    // Ended by the deadline: at most a check's interval and slice before it.
+    assert!(ran.took > Duration::from_millis(1500), "{:?}", ran.took);
+    let last = ran.stderr.lines().last().unwrap_or_default();
+    let ending = format!("{url} could not be reached: the connection was refused after");
+    assert!(last.contains(&ending), "the last line:\n{last}");
 }
 
 #[test]
