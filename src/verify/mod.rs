@@ -69,14 +69,8 @@ pub fn until_serving(
     let settings = cx.settings;
     let text = settings.verify_contains.as_deref();
     let schedule = Schedule::new(settings.poll_interval, settings.max_poll_interval, jitter);
-    let now = cx.clock.now();
-    let mut check = Check::new(
-        cx.started,
-        deadline,
-        schedule,
-        now,
-        settings.request_timeout,
-    );
+    let timeout = settings.request_timeout;
+    let mut check = Check::new(cx.started, deadline, schedule, cx.clock.now(), timeout);
     let prober = Prober::new(settings, url, &cx.lookup);
     begin(cx, url, deadline);
     let at = |elapsed| format!("[{:>7}] {url}", elapsed_text(elapsed));
@@ -93,14 +87,14 @@ pub fn until_serving(
                     answer.describe(text),
                     sent.elapsed().as_millis()
                 ));
-                let line = match check.observe(cx.clock.now(), answer) {
+                let (elapsed, said) = match check.observe(cx.clock.now(), answer) {
                     Some(Event::Changed(a, elapsed)) => (elapsed, a.describe(text)),
                     Some(Event::Heartbeat(a, elapsed)) => {
                         (elapsed, format!("still {}", a.describe(text)))
                     }
                     None => continue,
                 };
-                cx.log.line(&format!("{} {}", at(line.0), line.1));
+                cx.log.line(&format!("{} {said}", at(elapsed)));
             }
             Next::Finish(verdict) => break ended(verdict, text),
         }
