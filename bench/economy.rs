@@ -100,7 +100,7 @@ pub fn simulate_checks(
     let t0 = Instant::now();
     let schedule = Schedule::new(min, max, Box::new(jitter));
     let deadline = t0 + serves_after * 2 + max * 2;
-    let mut check = Check::new(t0, deadline, schedule, t0);
+    let mut check = Check::new(t0, deadline, schedule, t0, Duration::from_secs(30));
     let (mut now, mut requests) = (t0, 0);
     loop {
         match check.next(now) {
@@ -120,7 +120,7 @@ pub fn simulate_checks(
                     },
                 );
             }
-            Next::Finish { .. } => {
+            Next::Finish(_) => {
                 return Economy {
                     requests,
                     detected_after: now.duration_since(t0).saturating_sub(serves_after),

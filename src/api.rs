@@ -14,7 +14,7 @@ use crate::escape;
 use crate::inputs::{CA_CERTIFICATES, Settings, Token};
 use crate::log::Log;
 use crate::model::{self, Application, Deployment, Keep, Listing, LogLine};
-use crate::resolve::Resolving;
+use crate::resolve::{Lookup, OwnHost, host_of};
 
 /// Response bodies larger than this are an error, not an out-of-memory.
 pub const MAX_BODY: u64 = 16 * 1024 * 1024;
@@ -120,7 +120,11 @@ impl Api {
             .tls_config(crate::tls::config(&settings.extra_roots));
         // ureq honours NO_PROXY only word for word; a bypass by curl's rules is decided here.
         let config = if bypass { config.proxy(None) } else { config }.build();
-        let (connector, resolver) = (DefaultConnector::default(), Resolving::default());
+        let resolver = OwnHost {
+            host: host_of(&settings.api_url).unwrap_or_default(),
+            lookup: Lookup::default(),
+        };
+        let connector = DefaultConnector::default();
         Api {
             agent: Agent::with_parts(config, connector, resolver),
             base: settings.api_url.clone(),

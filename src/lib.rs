@@ -11,6 +11,7 @@ pub mod clock;
 pub mod dry_run;
 pub mod env;
 pub mod escape;
+pub mod failure_logs;
 pub mod help;
 pub mod inputs;
 pub mod log;

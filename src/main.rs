@@ -17,6 +17,7 @@ use nodion_deploy::outputs;
 use nodion_deploy::platform::Platform;
 use nodion_deploy::report::{EXIT_INPUT, EXIT_SUCCESS, Ending, Outcome, Report};
 use nodion_deploy::run::{self, Progress, Run};
+use nodion_deploy::verify::Lookup;
 use nodion_deploy::{help, signals};
 
 /// How often the main thread looks for a signal while the flow runs.
@@ -139,6 +140,7 @@ fn deploy(finish: &Finish, progress: &Progress, started: Instant) -> u8 {
                 started,
                 random: fastrand::Rng::new(),
                 progress: &progress,
+                lookup: Lookup::default(),
             };
             let _ = done.send(run.deploy());
         })

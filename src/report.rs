@@ -87,6 +87,13 @@ pub enum Ending {
     /// Our deployment succeeded, but `verify_url` never answered as asked: what it last did
     /// (`answered 503`), or why it was not checked.
     NotServing(String),
+    /// Our deployment succeeded, but `verify_url`'s host does not resolve.
+    NoSuchHost {
+        /// The host.
+        host: String,
+        /// `verify_url` as the user set it (`verify_url`, `NODION_VERIFY_URL`).
+        input: String,
+    },
     /// Attach mode: the number was not listed within the grace; the newest listed.
     NotListed {
         /// The highest deploy number listed (0 for none).
@@ -113,6 +120,11 @@ impl Report {
             ),
             (Ending::NotServing(answered), _) => format!(
                 "{result}: deployment {ours} of {app} is {}, but {} {answered} after {took}",
+                status.unwrap_or_default(),
+                self.url.as_deref().unwrap_or_default()
+            ),
+            (Ending::NoSuchHost { host, input }, _) => format!(
+                "{result}: deployment {ours} of {app} is {}, but the host {host} of {} does not resolve after {took}: check {input}",
                 status.unwrap_or_default(),
                 self.url.as_deref().unwrap_or_default()
             ),
@@ -445,6 +457,17 @@ mod tests {
                     Some("available"),
                 ),
                 "unverified: deployment #3 of app-1 is available, but https://app.test/health answered 503 after 1m 35s",
+            ),
+            (
+                ended(
+                    Outcome::NotServing,
+                    Ending::NoSuchHost {
+                        host: "app.test".into(),
+                        input: "verify_url".into(),
+                    },
+                    Some("available"),
+                ),
+                "unverified: deployment #3 of app-1 is available, but the host app.test of https://app.test/health does not resolve after 1m 35s: check verify_url",
             ),
             (
                 ended(Outcome::Triggered, Ending::NotWaited, Some("")),

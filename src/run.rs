@@ -1,13 +1,14 @@
 //! The flow (SPEC §3): a dry run, or attach / trigger (trigger.rs), then `wait=false` or the wait
-//! for our deployment (watch.rs), and the application's logs after a failure or timeout. It ends in
-//! a [`Report`] and its summary line; [`finish`] writes them out.
+//! for our deployment (watch.rs), and the application's logs after a failure or timeout
+//! (failure_logs.rs). It ends in a [`Report`] and its summary line; [`finish`] writes them out.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::api::Api;
 use crate::dry_run;
-use crate::escape::{self, shown};
+use crate::escape::shown;
+use crate::failure_logs;
 use crate::inputs::{DEPLOY_NUMBER, Refused, Settings};
 use crate::log::Log;
 use crate::model::{Deployment, Keep};
@@ -20,8 +21,6 @@ use crate::trigger::{Trigger, Wanted};
 use crate::verify;
 use crate::watch::{Event, Next, Rules, Verdict, Watch};
 
-/// The longest application log line shown, in characters.
-const MAX_LOG_LINE: usize = 500;
 /// Time kept back from the wait, when logs are wanted, to read them before the deadline.
 const LOGS_RESERVE: Duration = Duration::from_secs(5);
 
@@ -162,6 +161,8 @@ pub struct Run<'a> {
     pub random: fastrand::Rng,
     /// Where what is seen of our deployment is recorded.
     pub progress: &'a Progress,
+    /// How the check of `verify_url` looks names up.
+    pub lookup: verify::Lookup,
 }
 
 impl<'a> Run<'a> {
@@ -288,7 +289,8 @@ impl<'a> Run<'a> {
         };
         let verdict = self.watch(ours, seed, self.deadline() - reserve);
         let logs = if logs_wanted && matches!(verdict, Verdict::Failure | Verdict::Timeout) {
-            self.show_logs(matches!(verdict, Verdict::Timeout))
+            let timed_out = matches!(verdict, Verdict::Timeout);
+            failure_logs::show(settings, self.api, self.log, self.deadline(), timed_out)
         } else {
             Vec::new()
         };
@@ -324,12 +326,13 @@ impl<'a> Run<'a> {
             log: self.log,
             clock: self.clock.clone(),
             started: self.started,
+            lookup: self.lookup.clone(),
         };
         let served = verify::until_serving(&cx, url, self.deadline(), self.jitter());
         let verified = served.is_ok();
         let mut report = match served {
             Ok(()) => self.report(Outcome::Success, Ending::Waited),
-            Err(answered) => self.report(Outcome::NotServing, Ending::NotServing(answered)),
+            Err(not) => self.report(Outcome::NotServing, not.ending(self.settings)),
         };
         report.verified = Some(verified);
         report
@@ -427,60 +430,6 @@ impl<'a> Run<'a> {
         match dry_run::check(self.settings, self.api, self.log, &retrier, self.deadline()) {
             Ok(()) => self.report(Outcome::DryRunPassed, Ending::DryRunPassed),
             Err(stop) => self.report(stop.outcome, Ending::DryRunStopped(stop.detail)),
-        }
-    }
-
-    /// Shows the application's latest runtime log lines after a failure or a timeout, within the
-    /// deadline; a failure to read them is a warning, never a change of outcome. Returns the lines.
-    fn show_logs(&self, timed_out: bool) -> Vec<String> {
-        let settings = self.settings;
-        let limit = settings.failure_logs;
-        match self.api.logs(limit, self.deadline()) {
-            Ok(lines) => {
-                let lines: Vec<String> = lines
-                    .iter()
-                    .map(|l| {
-                        let line = match &l.ts {
-                            Some(ts) => format!("{} {}", ts, l.msg),
-                            None => l.msg.clone(),
-                        };
-                        // A runaway line must not flood the log or the step summary.
-                        escape::bounded(&escape::one_line(&line), MAX_LOG_LINE)
-                    })
-                    .collect();
-                let app = &settings.application_id;
-                // The application's own output, not the deployment's: after a timeout it may all
-                // come from the version that is still running.
-                let which = if timed_out {
-                    "runtime logs, which may predate this deployment"
-                } else {
-                    "runtime logs"
-                };
-                self.log.begin_collapsed_section(
-                    "nodion_deploy_logs",
-                    &format!(
-                        "── Last {} log line{} of {app} ({which}) ──",
-                        lines.len(),
-                        if lines.len() == 1 { "" } else { "s" },
-                    ),
-                );
-                for line in &lines {
-                    self.log.line(&format!("  {line}"));
-                }
-                if lines.is_empty() {
-                    self.log.line("  (no log lines)");
-                }
-                self.log.line(&format!("── end of {app}'s log lines ──"));
-                self.log.end_section();
-                lines
-            }
-            Err(error) => {
-                self.log.warn(&format!(
-                    "could not read the application's logs: {}",
-                    error.describe()
-                ));
-                Vec::new()
-            }
         }
     }
 }

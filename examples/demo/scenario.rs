@@ -14,6 +14,7 @@ use nodion_deploy::clock::SystemClock;
 use nodion_deploy::inputs::Settings;
 use nodion_deploy::log::{Flavor, Log};
 use nodion_deploy::run::{self, Progress, Run};
+use nodion_deploy::verify::Lookup;
 
 /// How fast the demo polls the fake API.
 #[derive(Clone, Copy)]
@@ -114,6 +115,7 @@ fn deploy(env: &HashMap<String, String>, log: &Arc<Log>) -> u8 {
         started: Instant::now(),
         random: fastrand::Rng::new(),
         progress: &progress,
+        lookup: Lookup::default(),
     }
     .deploy();
     run::finish(&settings, log, report)

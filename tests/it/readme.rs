@@ -260,6 +260,10 @@ const WHEN_THINGS_GO_WRONG: &[(&str, Scenario)] = &[
     ("the deployment failed at Nodion", deployment_failed),
     ("it took longer than", deployment_timed_out),
     ("did not serve the new version", app_not_serving),
+    (
+        "does not resolve (a typo)",
+        crate::verify::unresolvable_host,
+    ),
     ("the job was cancelled", job_cancelled),
 ];
 

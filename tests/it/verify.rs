@@ -8,6 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fake_nodion::{ConnectProxy, FakeNodion, Hold, Options, Route, testcerts};
+use nodion_deploy::verify::{HOST_GRACE_CHECKS, Lookup};
+use ureq::config::Config;
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::NextTimeout;
 
 use crate::features::{sourced, vso_commands};
 use crate::support::{Deploy, Ran, fake, happy, settle};
@@ -24,6 +29,11 @@ pub struct App {
 impl App {
     /// Starts it; it answers each request as `answer` says, then closes the connection.
     pub fn start(answer: Answer) -> App {
+        App::slow(Duration::ZERO, answer)
+    }
+
+    /// Starts an app that takes `latency` to answer each request (one at a time, as `start`).
+    pub fn slow(latency: Duration, answer: Answer) -> App {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let heads = Arc::new(Mutex::new(Vec::new()));
@@ -32,7 +42,7 @@ impl App {
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let n = seen.lock().unwrap().len();
-                if let Some(head) = serve(stream, n, answer) {
+                if let Some(head) = serve(stream, n, answer, latency) {
                     seen.lock().unwrap().push(head);
                 }
             }
@@ -52,7 +62,7 @@ impl App {
 }
 
 /// Reads one request's head and answers it; the head, or `None` for a connection with none.
-fn serve(stream: TcpStream, n: usize, answer: Answer) -> Option<String> {
+fn serve(stream: TcpStream, n: usize, answer: Answer, latency: Duration) -> Option<String> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut head = String::new();
     loop {
@@ -67,6 +77,8 @@ fn serve(stream: TcpStream, n: usize, answer: Answer) -> Option<String> {
     }
     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
     let (status, headers, body) = answer(n, &path);
+    // The app's own slowness, which the check under test has to live with.
+    std::thread::sleep(latency);
     let mut stream = stream;
     let _ = write!(
         stream,
@@ -159,6 +171,125 @@ fn an_app_answering_503_until_the_deadline_does_not_pass() {
     assert!(ran.stderr.contains(&ending), "{}", ran.stderr);
     settle(&api);
     assert_eq!(api.count("POST", Route::Trigger), 1, "never re-triggered");
+}
+
+/// Issue 16: the last check, cut short by the deadline, does not replace what the app answered.
+/// Each answer takes 450 ms, so a check that starts late in the 2 s has no time to complete.
+#[test]
+fn a_slow_app_answering_503_is_named_by_its_answer_when_the_deadline_cuts_the_last_check() {
+    let app = App::slow(Duration::from_millis(450), unavailable);
+    let api = happy();
+    let ran = Deploy::against(&api)
+        .env("NODION_TIMEOUT", "2s")
+        .env("NODION_VERIFY_URL", &app.url("/health"))
+        .run();
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    let last = ran.stderr.lines().last().unwrap_or_default();
+    let answered = format!("{} answered 503 after", app.url("/health"));
+    assert!(
+        last.contains(&answered),
+        "the last line:\n{last}\n\n{}",
+        ran.stderr
+    );
+}
+
+/// Looks names up as the system does, except that every `.invalid` name fails here, as std's
+/// lookup fails for a name that does not exist (what ureq passes on), without asking a nameserver:
+/// this machine's may be elsewhere.
+#[derive(Debug)]
+struct NoInvalidNames;
+
+impl Resolver for NoInvalidNames {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if uri.host().is_some_and(|host| host.ends_with(".invalid")) {
+            let gai = "failed to lookup address information: Name or service not known";
+            return Err(ureq::Error::Io(std::io::Error::other(gai)));
+        }
+        DefaultResolver::default().resolve(uri, config, timeout)
+    }
+}
+
+/// The README row's case: `verify_url` (the action's input) with a typo in its host, a
+/// 3-minute timeout. In process, with `.invalid` names failing on this machine ([`NoInvalidNames`]).
+pub fn unresolvable_host() -> Ran {
+    Deploy::against(&happy())
+        .env("NODION_TIMEOUT", "3m")
+        .env("NODION_DEBUG", "true")
+        .env("INPUT_VERIFY_URL", "https://my-app.exmaple.invalid/version")
+        .run_in_process(Lookup::by(NoInvalidNames))
+}
+
+/// Issue 16: a typo in `verify_url`'s host stops after the grace (four checks in a row; the
+/// default intervals take them in 9.5 s, these in a fraction of one), not at the deadline: exit 6,
+/// naming the host and `verify_url` as the user set it.
+#[test]
+fn a_verify_url_host_that_does_not_resolve_stops_after_the_grace_naming_it() {
+    let url = "https://my-app.exmaple.invalid/version";
+    let lookups = |ran: &Ran| ran.stderr.matches(&format!("GET {url} ")).count();
+    let ran = unresolvable_host();
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    assert!(ran.took < Duration::from_secs(45), "{:?}", ran.took);
+    assert_eq!(lookups(&ran), HOST_GRACE_CHECKS as usize, "{}", ran.stderr);
+    let last = ran.stderr.lines().last().unwrap_or_default();
+    let host = format!("but the host my-app.exmaple.invalid of {url} does not resolve after ");
+    assert!(
+        last.contains(&host) && last.ends_with(": check verify_url"),
+        "the last line:\n{last}\n\n{}",
+        ran.stderr
+    );
+
+    // Set as a variable: the same, naming the variable; the outputs say it was not verified.
+    let ran = Deploy::against(&happy())
+        .result_file()
+        .env("NODION_TIMEOUT", "3m")
+        .env("NODION_DEBUG", "true")
+        .env("NODION_VERIFY_URL", url)
+        .run_in_process(Lookup::by(NoInvalidNames));
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    assert!(ran.took < Duration::from_secs(45), "{:?}", ran.took);
+    assert_eq!(lookups(&ran), HOST_GRACE_CHECKS as usize, "{}", ran.stderr);
+    let last = ran.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("my-app.exmaple.invalid") && last.ends_with("check NODION_VERIFY_URL"),
+        "the last line:\n{last}"
+    );
+    assert_eq!(ran.json()["result"], "unverified");
+    assert_eq!(ran.json()["verified"], false);
+}
+
+/// Issue 16: a refused connection is an app that is (re)starting, not a mistake: it is checked
+/// until the deadline, well past the grace's four checks.
+#[test]
+fn a_refused_connection_is_checked_until_the_deadline() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/health");
+    let ran = Deploy::against(&happy())
+        .env("NODION_TIMEOUT", "2s")
+        .env("NODION_DEBUG", "true")
+        .env("NODION_VERIFY_URL", &url)
+        .run();
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    let refused = format!("GET {url} could not be reached: the connection was refused");
+    let checks = ran.stderr.matches(&refused).count();
+    assert!(
+        checks > 2 * HOST_GRACE_CHECKS as usize,
+        "{checks}:\n{}",
+        ran.stderr
+    );
+    // Ended by the deadline: at most a check's interval and slice before it.
+    assert!(ran.took > Duration::from_millis(1500), "{:?}", ran.took);
+    let last = ran.stderr.lines().last().unwrap_or_default();
+    let ending = format!("{url} could not be reached: the connection was refused after");
+    assert!(last.contains(&ending), "the last line:\n{last}");
 }
 
 #[test]

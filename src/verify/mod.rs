@@ -1,0 +1,168 @@
+//! After our deployment succeeds, check the user's app (`verify_url`) until it serves the new
+//! version: a pure state machine ([`Check`]) and the HTTP request ([`Prober`]), on an agent of its
+//! own that never sends the token or any Authorization header.
+
+mod check;
+mod probe;
+
+use std::time::Instant;
+
+use crate::escape;
+use crate::inputs::Settings;
+use crate::log::Log;
+use crate::report::{Ending, elapsed_text};
+use crate::retry::SharedClock;
+use crate::schedule::{JitterSource, Schedule};
+
+pub use crate::resolve::Lookup;
+pub use check::{
+    Answered, Check, Event, HOST_GRACE, HOST_GRACE_CHECKS, Next, SLICE_FLOOR, Verdict,
+};
+pub use probe::{MAX_REDIRECTS, Prober};
+
+/// The run's part in a check: its settings, log, clock, start, and how names are looked up.
+pub struct Context<'a> {
+    /// The validated inputs (`verify_url` set).
+    pub settings: &'a Settings,
+    /// The log.
+    pub log: &'a Log,
+    /// Time.
+    pub clock: SharedClock,
+    /// When the run started.
+    pub started: Instant,
+    /// How the app's host is looked up.
+    pub lookup: Lookup,
+}
+
+/// Why the app was not seen serving the new version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotServing {
+    /// What it last did (`answered 503`), or why it was not checked.
+    Answered(String),
+    /// `verify_url`'s host does not resolve.
+    NoSuchHost(String),
+}
+
+impl NotServing {
+    /// How the summary line ends, naming `verify_url` as the user set it.
+    pub fn ending(self, settings: &Settings) -> Ending {
+        match self {
+            NotServing::Answered(answered) => Ending::NotServing(answered),
+            NotServing::NoSuchHost(host) => Ending::NoSuchHost {
+                host,
+                input: settings.names.name(&crate::inputs::VERIFY_URL),
+            },
+        }
+    }
+}
+
+/// Checks `url` until it serves the new version or `deadline` passes, on the poll schedule
+/// (`jitter` on it), logging each change of answer and a heartbeat. It stops early when the
+/// URL's host does not resolve through the grace ([`HOST_GRACE_CHECKS`], [`HOST_GRACE`]).
+pub fn until_serving(
+    cx: &Context,
+    url: &str,
+    deadline: Instant,
+    jitter: Box<dyn JitterSource + Send>,
+) -> Result<(), NotServing> {
+    let settings = cx.settings;
+    let text = settings.verify_contains.as_deref();
+    let schedule = Schedule::new(settings.poll_interval, settings.max_poll_interval, jitter);
+    let timeout = settings.request_timeout;
+    let mut check = Check::new(cx.started, deadline, schedule, cx.clock.now(), timeout);
+    let prober = Prober::new(settings, url, &cx.lookup);
+    begin(cx, url, deadline);
+    let at = |elapsed| format!("[{:>7}] {url}", elapsed_text(elapsed));
+    let mut checks = 0;
+    let ended = loop {
+        match check.next(cx.clock.now()) {
+            Next::Sleep(d) => cx.clock.sleep(d),
+            Next::Check => {
+                checks += 1;
+                let sent = Instant::now();
+                let answer = prober.check(deadline);
+                cx.log.debug(&format!(
+                    "GET {url} {} in {} ms (check {checks})",
+                    answer.describe(text),
+                    sent.elapsed().as_millis()
+                ));
+                let (elapsed, said) = match check.observe(cx.clock.now(), answer) {
+                    Some(Event::Changed(a, elapsed)) => (elapsed, a.describe(text)),
+                    Some(Event::Heartbeat(a, elapsed)) => {
+                        (elapsed, format!("still {}", a.describe(text)))
+                    }
+                    None => continue,
+                };
+                cx.log.line(&format!("{} {said}", at(elapsed)));
+            }
+            Next::Finish(verdict) => break ended(verdict, text),
+        }
+    };
+    let verdict = match &ended {
+        Ok(()) => "serves the new version".to_string(),
+        Err(NotServing::NoSuchHost(_)) => format!(
+            "is not checked any longer: its host still does not resolve after {checks} checks"
+        ),
+        Err(NotServing::Answered(_)) => {
+            format!("did not serve the new version after {checks} checks")
+        }
+    };
+    let elapsed = cx.clock.now().saturating_duration_since(cx.started);
+    cx.log.line(&format!("{} {verdict}", at(elapsed)));
+    cx.log.end_section();
+    ended
+}
+
+/// Opens the check's section: what is checked, for how long.
+fn begin(cx: &Context, url: &str, deadline: Instant) {
+    let left = deadline.saturating_duration_since(cx.clock.now());
+    let wanted = match cx.settings.verify_contains.as_deref() {
+        Some(text) => format!(" containing '{}'", escape::shown(text)),
+        None => String::new(),
+    };
+    cx.log.begin_section(
+        "nodion_deploy_verify",
+        &format!(
+            "Checking {url} until it answers 2xx{wanted} ({} left; no token is sent)",
+            elapsed_text(left)
+        ),
+    );
+}
+
+/// How the check ended, for the run. A check that ends on a host that does not resolve, through
+/// the grace or at the deadline, names the host.
+fn ended(verdict: Verdict, text: Option<&str>) -> Result<(), NotServing> {
+    match verdict {
+        Verdict::Serving => Ok(()),
+        Verdict::NoSuchHost(host) | Verdict::NotServing(Some(Answered::NoSuchHost(host))) => {
+            Err(NotServing::NoSuchHost(host))
+        }
+        Verdict::NotServing(Some(last)) => Err(NotServing::Answered(last.describe(text))),
+        Verdict::NotServing(None) => Err(NotServing::Answered(
+            "was not checked: no time was left before the timeout".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A check that ends on a host that does not resolve names it, through the grace or at the
+    /// deadline (a timeout shorter than the grace); every other ending names the last answer.
+    #[test]
+    fn a_check_that_ends_on_an_unresolved_host_names_it() {
+        let host = || "my-app.exmaple.invalid".to_string();
+        let no_such_host = Err(NotServing::NoSuchHost(host()));
+        assert_eq!(ended(Verdict::NoSuchHost(host()), None), no_such_host);
+        let at_deadline = Verdict::NotServing(Some(Answered::NoSuchHost(host())));
+        assert_eq!(ended(at_deadline, None), no_such_host);
+        let refused = Answered::Failed("the connection was refused".into());
+        assert_eq!(
+            ended(Verdict::NotServing(Some(refused)), None),
+            Err(NotServing::Answered(
+                "could not be reached: the connection was refused".into()
+            ))
+        );
+    }
+}
