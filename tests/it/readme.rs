@@ -501,7 +501,7 @@ fn readme_azure_step_name_hands_on_no_output_as_an_input() {
         .expect("README has an Azure snippet")
         .0;
     let step = snippet
-        .split_once("- script: nodion-deploy\n")
+        .split_once("/nodion-deploy\n")
         .and_then(|(_, rest)| rest.lines().next())
         .and_then(|line| line.trim().strip_prefix("name: "))
         .expect("the step that runs nodion-deploy has a name");
