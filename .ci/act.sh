@@ -208,6 +208,12 @@ act_push "$log" --workflows "$WORKFLOW" --local-repository "$USES=$COPY"
 grep -q "nodion-deploy $VERSION from the tool cache" "$log" ||
   { cat "$log"; fail "README's workflow did not take the binary from the tool cache"; }
 grep -q '"GET /version HTTP' "$WORK/logs/app.log" || { cat "$log"; fail "README's workflow never checked $APP_URL/version"; }
-said="Deployment #$(newest "$MY_APP_API_URL" my-app) ended success (serving the new version: true)"
-grep -qF "$said" "$log" || { cat "$log"; fail "README's 'Use the outputs' step did not say: $said"; }
-echo "act: README's workflow ($USES, $APP) succeeded in $((SECONDS - started))s: \"$said\" ($log)"
+number=$(newest "$MY_APP_API_URL" my-app)
+for output in result=success verified=true "deploy_number=$number"; do
+  grep -q "::set-output:: $output\$" "$log" || { cat "$log"; fail "README's workflow: no output $output"; }
+done
+# The last step ran, and printed what it was given: the number and the result.
+said=$(sed -n '/Run Main Use the outputs$/,/Success - Main Use the outputs/s/^\[[^]]*\]   | //p' "$log")
+[[ $said == *"$number"* && $said == *success* ]] ||
+  { cat "$log"; fail "README's 'Use the outputs' step did not succeed printing #$number and success: '$said'"; }
+echo "act: README's workflow ($USES, $APP) succeeded in $((SECONDS - started))s; its last step said: $said ($log)"

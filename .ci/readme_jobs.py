@@ -8,12 +8,14 @@ so that what README tells a user to copy is what CI runs (.ci/act.sh and .ci/run
       VERIFY_URL (a loopback app). `uses:` stays as README has it: act maps it to the release copy
       (--local-repository), as GitHub maps it to the tag. Prints `OWNER/REPO@REF APPLICATION_ID`.
   python3 .ci/readme_jobs.py gitlab README.md OUTDIR [--drop JOB]... APP=API_URL...
-      Each gitlab-ci snippet that includes the component: each such include becomes
-      `local: templates/deploy.yml` with an `api_url` input (the fake serving its application_id);
-      the jobs --drop names, which cannot run here, are removed (each must be in some snippet).
-      Writes OUTDIR/gitlab-ci-N.yml, and prints a line per file: the file, then APP=N for each
-      application, N the deployments it should trigger (one per include, none for an include that
-      attaches with deploy_number). A snippet with no include of the component is said and skipped.
+      Each gitlab-ci snippet that deploys: each include of the component becomes
+      `local: templates/deploy.yml` with an `api_url` input (the fake serving its application_id),
+      and a plain job whose script runs nodion-deploy with NODION_APPLICATION_ID among its
+      variables gets NODION_API_URL (that fake) beside it. The jobs --drop names, which cannot run
+      here, are removed (each must be in some snippet). Writes OUTDIR/gitlab-ci-N.yml, and prints a
+      line per file: the file, then APP=N for each application, N the deployments it should trigger
+      (one per deploy, none for one that attaches with deploy_number). A snippet that deploys
+      nothing is said and skipped.
 Each snippet is loaded, edited and dumped with PyYAML (comments do not survive); a snippet whose
 shape is not the one expected fails loudly.
 """
@@ -23,8 +25,9 @@ import sys
 
 import yaml
 
+sys.dont_write_bytecode = True  # no __pycache__ in .ci/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from scripts_parse import Loader, Map, snippets  # noqa: E402
+from scripts_parse import Loader, Map, lines_of, snippets  # noqa: E402
 
 ACTION = re.compile(r"nodion-deploy/nodion-deploy@[^\s/]+")
 COMPONENT = re.compile(r"\S*/nodion-deploy/deploy@[^\s/]+")
@@ -129,16 +132,29 @@ def gitlab(readme, outdir, *args):
             inputs["api_url"] = url_for(urls, app, where)
             includes[i] = {"local": "templates/deploy.yml", "inputs": inputs}
             triggers[app] = triggers.get(app, 0) + (0 if inputs.get("deploy_number") else 1)
+        for name, job in doc.items():
+            variables = job.get("variables") if isinstance(job, Map) else None
+            script = "\n".join(lines_of(job.get("script"), doc)) if isinstance(job, Map) else ""
+            if not (isinstance(variables, Map) and "NODION_APPLICATION_ID" in variables
+                    and re.search(r"(^|[\s;&|(])nodion-deploy($|\s)", script, re.M)):
+                continue
+            if "NODION_API_URL" in variables:
+                fail(f"{where}: job {name} sets NODION_API_URL already")
+            app = str(variables["NODION_APPLICATION_ID"])
+            variables["NODION_API_URL"] = url_for(urls, app, where)
+            triggers[app] = triggers.get(app, 0) + (0 if variables.get("NODION_DEPLOY_NUMBER") else 1)
         if not triggers:
-            print(f"{where}: no include of the component; not run", file=sys.stderr)
+            print(f"{where}: deploys nothing (no include of the component, no job running "
+                  f"nodion-deploy); not run", file=sys.stderr)
             continue
-        for job in drop & set(doc):
+        body_jobs = drop & set(doc)
+        for job in body_jobs:
             del doc[job]
             dropped.add(job)
         path = os.path.join(outdir, f"gitlab-ci-{n}.yml")
-        dump(doc, f"# {where}, run by .ci/run: the component included from templates/deploy.yml, "
-                  f"api_url added (a fake Nodion API){', without ' + ', '.join(sorted(drop & dropped)) if drop & dropped else ''}.\n",
-             path)
+        without = ", without " + ", ".join(sorted(drop & set(body_jobs))) if drop & set(body_jobs) else ""
+        dump(doc, f"# {where}, as .ci/run runs it: the component from templates/deploy.yml, the API "
+                  f"a fake{without}.\n", path)
         print(path, *(f"{app}={count}" for app, count in triggers.items()))
     if drop - dropped:
         fail(f"{readme}: no gitlab-ci snippet has the job(s) to drop: {', '.join(sorted(drop - dropped))}")
