@@ -10,9 +10,10 @@ use ureq::unversioned::transport::DefaultConnector;
 
 use super::Answered;
 use super::check::no_answer;
-use crate::api::{MAX_BODY, bypasses_proxy};
+use crate::api::MAX_BODY;
 use crate::escape;
 use crate::inputs::Settings;
+use crate::proxy::bypasses_proxy;
 use crate::resolve::{Lookup, OwnHost, host_of};
 
 /// How many redirects the check follows: a login page or a loop must not go on forever.
