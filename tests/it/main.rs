@@ -3,18 +3,21 @@
 
 mod component;
 mod deploy;
+mod dry_run;
 mod economy;
-mod features;
-mod first_hour;
+mod failure_logs;
 mod github_output;
 mod install;
 mod messages;
 mod network;
+mod outputs_lost;
 mod packaging;
 mod pipelines;
+mod platform_outputs;
 mod platforms;
 mod properties;
 mod readme;
+mod refusals;
 mod release;
 mod reliability;
 mod support;

@@ -8,12 +8,7 @@ use std::path::Path;
 use fake_nodion::Route;
 use regex::Regex;
 
-use crate::support::{Deploy, Ran, each_in_parallel, fake, happy};
-
-/// The log's last line.
-fn last_line(ran: &Ran) -> &str {
-    ran.stderr.lines().last().unwrap_or_default()
-}
+use crate::support::{Deploy, Ran, each_in_parallel, fake, happy, last_line};
 
 /// How many lines of the log are exactly `line`.
 fn times(ran: &Ran, line: &str) -> usize {
@@ -208,4 +203,24 @@ fn files_under(path: &Path) -> Vec<std::path::PathBuf> {
         .flatten()
         .flat_map(|entry| files_under(&entry.path()))
         .collect()
+}
+
+/// A base URL without `/v1` answers 404 for everything: the message names that, and only that,
+/// once, as the last line.
+#[test]
+fn a_404_on_the_base_url_points_at_nodion_api_url() {
+    let api = happy();
+    let base = api.url().trim_end_matches("/v1").to_string();
+    let ran = Deploy::against(&api).env("NODION_API_URL", &base).run();
+    assert_eq!(ran.code, 3, "{}", ran.stderr);
+    let last = last_line(&ran);
+    assert!(last.contains("HTTP 404"), "{}", ran.stderr);
+    assert!(
+        last.ends_with(&format!("check NODION_API_URL: {base} does not end in /v1")),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("APPLICATION_ID"), "{}", ran.stderr);
+    assert_eq!(ran.stderr.matches("HTTP 404").count(), 1, "{}", ran.stderr);
+    assert_eq!(api.count("POST", Route::Trigger), 0);
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use fake_nodion::{FakeNodion, Hold, Options, Route, Seed, Stage};
 
-use crate::features::sourced;
+use crate::support::sourced;
 use crate::support::{Deploy, Ran, happy, scratch_dir};
 
 /// Production: app-2, whose deployments #1 to #5 are old and available. A number inherited from

@@ -1,8 +1,8 @@
 //! Native touches per platform: GitHub's step summary, group and error annotation; GitLab's
 //! collapsible sections; nothing of either in a plain log.
 
-use crate::support::{Deploy, fake, happy};
-use fake_nodion::Hold;
+use crate::support::{Deploy, annotations, fake, happy, last_line};
+use fake_nodion::{Fault, Hold, Route};
 
 fn commands(log: &str) -> Vec<&str> {
     log.lines()
@@ -207,4 +207,44 @@ fn a_plain_log_has_no_platform_commands() {
     assert!(commands(&ran.stderr).is_empty(), "{}", ran.stderr);
     assert!(!ran.stderr.contains('\u{1b}'));
     assert!(ran.stderr.contains("Waiting for deployment #3"));
+}
+
+#[test]
+fn a_401_under_github_has_a_summary_with_the_status_and_message_but_never_the_token() {
+    let api = happy();
+    let token = api.token();
+    api.script(
+        Route::List,
+        Fault::status(401, &format!(r#"{{"errors":["API key {token} revoked"]}}"#)),
+    );
+    let ran = Deploy::against(&api).github().run();
+    assert_eq!(ran.code, 3, "{}", ran.stderr);
+    let summary = ran.summary();
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(
+        lines[0], "### Nodion deployment of app\\-1: error",
+        "{summary}"
+    );
+    assert!(
+        lines[2].contains("HTTP 401\\: API key \\*\\*\\* revoked"),
+        "{summary}"
+    );
+    assert!(!summary.contains(&token), "{summary}");
+    assert!(!summary.contains("—"), "no placeholder: {summary}");
+    // Every row of the table has something to say.
+    for row in lines
+        .iter()
+        .filter(|l| l.starts_with("| ") && **l != "| | |")
+    {
+        let value = row.trim_end_matches(" |").rsplit(" | ").next().unwrap();
+        assert!(!value.trim().is_empty(), "{row}");
+    }
+    // Said once, as the log's last line.
+    assert_eq!(annotations(&ran), [last_line(&ran)]);
+    assert!(
+        last_line(&ran)
+            .starts_with("::error title=Nodion deployment error::nodion-deploy: error after "),
+        "{}",
+        ran.stderr
+    );
 }

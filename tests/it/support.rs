@@ -41,6 +41,17 @@ pub fn happy() -> FakeNodion {
     ])
 }
 
+/// created → failed, with three log lines, one of them hostile (escapes, forged commands).
+pub fn failing() -> FakeNodion {
+    let api = fake(&[("created", Hold::Lists(1)), ("failed", Hold::Forever)]);
+    api.set_log_messages(vec![
+        "starting server".into(),
+        "listening on :8080".into(),
+        "\u{1b}[31mpanic: database unreachable\u{1b}[0m ::error::forged ##[set-output x]".into(),
+    ]);
+    api
+}
+
 /// The id the fake gave deployment `number`.
 pub fn id_of(fake: &FakeNodion, number: u64) -> String {
     fake.deployments()
@@ -493,6 +504,53 @@ impl Ran {
     pub fn has_file(&self, name: &str) -> bool {
         Path::new(&self.dir).join(name).exists()
     }
+}
+
+/// The lines of the log that are GitHub `::error` annotations.
+pub fn annotations(ran: &Ran) -> Vec<&str> {
+    ran.stderr
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect()
+}
+
+/// The log's last line.
+pub fn last_line(ran: &Ran) -> &str {
+    ran.stderr.lines().last().unwrap_or_default()
+}
+
+/// Azure's rule: a line holding `##vso[` is a logging command, wherever it stands.
+pub fn vso_commands(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.to_ascii_lowercase().contains("##vso["))
+        .collect()
+}
+
+/// What `$BASH_ENV` sets when bash sources it.
+pub fn sourced(path: &std::path::Path) -> HashMap<String, String> {
+    let script = format!(
+        "source '{}' && env -0",
+        path.display().to_string().replace('\'', "'\\''")
+    );
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env_clear()
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .split(|b| *b == 0)
+        .filter_map(|kv| {
+            let kv = String::from_utf8_lossy(kv);
+            let (k, v) = kv.split_once('=')?;
+            k.starts_with("NODION_")
+                .then(|| (k.to_string(), v.to_string()))
+        })
+        .collect()
 }
 
 /// GNU time, for measuring a run's peak memory, or why it cannot be used on this machine.

@@ -14,8 +14,8 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
-use crate::features::{sourced, vso_commands};
 use crate::support::{Deploy, Ran, fake, happy, settle};
+use crate::support::{sourced, vso_commands};
 
 /// What the app answers to its `n`th request (from 0) for `path`: status, extra headers, body.
 type Answer = fn(usize, &str) -> (u16, &'static str, String);
