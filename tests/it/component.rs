@@ -243,7 +243,7 @@ fn refused_by_the_tool<'a>(names: &[&'a str], value: &str) -> Vec<&'a str> {
     }
     let ran = deploy.run();
     assert_eq!(ran.code, 2, "{}", ran.stderr);
-    assert!(ran.stderr.contains("NODION_TIMEOUT"), "{}", ran.stderr);
+    ran.assert_says("NODION_TIMEOUT");
     names
         .iter()
         .copied()

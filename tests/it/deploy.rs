@@ -324,14 +324,10 @@ fn attaching_to_a_number_that_is_not_listed_exits_2_within_the_grace() {
     assert!(ran.took < Duration::from_secs(35), "took {:?}", ran.took);
     assert_eq!(api.count("POST", Route::Trigger), 0);
     assert_eq!(api.count("GET", Route::Logs), 0);
-    assert!(ran.stderr.contains("#99"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("the newest is #2"), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("NODION_DEPLOY_NUMBER"),
-        "{}",
-        ran.stderr
-    );
-    assert!(!ran.stderr.contains("goes on at Nodion"), "{}", ran.stderr);
+    ran.assert_says("#99");
+    ran.assert_says("the newest is #2");
+    ran.assert_says("NODION_DEPLOY_NUMBER");
+    ran.assert_never_says("goes on at Nodion");
     assert_eq!(ran.output("result"), "error");
 }
 
@@ -444,11 +440,7 @@ fn each_bad_input_exits_2_names_its_variable_and_sends_nothing() {
     for (variable, value, named) in cases {
         let ran = Deploy::against(&api).env(variable, value).github().run();
         assert_eq!(ran.code, 2, "{variable}={value}: {}", ran.stderr);
-        assert!(
-            ran.stderr.contains(named),
-            "{variable}={value} should name {named}: {}",
-            ran.stderr
-        );
+        ran.assert_says(named);
         // A refused run's only output says so: no earlier run's values stay standing.
         let outputs = ran.github_outputs();
         assert!(
@@ -487,7 +479,7 @@ fn several_bad_inputs_are_all_reported_at_once() {
         let said = ran.stderr.lines().any(|l| l.starts_with(named));
         assert!(said, "{named}: {}", ran.stderr);
     }
-    assert!(ran.stderr.contains("5 problems"), "{}", ran.stderr);
+    ran.assert_says("5 problems");
     assert!(api.requests().is_empty());
 }
 
@@ -501,7 +493,7 @@ fn a_401_on_the_trigger_exits_3_with_the_apis_message() {
     let ran = Deploy::against(&api).github().result_file().run();
     assert_eq!(ran.code, 3, "{}", ran.stderr);
     assert!(ran.took < Duration::from_secs(3), "took {:?}", ran.took);
-    assert!(ran.stderr.contains("API key revoked"), "{}", ran.stderr);
+    ran.assert_says("API key revoked");
     assert_eq!(ran.output("result"), "error");
     assert_eq!(ran.json()["exit_code"], 3);
     assert_eq!(
@@ -521,11 +513,7 @@ fn a_404_on_the_trigger_exits_3_with_the_apis_message() {
     let ran = Deploy::against(&api).gitlab().run();
     assert_eq!(ran.code, 3, "{}", ran.stderr);
     assert!(ran.took < Duration::from_secs(3), "took {:?}", ran.took);
-    assert!(
-        ran.stderr.contains("Application not found"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_says("Application not found");
     assert!(
         ran.dotenv()
             .contains(&("NODION_RESULT".into(), "error".into()))
@@ -546,7 +534,7 @@ fn a_wrong_token_or_unknown_application_exits_3_before_anything_is_triggered() {
     ] {
         let ran = Deploy::against(&api).env(variable, value).github().run();
         assert_eq!(ran.code, 3, "{variable}: {}", ran.stderr);
-        assert!(ran.stderr.contains(message), "{}", ran.stderr);
+        ran.assert_says(message);
         assert_eq!(ran.output("result"), "error");
     }
     assert_eq!(api.count("POST", Route::Trigger), 0);
@@ -606,13 +594,9 @@ fn api_text_reaches_the_log_without_control_characters() {
     );
     let ran = Deploy::against(&api).run();
     assert_eq!(ran.code, 3);
-    assert!(
-        ran.stderr.contains("bad ]0;owned [31mred"),
-        "{}",
-        ran.stderr
-    );
-    assert!(!ran.stderr.contains('\u{1b}'));
-    assert!(!ran.stderr.contains('\u{7}'));
+    ran.assert_says("bad ]0;owned [31mred");
+    ran.assert_never_says("\u{1b}");
+    ran.assert_never_says("\u{7}");
 }
 
 #[test]
@@ -669,11 +653,7 @@ fn an_unknown_argument_is_a_usage_error_and_is_never_echoed() {
         }
         let ran = deploy.run();
         assert_eq!(ran.code, 2, "{args:?}");
-        assert!(
-            ran.stderr.contains("see --help"),
-            "{args:?}: {}",
-            ran.stderr
-        );
+        ran.assert_says("see --help");
         assert!(
             !ran.everything().contains(secret),
             "{args:?} echoed: {}",

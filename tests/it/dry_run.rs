@@ -14,18 +14,9 @@ fn a_dry_run_checks_token_and_application_and_triggers_nothing() {
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert_eq!(api.count("POST", Route::Trigger), 0);
     assert_eq!(api.count("GET", Route::Application), 1);
-    assert!(
-        ran.stderr.contains("\"demo-app\""),
-        "the application's name: {}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr
-            .contains("Latest deployment: #2, status failed, created at "),
-        "{}",
-        ran.stderr
-    );
-    assert!(ran.stderr.contains("dry run passed"), "{}", ran.stderr);
+    ran.assert_says("\"demo-app\"");
+    ran.assert_says("Latest deployment: #2, status failed, created at ");
+    ran.assert_says("dry run passed");
     assert_eq!(ran.output("result"), "success");
     assert_eq!(ran.output("deploy_number"), "");
 }
@@ -47,7 +38,7 @@ fn a_dry_run_with_a_bad_token_or_unknown_application_exits_3() {
             .github()
             .run();
         assert_eq!(ran.code, 3, "{variable}: {}", ran.stderr);
-        assert!(ran.stderr.contains(message), "{}", ran.stderr);
+        ran.assert_says(message);
         assert_eq!(ran.output("result"), "error");
     }
     assert_eq!(api.count("POST", Route::Trigger), 0);
@@ -77,13 +68,8 @@ fn a_dry_run_with_an_image_tag_for_a_git_application_fails_with_exit_2() {
     // A pull-request check built on the dry run must not stay green.
     assert_eq!(ran.code, 2, "{}", ran.stderr);
     assert_eq!(api.count("POST", Route::Trigger), 0);
-    assert!(!ran.stderr.contains("dry run passed"), "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("image_tag v2.0.0 is set, but app-1 deploys with strategy dockerfile"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_never_says("dry run passed");
+    ran.assert_says("image_tag v2.0.0 is set, but app-1 deploys with strategy dockerfile");
 }
 
 /// Attaching to a number the list does not show would fail: so does the dry run.
@@ -95,10 +81,5 @@ fn a_dry_run_attaching_to_a_number_not_listed_fails_with_exit_2() {
         .env("NODION_DEPLOY_NUMBER", "99")
         .run();
     assert_eq!(ran.code, 2, "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("deploy_number 99 is not listed (the newest is #2)"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_says("deploy_number 99 is not listed (the newest is #2)");
 }

@@ -58,15 +58,9 @@ fn a_timeout_shows_the_logs_too_and_failure_logs_0_turns_them_off() {
         .gitlab()
         .run();
     assert_eq!(ran.code, 124, "{}", ran.stderr);
-    assert!(ran.stderr.contains("section_start:"), "{}", ran.stderr);
-    assert!(
-        // Said plainly: after a timeout the lines may come from the version still running.
-        ran.stderr.contains(
-            "Last 5 log lines of app-1 (runtime logs, which may predate this deployment)"
-        ),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_says("section_start:");
+    // Said plainly: after a timeout the lines may come from the version still running.
+    ran.assert_says("Last 5 log lines of app-1 (runtime logs, which may predate this deployment)");
     assert_eq!(
         api.requests()
             .iter()
@@ -147,11 +141,7 @@ fn the_logs_after_a_timeout_are_read_within_the_timeout() {
         "took {:?}",
         ran.took
     );
-    assert!(
-        ran.stderr.contains("could not read the application's logs"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_says("could not read the application's logs");
 }
 
 /// In a plain log the application's lines are headed and closed, and the verdict comes last.

@@ -79,7 +79,7 @@ fn a_404_with_v1_names_the_application_and_not_the_url() {
         "{}",
         ran.stderr
     );
-    assert!(!ran.stderr.contains("API_URL"), "{}", ran.stderr);
+    ran.assert_never_says("API_URL");
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn a_misspelt_variable_gets_one_warning_and_the_run_goes_on_with_the_default() {
     let warning = "warning: NODION_TIMOUT is not an input; did you mean NODION_TIMEOUT?";
     assert_eq!(times(&ran, warning), 1, "{}", ran.stderr);
     assert_eq!(ran.stderr.matches("warning:").count(), 1, "{}", ran.stderr);
-    assert!(ran.stderr.contains("(timeout 15m, "), "{}", ran.stderr);
+    ran.assert_says("(timeout 15m, ");
     assert_eq!(api.count("POST", Route::Trigger), 1);
 }
 
@@ -151,7 +151,7 @@ fn a_wrong_token_is_named_the_way_it_was_set_in_the_annotation() {
         );
         assert!(last.ends_with(&hint), "{variable}: {}", ran.stderr);
         if variable.starts_with("INPUT_") {
-            assert!(!ran.stderr.contains("NODION_API_TOKEN"), "{}", ran.stderr);
+            ran.assert_never_says("NODION_API_TOKEN");
         }
     });
 }
@@ -220,7 +220,7 @@ fn a_404_on_the_base_url_points_at_nodion_api_url() {
         "{}",
         ran.stderr
     );
-    assert!(!ran.stderr.contains("APPLICATION_ID"), "{}", ran.stderr);
+    ran.assert_never_says("APPLICATION_ID");
     assert_eq!(ran.stderr.matches("HTTP 404").count(), 1, "{}", ran.stderr);
     assert_eq!(api.count("POST", Route::Trigger), 0);
 }

@@ -14,12 +14,7 @@ fn a_result_file_lost_at_the_end_fails_the_run_with_exit_5() {
         .run();
     assert_eq!(ran.code, 5, "{}", ran.stderr);
     assert_eq!(api.count("POST", Route::Trigger), 1, "triggered once");
-    assert!(
-        ran.stderr
-            .contains("warning: cannot write result_file /dev/full: No space left on device"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_says("warning: cannot write result_file /dev/full: No space left on device");
     let last = last_line(&ran);
     assert!(
         last.starts_with("nodion-deploy: success: deployment #3 of app-1 is available after "),

@@ -67,11 +67,7 @@ fn gitlab_a_job_that_inherits_a_dotenv_report_still_deploys_its_own_application(
     assert_eq!(get(&report, "NODION_DEPLOYMENT_NUMBER"), "6");
     assert_eq!(get(&report, "NODION_DEPLOYED_APPLICATION_ID"), "app-2");
     assert_eq!(get(&report, "NODION_ORIGIN"), "triggered");
-    assert!(
-        second.stderr.contains("Triggered deployment #6"),
-        "{}",
-        second.stderr
-    );
+    second.assert_says("Triggered deployment #6");
 }
 
 #[test]
@@ -88,14 +84,10 @@ fn circleci_a_step_that_sources_bash_env_still_deploys_its_own_application() {
     };
     let first = circleci(&staging).run_in("bash", step);
     assert_ok(&first, "staging");
-    assert!(first.stderr.contains("inherited: none #none"));
+    first.assert_says("inherited: none #none");
     let second = circleci(&production).run_in("bash", step);
     assert_ok(&second, "production");
-    assert!(
-        second.stderr.contains("inherited: app-1 #3"),
-        "the second step read the first's exports: {}",
-        second.stderr
-    );
+    second.assert_says("inherited: app-1 #3");
     assert_eq!((triggers(&staging), triggers(&production)), (1, 1));
     // Later steps see the last run's values, and whose they are.
     let vars = sourced(&bash_env);
@@ -125,11 +117,7 @@ fn bitbucket_a_step_that_sources_the_exports_still_deploys_its_own_application()
         r#". ./nodion-deploy.sh && echo "inherited: $NODION_DEPLOYED_APPLICATION_ID #$NODION_DEPLOYMENT_NUMBER" >&2 && exec "$DEPLOY_BIN""#,
     );
     assert_ok(&second, "production");
-    assert!(
-        second.stderr.contains("inherited: app-1 #3"),
-        "{}",
-        second.stderr
-    );
+    second.assert_says("inherited: app-1 #3");
     assert_eq!((triggers(&staging), triggers(&production)), (1, 1));
     let vars = sourced(&second.dir.join("nodion-deploy.sh"));
     assert_eq!(vars["NODION_DEPLOYED_APPLICATION_ID"], "app-2");
@@ -250,7 +238,7 @@ fn a_refused_destination_is_left_alone_and_the_others_still_say_error() {
         .env("NODION_RESULT_FILE", path(&missing))
         .run();
     assert_eq!(ran.code, 2, "{}", ran.stderr);
-    assert!(ran.stderr.contains("NODION_RESULT_FILE"), "{}", ran.stderr);
+    ran.assert_says("NODION_RESULT_FILE");
     assert!(!missing.exists());
     assert_eq!(get(&ran.dotenv(), "NODION_RESULT"), "error");
     assert!(api.requests().is_empty());
@@ -295,16 +283,6 @@ fn readme_wait_false_then_attach_runs_as_written() {
     let ran = deploy.run_in("sh", &script);
     assert_ok(&ran, "the snippet");
     assert_eq!(triggers(&api), 1, "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("Attaching to deployment #3: nothing is triggered"),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr
-            .contains("nodion-deploy: success: deployment #3 of app-1"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_says("Attaching to deployment #3: nothing is triggered");
+    ran.assert_says("nodion-deploy: success: deployment #3 of app-1");
 }

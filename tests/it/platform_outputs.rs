@@ -31,8 +31,8 @@ fn azure_pipelines_gets_every_output_as_an_output_variable() {
         .filter(|c| c.starts_with("##vso[task.logissue type=error]"))
         .collect();
     assert_eq!(issues.len(), 1, "{commands:?}");
-    assert!(ran.stderr.contains("##[group]Waiting for deployment #3"));
-    assert!(ran.stderr.contains("##[endgroup]"));
+    ran.assert_says("##[group]Waiting for deployment #3");
+    ran.assert_says("##[endgroup]");
 }
 
 #[test]

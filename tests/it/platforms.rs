@@ -189,7 +189,7 @@ fn gitlab_wraps_the_polling_log_in_one_collapsible_section() {
         "{:?}",
         ends[0]
     );
-    assert!(!ran.stderr.contains("::group::"));
+    ran.assert_never_says("::group::");
     // No other escape sequence anywhere in the log.
     let others = ran
         .stderr
@@ -205,8 +205,8 @@ fn a_plain_log_has_no_platform_commands() {
     let ran = Deploy::against(&api).run();
     assert_eq!(ran.code, 1);
     assert!(commands(&ran.stderr).is_empty(), "{}", ran.stderr);
-    assert!(!ran.stderr.contains('\u{1b}'));
-    assert!(ran.stderr.contains("Waiting for deployment #3"));
+    ran.assert_never_says("\u{1b}");
+    ran.assert_says("Waiting for deployment #3");
 }
 
 #[test]

@@ -150,18 +150,10 @@ fn a_poll_interval_above_the_default_maximum_names_the_variable_that_was_set() {
         .env("NODION_POLL_INTERVAL", "30s")
         .run();
     assert_eq!(ran.code, 2, "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains(
-            "  - NODION_POLL_INTERVAL: 30s is longer than max_poll_interval (15s by default)"
-        ),
-        "{}",
-        ran.stderr
+    ran.assert_says(
+        "  - NODION_POLL_INTERVAL: 30s is longer than max_poll_interval (15s by default)",
     );
-    assert!(
-        !ran.stderr.contains("NODION_MAX_POLL_INTERVAL"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_never_says("NODION_MAX_POLL_INTERVAL");
     assert!(api.requests().is_empty());
 }
 

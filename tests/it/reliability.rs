@@ -69,16 +69,8 @@ fn a_lost_trigger_answer_is_reconciled_never_sent_again() {
         assert_eq!(ran.output("status"), "available", "{what}");
         // Adopted, and said so everywhere: never called triggered.
         assert_eq!(ran.output("origin"), "adopted", "{what}");
-        assert!(
-            ran.stderr.contains("Not triggered by this run: adopted #3, which appeared after our trigger's answer was lost; another pipeline may have triggered it ("),
-            "{what}: {}",
-            ran.stderr
-        );
-        assert!(
-            !ran.stderr.contains("Triggered deployment"),
-            "{what}: {}",
-            ran.stderr
-        );
+        ran.assert_says("Not triggered by this run: adopted #3, which appeared after our trigger's answer was lost; another pipeline may have triggered it (");
+        ran.assert_never_says("Triggered deployment");
         let summary = ran.summary();
         assert!(
             summary.contains("adopted #3, which appeared after our trigger's answer was lost; another pipeline may have triggered it"),
@@ -98,14 +90,9 @@ fn a_lost_answer_never_adopts_a_deployment_of_another_commit_nor_sends_again() {
         .run();
     assert_eq!(ran.code, 4, "{}", ran.stderr);
     assert_eq!(posts(&api).len(), 1, "never sent again");
-    assert!(
-        ran.stderr
-            .contains("deployment #3 appeared since the snapshot, but it deploys commit ")
-            && ran.stderr.contains(
-                ", not this pipeline's 0123456: it may be another pipeline's, so it is not adopted"
-            ),
-        "{}",
-        ran.stderr
+    ran.assert_says("deployment #3 appeared since the snapshot, but it deploys commit ");
+    ran.assert_says(
+        ", not this pipeline's 0123456: it may be another pipeline's, so it is not adopted",
     );
     let dotenv = ran.dotenv();
     assert!(
@@ -225,11 +212,7 @@ fn a_signal_during_the_snapshot_means_nothing_is_ever_triggered() {
         assert_eq!(posts(&api).len(), 0, "a cancelled job must not deploy");
         assert_eq!(ran.output("result"), "cancelled");
         assert_eq!(ran.output("deploy_number"), "");
-        assert!(
-            ran.stderr.contains("before anything was triggered"),
-            "{}",
-            ran.stderr
-        );
+        ran.assert_says("before anything was triggered");
     }
 }
 
@@ -304,7 +287,7 @@ fn a_64_mib_body_is_an_error_not_an_out_of_memory() {
     api.script(Route::List, Fault::HugeBody { bytes: 64 << 20 });
     let ran = Deploy::against(&api).github().run_measured();
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert!(ran.stderr.contains("larger than 16 MiB"), "{}", ran.stderr);
+    ran.assert_says("larger than 16 MiB");
     // Measured where GNU time can (`run_measured` says when it cannot).
     if let Some(peak) = ran.peak_rss_kib {
         assert!(peak < 40 * 1024, "peak RSS {peak} KiB");
@@ -324,7 +307,7 @@ fn a_401_after_a_few_good_polls_exits_3_at_once() {
     let ran = Deploy::against(&api).github().run();
     assert_eq!(ran.code, 3, "{}", ran.stderr);
     assert!(ran.took < Duration::from_secs(2), "took {:?}", ran.took);
-    assert!(ran.stderr.contains("API key revoked"));
+    ran.assert_says("API key revoked");
     assert_eq!(ran.output("result"), "error");
     assert_eq!(ran.output("deploy_number"), "3");
     assert_eq!(ran.output("status"), "deploying");
@@ -357,7 +340,7 @@ fn cancel_during_the_wait(signal: libc::c_int, code: i32) {
     assert_eq!(ran.output("deploy_number"), "3");
     assert_eq!(ran.output("status"), "created");
     assert_eq!(ran.json()["exit_code"], code);
-    assert!(ran.stderr.contains("goes on at Nodion"), "{}", ran.stderr);
+    ran.assert_says("goes on at Nodion");
 }
 
 #[test]
@@ -748,11 +731,7 @@ fn when_several_deployments_appeared_after_a_lost_answer_none_is_guessed() {
     let ran = Deploy::against(&api).github().run();
     assert_eq!(ran.code, 4, "{}", ran.stderr);
     assert_eq!(ran.output("result"), "error");
-    assert!(
-        ran.stderr.contains("cannot tell which one is ours"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_says("cannot tell which one is ours");
     assert_eq!(posts(&api).len(), 1, "and never triggered again");
 }
 

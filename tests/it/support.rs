@@ -447,6 +447,28 @@ pub struct Ran {
 }
 
 impl Ran {
+    /// Asserts that the log (stderr) contains `text`; a failure prints what was looked for and the
+    /// whole log.
+    #[track_caller]
+    pub fn assert_says(&self, text: &str) {
+        assert!(
+            self.stderr.contains(text),
+            "the log does not say {text:?}; the whole log:\n{}",
+            self.stderr
+        );
+    }
+
+    /// Asserts that the log (stderr) nowhere contains `text`; a failure prints what was found and
+    /// the whole log.
+    #[track_caller]
+    pub fn assert_never_says(&self, text: &str) {
+        assert!(
+            !self.stderr.contains(text),
+            "the log says {text:?}, which it must not; the whole log:\n{}",
+            self.stderr
+        );
+    }
+
     fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join(name))
             .unwrap_or_else(|e| panic!("{name}: {e}\nlog:\n{}", self.stderr))

@@ -133,11 +133,7 @@ fn the_old_version_answering_200_is_waited_out_and_the_run_succeeds_after_the_sw
         .filter(|l| l.contains("answered 200 but did not contain 'v2'"))
         .count();
     assert_eq!(said_old, 1, "a change is logged once:\n{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("serves the new version"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_says("serves the new version");
     assert!(
         ran.summary().contains("| Verified | yes: "),
         "{}",
@@ -168,7 +164,7 @@ fn an_app_answering_503_until_the_deadline_does_not_pass() {
         api.application_id(),
         app.url("/health")
     );
-    assert!(ran.stderr.contains(&ending), "{}", ran.stderr);
+    ran.assert_says(&ending);
     settle(&api);
     assert_eq!(api.count("POST", Route::Trigger), 1, "never re-triggered");
 }
@@ -352,7 +348,7 @@ fn an_invalid_verify_url_is_exit_2_before_anything_is_sent() {
         let api = happy();
         let ran = Deploy::against(&api).env(variable, value).run();
         assert_eq!(ran.code, 2, "{variable}={value}: {}", ran.stderr);
-        assert!(ran.stderr.contains(variable), "{}", ran.stderr);
+        ran.assert_says(variable);
         assert!(api.requests().is_empty(), "{variable}={value}: sent");
     }
 }
@@ -450,11 +446,7 @@ fn the_check_trusts_ca_certificates_and_goes_through_the_proxy() {
         .env("NODION_VERIFY_URL", &url)
         .run();
     assert_eq!(ran.code, 6, "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains(&format!("{url} answered 40")),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_says(&format!("{url} answered 40"));
     let tunnel = format!("CONNECT 127.0.0.1:{} HTTP/1.1", app.port());
     assert!(proxy.requests().contains(&tunnel), "{:?}", proxy.requests());
     let checks = app.requests();
