@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use fake_nodion::Hold;
 use nodion_deploy::inputs::{Default, INPUTS};
 use nodion_deploy::outputs::OUTPUTS;
+use serde_yaml_ng::Value;
 use tempfile::TempDir;
 
 use crate::support::{Deploy, fake, shell_commands};
@@ -289,163 +290,100 @@ fn action_yml_declares_every_input_and_output_from_the_tables() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// action.yml read back as text: enough of YAML's block structure for the generated file.
+// action.yml and the workflows, read as YAML.
 
-/// A line's indentation.
-fn indent(line: &str) -> usize {
-    line.len() - line.trim_start_matches(' ').len()
+/// A YAML file, parsed (mappings keep their keys in the file's order).
+fn yaml(text: &str) -> Value {
+    serde_yaml_ng::from_str(text).unwrap_or_else(|e| panic!("not valid YAML: {e}"))
 }
 
-/// The lines nested under the line at `at` (deeper indented, blank lines included).
-fn children<'a>(lines: &[&'a str], at: usize) -> Vec<&'a str> {
-    let own = indent(lines[at]);
-    lines[at + 1..]
-        .iter()
-        .take_while(|l| l.trim().is_empty() || indent(l) > own)
-        .copied()
+/// The steps under an action's `runs: steps:`.
+fn steps(action: &Value) -> &[Value] {
+    action["runs"]["steps"]
+        .as_sequence()
+        .expect("runs: has steps:")
+}
+
+/// Each job's `steps:` list in a workflow.
+fn step_lists(workflow: &Value) -> Vec<&[Value]> {
+    workflow["jobs"]
+        .as_mapping()
+        .expect("the workflow has jobs:")
+        .values()
+        .filter_map(|job| job.get("steps")?.as_sequence().map(Vec::as_slice))
         .collect()
 }
 
-/// The lines under the top-level key `key:`.
-fn section<'a>(lines: &[&'a str], key: &str) -> Vec<&'a str> {
-    let at = lines
-        .iter()
-        .position(|l| *l == format!("{key}:"))
-        .unwrap_or_else(|| panic!("action.yml has no top-level {key}:"));
-    children(lines, at)
+/// The keys of a mapping, in order.
+fn keys(mapping: &Value) -> Vec<&str> {
+    mapping
+        .as_mapping()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .map(|k| k.as_str().expect("a string key"))
+        .collect()
 }
 
-/// The entries of a mapping: each key at the shallowest indentation, with the lines under it.
-fn entries<'a>(lines: &[&'a str]) -> Vec<(String, Vec<&'a str>)> {
-    let Some(depth) = lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| indent(l))
-        .min()
-    else {
+/// A step's `key:`, if it is a string.
+fn step_field<'a>(step: &'a Value, key: &str) -> Option<&'a str> {
+    step.get(key)?.as_str()
+}
+
+/// A step's `env:`, each `NAME: value` as text.
+fn step_env(step: &Value) -> Vec<(String, String)> {
+    let Some(env) = step.get("env").and_then(Value::as_mapping) else {
         return Vec::new();
     };
-    (0..lines.len())
-        .filter(|&i| !lines[i].trim().is_empty() && indent(lines[i]) == depth)
-        .map(|i| {
-            let key = lines[i].trim().trim_end_matches(':').to_string();
-            (key, children(lines, i))
+    env.iter()
+        .map(|(k, v)| {
+            let value = match v {
+                Value::String(text) => text.clone(),
+                other => serde_yaml_ng::to_string(other)
+                    .unwrap()
+                    .trim_end()
+                    .to_string(),
+            };
+            (k.as_str().expect("a string key").to_string(), value)
         })
         .collect()
 }
 
-/// The steps under `runs: steps:`, each as its lines (the `- ` of its first line made a space).
-fn steps(action: &str) -> Vec<Vec<String>> {
-    let lines: Vec<&str> = action.lines().collect();
-    let runs = section(&lines, "runs");
-    let at = runs
-        .iter()
-        .position(|l| l.trim() == "steps:")
-        .expect("runs: has steps:");
-    items(&children(&runs, at))
+/// A step's `run:` script (empty if it runs none).
+fn script(step: &Value) -> &str {
+    step_field(step, "run").unwrap_or_default()
 }
 
-/// Each `steps:` list of a workflow (one per job), its steps as [`steps`] gives them.
-fn step_lists(workflow: &str) -> Vec<Vec<Vec<String>>> {
-    let lines: Vec<&str> = workflow.lines().collect();
-    (0..lines.len())
-        .filter(|&at| lines[at].trim() == "steps:")
-        .map(|at| items(&children(&lines, at)))
-        .collect()
-}
-
-/// The items of a YAML sequence, each as its lines (the `- ` of its first line made a space).
-fn items(lines: &[&str]) -> Vec<Vec<String>> {
-    let depth = lines
-        .iter()
-        .find(|l| l.trim_start().starts_with("- "))
-        .map(|l| indent(l));
-    let mut steps: Vec<Vec<String>> = Vec::new();
-    for line in lines.iter().copied() {
-        if let Some(first) = line
-            .trim_start()
-            .strip_prefix("- ")
-            .filter(|_| Some(indent(line)) == depth)
-        {
-            let pad = " ".repeat(indent(line) + 2);
-            steps.push(vec![format!("{pad}{first}")]);
-        } else if let Some(step) = steps.last_mut() {
-            step.push(line.to_string());
-        }
+/// Every `run:` script in a YAML file (workflow or action), wherever it stands.
+fn run_scripts(yaml: &Value) -> Vec<&str> {
+    match yaml {
+        Value::Mapping(mapping) => mapping
+            .iter()
+            .flat_map(|(key, value)| match (key.as_str(), value) {
+                (Some("run"), Value::String(script)) => vec![script.as_str()],
+                _ => run_scripts(value),
+            })
+            .collect(),
+        Value::Sequence(items) => items.iter().flat_map(run_scripts).collect(),
+        Value::Tagged(tagged) => run_scripts(&tagged.value),
+        _ => Vec::new(),
     }
-    steps
-}
-
-/// The value of a step's `key: value` line.
-fn step_field<'a>(step: &'a [String], key: &str) -> Option<&'a str> {
-    let depth = indent(&step[0]);
-    step.iter()
-        .filter(|l| indent(l) == depth)
-        .find_map(|l| l.trim().strip_prefix(&format!("{key}: ")))
-}
-
-/// The `NAME: value` lines under a step's `env:`.
-fn step_env(step: &[String]) -> Vec<(String, String)> {
-    let lines: Vec<&str> = step.iter().map(String::as_str).collect();
-    let depth = indent(lines[0]);
-    let Some(at) = lines
-        .iter()
-        .position(|l| indent(l) == depth && l.trim() == "env:")
-    else {
-        return Vec::new();
-    };
-    children(&lines, at)
-        .iter()
-        .filter_map(|l| l.trim().split_once(": "))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// Every `run:` script in a YAML file (workflow or action), as text.
-fn run_scripts(yaml: &str) -> Vec<String> {
-    let lines: Vec<&str> = yaml.lines().collect();
-    let mut scripts = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let trimmed = line.trim_start().trim_start_matches("- ");
-        let Some(value) = trimmed.strip_prefix("run:") else {
-            continue;
-        };
-        let value = value.trim();
-        if value.starts_with('|') || value.starts_with('>') {
-            // A block scalar: the lines deeper than the key's own line.
-            let key_depth = indent(line) + (line.trim_start().len() - trimmed.len());
-            let body: Vec<&str> = lines[i + 1..]
-                .iter()
-                .take_while(|l| l.trim().is_empty() || indent(l) > key_depth)
-                .copied()
-                .collect();
-            scripts.push(body.join("\n"));
-        } else {
-            scripts.push(value.to_string());
-        }
-    }
-    scripts
 }
 
 #[test]
 fn the_action_is_composite_and_runs_the_binary_with_every_input_and_output() {
-    let action = action_file();
-    let lines: Vec<&str> = action.lines().collect();
-    assert!(
-        section(&lines, "runs").contains(&"  using: composite"),
+    let action = yaml(&action_file());
+    assert_eq!(
+        action["runs"]["using"].as_str(),
+        Some("composite"),
         "runs: using: composite"
     );
 
     // Declared: the binary's inputs, then the action's own.
-    let declared: Vec<String> = entries(&section(&lines, "inputs"))
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
-    let expected: Vec<String> = INPUTS
+    let declared = keys(&action["inputs"]);
+    let expected: Vec<&str> = INPUTS
         .iter()
         .map(|i| i.name)
         .chain(ACTION_INPUTS.iter().map(|(name, _, _)| *name))
-        .map(str::to_string)
         .collect();
     assert_eq!(declared, expected, "inputs: declared");
 
@@ -477,29 +415,26 @@ fn the_action_is_composite_and_runs_the_binary_with_every_input_and_output() {
     }
     // Run as the runner runs it, a script file under bash: the binary takes the shell's process,
     // so the SIGINT and SIGTERM the runner sends on cancel reach it.
-    let script = run_scripts(&run.join("\n")).join("\n");
-    let (shell, binary) = pids_of_run_step(&script);
+    let (shell, binary) = pids_of_run_step(script(run));
     assert_eq!(
         binary, shell,
         "the run step execs the binary (signals on cancel reach it)"
     );
 
     // Every output is the binary's own, from the run step's GITHUB_OUTPUT.
-    let outputs = entries(&section(&lines, "outputs"));
-    let names: Vec<&str> = outputs.iter().map(|(name, _)| name.as_str()).collect();
+    let names = keys(&action["outputs"]);
     let expected: Vec<&str> = OUTPUTS.iter().map(|o| o.name).collect();
     assert_eq!(names, expected, "outputs: declared");
-    for (name, fields) in &outputs {
-        assert!(
-            fields
-                .iter()
-                .any(|l| l.trim() == format!("value: ${{{{ steps.run.outputs.{name} }}}}")),
+    for name in names {
+        assert_eq!(
+            action["outputs"][name]["value"].as_str(),
+            Some(format!("${{{{ steps.run.outputs.{name} }}}}").as_str()),
             "output {name} has value: ${{{{ steps.run.outputs.{name} }}}}"
         );
     }
 
     // Every step that runs a script says which shell (a composite action must).
-    for step in &steps {
+    for step in steps {
         if step_field(step, "run").is_some() {
             assert!(step_field(step, "shell").is_some(), "{step:?}");
         }
@@ -515,9 +450,10 @@ fn no_expression_is_expanded_inside_a_script() {
         ".github/workflows/example-deploy.yml",
         ".ci/act/workflow.yml",
     ] {
-        let yaml = read(file);
-        assert!(!yaml.is_empty(), "{file} is missing");
-        let scripts = run_scripts(&yaml);
+        let text = read(file);
+        assert!(!text.is_empty(), "{file} is missing");
+        let parsed = yaml(&text);
+        let scripts = run_scripts(&parsed);
         assert!(!scripts.is_empty(), "{file} runs no script");
         for script in scripts {
             assert!(
@@ -633,7 +569,7 @@ fn the_action_gets_the_binary_as_the_spec_says() {
     assert!(ran.calls.is_empty() && ran.output.is_empty());
 
     // The run step gets the binary from this step.
-    let action = action_file();
+    let action = yaml(&action_file());
     let steps = steps(&action);
     let install = steps
         .iter()
@@ -883,17 +819,16 @@ fn the_runs_of_the_action_check_every_output() {
     // that runs the check script is given every output of a step of its job that uses the action.
     const CHECK: [&str; 2] = ["bash", ".ci/act/check-outputs.sh"];
     for file in [".github/workflows/ci.yml", ".ci/act/workflow.yml"] {
-        let yaml = read(file);
+        let workflow = yaml(&read(file));
         let mut checks = 0;
-        for steps in step_lists(&yaml) {
+        for steps in step_lists(&workflow) {
             let actions: Vec<&str> = steps
                 .iter()
                 .filter(|s| step_field(s, "uses") == Some("./"))
                 .filter_map(|s| step_field(s, "id"))
                 .collect();
-            for step in &steps {
-                let script = run_scripts(&step.join("\n")).join("\n");
-                if !shell_commands(&script)
+            for step in steps {
+                if !shell_commands(script(step))
                     .iter()
                     .any(|words| words[..] == CHECK)
                 {
@@ -1048,16 +983,12 @@ impl InstallStep {
             fs::write(dir.path().join("checkout/install.sh"), script).unwrap();
         }
         let step = InstallStep { dir };
-        let action = action_file();
+        let action = yaml(&action_file());
         let install = steps(&action)
-            .into_iter()
+            .iter()
             .find(|s| step_field(s, "id") == Some("install"))
             .expect("a step with id: install");
-        fs::write(
-            step.dir.path().join("step.sh"),
-            run_scripts(&install.join("\n")).join("\n"),
-        )
-        .unwrap();
+        fs::write(step.dir.path().join("step.sh"), script(install)).unwrap();
         step
     }
 
