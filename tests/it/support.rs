@@ -644,72 +644,78 @@ fn only_gnu_time_is_taken_to_measure_peak_memory() {
 /// The simple commands of a shell script, each as its words with quotes removed: enough of the
 /// shell's grammar (quotes, escapes, comments, continued lines, `;` `|` `&&` `||` `&`) to find what
 /// a script runs, not what its comments or strings mention. Leading reserved words (`then`, `do`,
-/// `if`, `!`, `{` …) are dropped, so the command itself comes first.
+/// `if`, `!`, `{` …) are dropped, so the command itself comes first. `shlex` splits each command
+/// into words as the shell does.
 pub fn shell_commands(script: &str) -> Vec<Vec<String>> {
-    let mut commands = Vec::new();
-    let (mut words, mut word) = (Vec::new(), None::<String>);
-    let end_word = |words: &mut Vec<String>, word: &mut Option<String>| {
-        words.extend(word.take());
-    };
-    let end_command = |commands: &mut Vec<Vec<String>>, words: &mut Vec<String>| {
-        const RESERVED: [&str; 8] = ["then", "do", "else", "if", "while", "until", "!", "{"];
-        let start = words
-            .iter()
-            .position(|w| !RESERVED.contains(&w.as_str()))
-            .unwrap_or(words.len());
-        if start < words.len() {
-            commands.push(words[start..].to_vec());
-        }
-        words.clear();
-    };
+    const RESERVED: [&str; 8] = ["then", "do", "else", "if", "while", "until", "!", "{"];
+    command_texts(script)
+        .iter()
+        .filter_map(|text| {
+            let words = shlex::split(text).unwrap_or_else(|| panic!("unbalanced quotes: {text}"));
+            let start = words.iter().position(|w| !RESERVED.contains(&w.as_str()))?;
+            Some(words[start..].to_vec())
+        })
+        .collect()
+}
+
+/// The text of each command of a script, quotes and escapes kept, comments dropped: cut at `;`,
+/// `|`, `||`, `&`, `&&` and newlines outside quotes. By hand, as shlex splits words only: it reads
+/// these operators as parts of words, and newlines as spaces.
+fn command_texts(script: &str) -> Vec<String> {
+    let mut texts = vec![String::new()];
+    // Whether the next character starts a word (where `#` starts a comment).
+    let mut word_start = true;
     let mut chars = script.chars().peekable();
     while let Some(c) = chars.next() {
+        let text = texts.last_mut().unwrap();
         match c {
             '\'' => {
-                let text = word.get_or_insert_with(String::new);
-                text.extend(chars.by_ref().take_while(|&c| c != '\''));
-            }
-            '"' => {
-                let text = word.get_or_insert_with(String::new);
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => text.extend(chars.next()),
-                        c => text.push(c),
-                    }
-                }
-            }
-            '\\' => match chars.next() {
-                Some('\n') | None => {}
-                Some(c) => word.get_or_insert_with(String::new).push(c),
-            },
-            '#' if word.is_none() => {
+                text.push(c);
                 for c in chars.by_ref() {
-                    if c == '\n' {
+                    text.push(c);
+                    if c == '\'' {
                         break;
                     }
                 }
-                end_word(&mut words, &mut word);
-                end_command(&mut commands, &mut words);
+            }
+            '"' => {
+                text.push(c);
+                while let Some(c) = chars.next() {
+                    text.push(c);
+                    match c {
+                        '"' => break,
+                        '\\' => text.extend(chars.next()),
+                        _ => {}
+                    }
+                }
+            }
+            // A continued line is one line (shlex would make `\<newline>` an empty word).
+            '\\' if chars.next_if_eq(&'\n').is_some() => continue,
+            '\\' => {
+                text.push(c);
+                text.extend(chars.next());
+            }
+            '#' if word_start => {
+                chars.by_ref().find(|&c| c == '\n');
+                texts.push(String::new());
+                word_start = true;
+                continue;
             }
             // A redirection such as `2>&1` or `>&2` keeps its `&`.
-            '&' if word.as_deref().is_some_and(|w| w.ends_with(['>', '<'])) => {
-                word.get_or_insert_with(String::new).push(c)
-            }
+            '&' if text.ends_with(['>', '<']) => text.push(c),
             ';' | '|' | '&' | '\n' => {
                 if (c == '|' || c == '&') && chars.peek() == Some(&c) {
                     chars.next();
                 }
-                end_word(&mut words, &mut word);
-                end_command(&mut commands, &mut words);
+                texts.push(String::new());
+                word_start = true;
+                continue;
             }
-            c if c.is_whitespace() => end_word(&mut words, &mut word),
-            c => word.get_or_insert_with(String::new).push(c),
+            c => text.push(c),
         }
+        word_start = c.is_whitespace();
     }
-    end_word(&mut words, &mut word);
-    end_command(&mut commands, &mut words);
-    commands
+    texts
 }
 
 #[test]
