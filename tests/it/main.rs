@@ -1,6 +1,7 @@
 //! The integration tests, linked into one binary (as `just` does): one build, one link, and the
 //! test harness runs every module's tests in parallel.
 
+mod ci_steps;
 mod component;
 mod deploy;
 mod dry_run;
