@@ -86,7 +86,7 @@ impl Platform {
 /// The commit the pipeline runs for, as its platform names it: GitHub's `GITHUB_SHA` on a push
 /// (on a pull request it is a merge commit that is never deployed), GitLab's `CI_COMMIT_SHA`,
 /// Azure's `BUILD_SOURCEVERSION`, CircleCI's `CIRCLE_SHA1`, Bitbucket's `BITBUCKET_COMMIT`.
-pub fn pipeline_commit(env: &dyn Env) -> Option<String> {
+pub fn pipeline_commit(platform: &Platform, env: &dyn Env) -> Option<String> {
     let var = |name: &str| {
         env.var(name)
             .map(|v| v.trim().to_string())
@@ -97,7 +97,7 @@ pub fn pipeline_commit(env: &dyn Env) -> Option<String> {
             .then(|| var("GITHUB_SHA"))
             .flatten()
     };
-    match Platform::detect(env) {
+    match platform {
         Platform::GitHub { .. } => github(),
         Platform::GitLab => var("CI_COMMIT_SHA"),
         Platform::Azure => var("BUILD_SOURCEVERSION"),
@@ -120,7 +120,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        pipeline_commit(&env)
+        pipeline_commit(&Platform::detect(&env), &env)
     }
 
     #[test]

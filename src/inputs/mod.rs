@@ -116,6 +116,7 @@ impl Settings {
     pub fn read(env: &dyn Env) -> Result<Settings, Box<Refused>> {
         let mut r = Reader::new(env);
         let platform = Platform::detect(env);
+        let commit = crate::platform::pipeline_commit(&platform, env);
         let parts = Parts::read(&mut r, env);
         parts.check(&mut r);
         let extra_roots = r.read(&CA_CERTIFICATES, read_certificates).value;
@@ -146,7 +147,7 @@ impl Settings {
                 extra_roots: extra_roots.unwrap_or_default(),
                 debug: parts.debug,
                 no_proxy: no_proxy(env),
-                commit: crate::platform::pipeline_commit(env),
+                commit,
                 destinations: destinations.clone(),
                 names,
             })

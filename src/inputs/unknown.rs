@@ -5,14 +5,10 @@
 
 use super::table::INPUTS;
 use crate::env::Env;
-use crate::outputs::OUTPUTS;
+use crate::outputs::{OUTPUTS, ROLLBACK_OUTPUTS};
 
 /// The `NODION_*` names the project uses that are neither an input nor an output.
 const OWN: &[&str] = &[
-    // The dotenv keys SPEC §5 names for rollback (§9): later jobs will inherit them.
-    "NODION_ROLLBACK_RESULT",
-    "NODION_ROLLBACK_DEPLOY_NUMBER",
-    "NODION_ROLLBACK_IMAGE_TAG",
     // install.sh's mirror, which the action sets from its `download_url` input.
     "NODION_DEPLOY_DOWNLOAD_URL",
     // The binary's path, which the action's step that runs it sets.
@@ -45,6 +41,8 @@ pub fn unknown_variables(env: &dyn Env) -> Vec<String> {
 fn known(name: &str) -> bool {
     INPUTS.iter().any(|input| input.variable() == name)
         || OUTPUTS.iter().any(|output| output.variable == name)
+        // The rollback outputs SPEC §5 names: later jobs will inherit them.
+        || ROLLBACK_OUTPUTS.iter().any(|(_, variable)| *variable == name)
         || OWN.contains(&name)
 }
 
@@ -120,6 +118,7 @@ mod tests {
     fn inputs_outputs_and_the_projects_own_names_get_no_warning() {
         let mut names: Vec<String> = INPUTS.iter().flat_map(|i| i.variables()).collect();
         names.extend(OUTPUTS.iter().map(|o| o.variable.to_string()));
+        names.extend(ROLLBACK_OUTPUTS.iter().map(|(_, v)| v.to_string()));
         names.extend(OWN.iter().map(|n| n.to_string()));
         // Not ours to judge: another tool's, or an action's other inputs.
         names.extend(["INPUT_TIMOUT", "GITHUB_OUTPUT", "NODIONTIMEOUT"].map(String::from));

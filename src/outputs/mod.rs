@@ -183,6 +183,15 @@ pub const OUTPUTS: &[OutputSpec] = &[
     ),
 ];
 
+/// The outputs SPEC §5 already names for rollback (§9), not written yet: each name and the variable
+/// it will be handed on as. Their variables are kept apart from the inputs' like every output's,
+/// and are never warned about as misspelt inputs.
+pub const ROLLBACK_OUTPUTS: &[(&str, &str)] = &[
+    ("rollback", "NODION_ROLLBACK_RESULT"),
+    ("rollback_deploy_number", "NODION_ROLLBACK_DEPLOY_NUMBER"),
+    ("rollback_image_tag", "NODION_ROLLBACK_IMAGE_TAG"),
+];
+
 /// The value of each output in [`OUTPUTS`] order: text, a number, or null when absent.
 pub fn values(report: &Report) -> Vec<(&'static OutputSpec, Value)> {
     OUTPUTS
@@ -333,13 +342,6 @@ mod tests {
 
     /// The Azure step name README's example gives (tests/it/readme.rs checks README against it).
     const README_AZURE_STEP: &str = "deploy";
-
-    /// Outputs SPEC §5 already names for rollback (§9): their name and handed-on variable.
-    const ROLLBACK_OUTPUTS: &[(&str, &str)] = &[
-        ("rollback", "NODION_ROLLBACK_RESULT"),
-        ("rollback_deploy_number", "NODION_ROLLBACK_DEPLOY_NUMBER"),
-        ("rollback_image_tag", "NODION_ROLLBACK_IMAGE_TAG"),
-    ];
 
     /// Inputs SPEC §2 already names for rollback.
     const ROLLBACK_INPUTS: &[&str] = &["rollback", "rollback_timeout"];
