@@ -66,15 +66,19 @@ pub enum ApiError {
     },
 }
 
-impl ApiError {
-    /// A one-line description for the log.
-    pub fn describe(&self) -> String {
+/// One line, for the log and the summary line.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ApiError::Refused { status, message } => format!("HTTP {status}: {message}"),
-            ApiError::Transient { reason, .. } | ApiError::Unreachable { reason } => reason.clone(),
+            ApiError::Refused { status, message } => write!(f, "HTTP {status}: {message}"),
+            ApiError::Transient { reason, .. } | ApiError::Unreachable { reason } => {
+                f.write_str(reason)
+            }
         }
     }
+}
 
+impl ApiError {
     fn transient(reason: impl Into<String>, delivery: Delivery) -> ApiError {
         ApiError::Transient {
             reason: reason.into(),
@@ -143,14 +147,14 @@ impl Api {
     pub fn list(&self, deadline: Instant, attempt: u32, keep: Keep) -> Result<Listing, ApiError> {
         let answer = self.send(Method::GET, "/deployments", None, deadline, attempt)?;
         model::parse_list(&answer.body, keep)
-            .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
+            .map_err(|e| ApiError::transient(e.to_string(), Delivery::Unknown))
     }
 
     /// Reads the application (a dry run's check of the token and the id).
     pub fn application(&self, deadline: Instant, attempt: u32) -> Result<Application, ApiError> {
         let answer = self.send(Method::GET, "", None, deadline, attempt)?;
         model::parse_application(&answer.body)
-            .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
+            .map_err(|e| ApiError::transient(e.to_string(), Delivery::Unknown))
     }
 
     /// Reads the application's latest `limit` runtime log lines, oldest first.
@@ -158,7 +162,7 @@ impl Api {
         let path = format!("/logs?limit={limit}");
         let answer = self.send(Method::GET, &path, None, deadline, 1)?;
         model::parse_logs(&answer.body, limit as usize)
-            .map_err(|e| ApiError::transient(e.0, Delivery::Unknown))
+            .map_err(|e| ApiError::transient(e.to_string(), Delivery::Unknown))
     }
 
     /// Triggers a deployment, with `image_tag` for pre-built image apps.
@@ -176,7 +180,7 @@ impl Api {
         let answer = self.send(Method::POST, "/deployments", body, deadline, attempt)?;
         model::parse_triggered(&answer.body).map_err(|e| {
             ApiError::transient(
-                format!("HTTP {}, but {}", answer.status, e.0),
+                format!("HTTP {}, but {e}", answer.status),
                 Delivery::Unknown,
             )
         })
@@ -207,7 +211,7 @@ impl Api {
         let took = started.elapsed().as_millis();
         let status = match &result {
             Ok(answer) => answer.status.to_string(),
-            Err(error) => error.describe(),
+            Err(error) => error.to_string(),
         };
         // Method, path, status, latency, attempt: never headers or bodies.
         self.log.debug(&format!(

@@ -4,12 +4,12 @@
 use std::time::Instant;
 
 use crate::api::Api;
+use crate::ending::Ending;
 use crate::escape::shown;
 use crate::inputs::{DEPLOY_NUMBER, IMAGE_TAG, Settings};
 use crate::log::Log;
 use crate::model::Keep;
-use crate::report::Outcome;
-use crate::retry::{Retrier, Stop};
+use crate::retry::Retrier;
 
 /// Reads the application and the latest deployment and says what a real run would meet.
 pub fn check(
@@ -18,7 +18,7 @@ pub fn check(
     log: &Log,
     retrier: &Retrier,
     deadline: Instant,
-) -> Result<(), Stop> {
+) -> Result<(), Ending> {
     let app = &settings.application_id;
     log.line("Dry run: checking the token and the application with read-only requests; nothing is triggered");
     let application = retrier.request("read the application", |attempt| {
@@ -61,10 +61,7 @@ pub fn check(
         log,
     );
     if !refused.is_empty() {
-        return Err(Stop {
-            outcome: Outcome::Invalid,
-            detail: refused.join("; "),
-        });
+        return Err(Ending::Invalid(refused.join("; ")));
     }
     Ok(())
 }

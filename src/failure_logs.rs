@@ -60,10 +60,7 @@ pub fn show(
             lines
         }
         Err(error) => {
-            log.warn(&format!(
-                "could not read the application's logs: {}",
-                error.describe()
-            ));
+            log.warn(&format!("could not read the application's logs: {}", error));
             Vec::new()
         }
     }

@@ -1,8 +1,8 @@
 //! `--help`, generated from the same tables the code reads, so it cannot drift from them.
 
+use crate::ending::EXIT_CODES;
 use crate::inputs::{Default, INPUTS};
 use crate::outputs::OUTPUTS;
-use crate::report::EXIT_CODES;
 
 /// The full `--help` text.
 pub fn text() -> String {

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use nodion_deploy::api::Api;
 use nodion_deploy::clock::SystemClock;
+use nodion_deploy::ending::{EXIT_INPUT, EXIT_SUCCESS, Ending};
 use nodion_deploy::env::ProcessEnv;
 use nodion_deploy::inputs::{self, Refused, Settings};
 use nodion_deploy::log::{Flavor, Log};
 use nodion_deploy::outputs;
 use nodion_deploy::platform::Platform;
-use nodion_deploy::report::{EXIT_INPUT, EXIT_SUCCESS, Ending, Outcome, Report};
+use nodion_deploy::report::Report;
 use nodion_deploy::run::{self, Progress, Run};
 use nodion_deploy::verify::Lookup;
 use nodion_deploy::{help, signals};
@@ -148,7 +149,7 @@ fn deploy(finish: &Finish, progress: &Progress, started: Instant) -> u8 {
     if let Err(e) = flow {
         let ending = Ending::Internal(format!("cannot start the deployment thread: {e}"));
         let elapsed = started.elapsed();
-        let report = progress.report(Outcome::Unreachable, ending, &finish.settings, elapsed);
+        let report = progress.report(ending, &finish.settings, elapsed);
         return finish.once(report).unwrap_or_else(wait_for_the_other);
     }
     let report = loop {
@@ -217,12 +218,7 @@ fn install_panic_hook(finish: Finish, progress: Progress, started: Instant) {
             .line(&format!("nodion-deploy: internal error{place}: {info}"));
         let ending =
             Ending::Internal("internal error; please report it (the outputs were written)".into());
-        let report = progress.report(
-            Outcome::Unreachable,
-            ending,
-            &finish.settings,
-            started.elapsed(),
-        );
+        let report = progress.report(ending, &finish.settings, started.elapsed());
         match finish.once(report) {
             Some(code) => std::process::exit(i32::from(code)),
             // The main thread is finishing (a signal came first): it ends the process.

@@ -126,7 +126,13 @@ struct SentLine {
 
 /// Why a response body could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unusable(pub String);
+pub struct Unusable(String);
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Which list entries to keep (by `deploy_number`); the others are only counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,9 +10,9 @@ use backon::BlockingRetryable;
 
 use crate::api::{ApiError, Delivery};
 use crate::clock::Clock;
+use crate::ending::Ending;
 use crate::inputs::{API_TOKEN, API_URL, APPLICATION_ID, PROJECT_ID, Settings};
 use crate::log::Log;
-use crate::report::Outcome;
 use crate::schedule::{JitterSource, Schedule};
 
 /// Before a deployment is ours, transient failures are retried at most this many times.
@@ -22,22 +22,13 @@ pub const RETRY_FIRST: Duration = Duration::from_millis(1500);
 /// The longest retry wait.
 pub const RETRY_LONGEST: Duration = Duration::from_secs(10);
 
-/// Why the run stopped before a deployment was ours.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stop {
-    /// How the run ends.
-    pub outcome: Outcome,
-    /// Why, for the summary line.
-    pub detail: String,
-}
-
 /// One failed attempt: a request that failed (maybe worth retrying), or a reason to stop now.
 pub(crate) enum Failure {
     Request {
         doing: &'static str,
         error: ApiError,
     },
-    Stop(Stop),
+    Stop(Ending),
 }
 
 /// The shared clock the retries sleep on.
@@ -135,7 +126,7 @@ impl<'a> Retrier<'a> {
         &self,
         doing: &'static str,
         mut op: impl FnMut(u32) -> Result<T, ApiError>,
-    ) -> Result<T, Stop> {
+    ) -> Result<T, Ending> {
         self.retrying(|attempt| op(attempt).map_err(|error| Failure::Request { doing, error }))
     }
 
@@ -144,7 +135,7 @@ impl<'a> Retrier<'a> {
     pub(crate) fn retrying<T>(
         &self,
         mut op: impl FnMut(u32) -> Result<T, Failure>,
-    ) -> Result<T, Stop> {
+    ) -> Result<T, Ending> {
         let mut attempt = 0;
         let clock = self.clock.clone();
         let budget = self.budget.clone();
@@ -172,7 +163,7 @@ impl<'a> Retrier<'a> {
             if let Failure::Request { doing, error } = failure {
                 self.log.line(&format!(
                     "{doing} failed: {}; retry {} of {MAX_RETRIES} in {}",
-                    error.describe(),
+                    error,
                     self.budget.lock().retries,
                     humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
                 ));
@@ -183,29 +174,26 @@ impl<'a> Retrier<'a> {
     }
 
     /// Why a failure ends the trigger.
-    fn stop(&self, failure: Failure) -> Stop {
+    fn stop(&self, failure: Failure) -> Ending {
         let (doing, error) = match failure {
             Failure::Stop(stop) => return stop,
             Failure::Request { doing, error } => (doing, error),
         };
         // Said once, by the summary line the run ends with.
         match error {
-            ApiError::Refused { status, .. } => Stop {
-                outcome: Outcome::Refused,
-                detail: format!(
-                    "the API refused to {doing} for application {} ({}){}",
-                    self.settings.application_id,
-                    error.describe(),
-                    what_to_check(self.settings, status)
-                ),
+            ApiError::Refused { status, .. } => Ending::Refused {
+                doing,
+                error,
+                check: what_to_check(self.settings, status),
             },
-            ApiError::Unreachable { reason } => Stop {
-                outcome: Outcome::Unreachable,
-                detail: format!("could not {doing}: {reason}"),
+            ApiError::Unreachable { .. } => Ending::Unreachable {
+                doing,
+                error,
+                gave_up: None,
+                check: String::new(),
+                maybe_created: false,
             },
-            ApiError::Transient {
-                reason, delivery, ..
-            } => {
+            ApiError::Transient { delivery, .. } => {
                 let spent = self.budget.lock().spent.take().unwrap_or_default();
                 // Nothing ever answered there: the URL itself is the likely mistake (SPEC §4).
                 let check = match delivery {
@@ -216,9 +204,12 @@ impl<'a> Retrier<'a> {
                     ),
                     _ => String::new(),
                 };
-                Stop {
-                    outcome: Outcome::Unreachable,
-                    detail: format!("could not {doing}: {reason} ({spent}){check}"),
+                Ending::Unreachable {
+                    doing,
+                    error,
+                    gave_up: Some(spent),
+                    check,
+                    maybe_created: false,
                 }
             }
         }
@@ -307,7 +298,7 @@ pub(crate) mod tests {
         let stop = retrier
             .request("list deployments", |attempt| Err::<(), _>(at(attempt)))
             .unwrap_err();
-        stop.detail
+        crate::report::tests::stopped(stop)
     }
 
     fn failed(reason: &str, delivery: Delivery) -> ApiError {

@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 
 use crate::api::Api;
 use crate::dry_run;
+use crate::ending::{Ending, Signal};
 use crate::escape::shown;
 use crate::failure_logs;
 use crate::inputs::{DEPLOY_NUMBER, Refused, Settings};
 use crate::log::Log;
 use crate::model::{Deployment, Keep};
 use crate::outputs;
-use crate::report::{Ending, Origin, Outcome, Report, Signal, elapsed_text};
-use crate::retry::{Retrier, SharedClock, Stop};
+use crate::report::{Origin, Report, elapsed_text};
+use crate::retry::{Retrier, SharedClock};
 use crate::schedule::Schedule;
 use crate::signals;
 use crate::trigger::{Trigger, Wanted};
@@ -47,6 +48,13 @@ impl Progress {
         change(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
     }
 
+    /// Our deployment's status as last seen (empty when none was).
+    fn status(&self) -> String {
+        let seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let status = seen.deployment.as_ref().and_then(|d| d.status.clone());
+        status.unwrap_or_default()
+    }
+
     /// Whether a trigger was (or is being) sent.
     pub fn triggering(&self) -> bool {
         self.0
@@ -55,28 +63,21 @@ impl Progress {
             .triggering
     }
 
-    /// A report of what has been seen so far, for a run that ends with `outcome`, as `ending`
-    /// says.
-    pub fn report(
-        &self,
-        outcome: Outcome,
-        ending: Ending,
-        settings: &Settings,
-        elapsed: Duration,
-    ) -> Report {
+    /// A report of what has been seen so far, for a run that ends as `ending` says.
+    pub fn report(&self, ending: Ending, settings: &Settings, elapsed: Duration) -> Report {
         let seen = self
             .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         Report {
-            outcome,
+            ending,
             application_id: settings.application_id.clone(),
             deployment: seen.deployment,
             timeline: seen.timeline,
             logs: Vec::new(),
             elapsed,
-            ending,
+            dry_run: settings.dry_run,
             url: settings.verify_url.clone(),
             verified: None,
             origin: seen.origin,
@@ -88,13 +89,13 @@ impl Progress {
 /// application, when its id was valid.
 pub fn refused(refused: &Refused, elapsed: Duration) -> Report {
     Report {
-        outcome: Outcome::Invalid,
+        ending: Ending::Invalid(crate::inputs::refusal(&refused.problems)),
         application_id: refused.application_id.clone().unwrap_or_default(),
         deployment: None,
         timeline: Vec::new(),
         logs: Vec::new(),
         elapsed,
-        ending: Ending::Stopped(crate::inputs::refusal(&refused.problems)),
+        dry_run: false,
         url: None,
         verified: None,
         origin: None,
@@ -109,8 +110,8 @@ pub fn cancelled(
     elapsed: Duration,
 ) -> Report {
     let triggering = progress.triggering();
-    let ending = Ending::Cancelled { triggering };
-    progress.report(Outcome::Cancelled(signal), ending, settings, elapsed)
+    let ending = Ending::Cancelled { signal, triggering };
+    progress.report(ending, settings, elapsed)
 }
 
 /// Writes the outputs everywhere they are wanted, then the line that ends the log (under GitHub, a
@@ -123,26 +124,13 @@ pub fn finish(settings: &Settings, log: &Log, report: Report) -> u8 {
     let mut rng = fastrand::Rng::new();
     let written = outputs::write_everywhere(&settings.destinations, secret, &report, log, &mut rng);
     let failed = if written.all() {
-        annotation_title(&report.outcome)
+        report.ending.annotation_title()
     } else {
         Some("Nodion deployment outputs not written")
     };
     let summary = format!("nodion-deploy: {}", written.verdict(&report));
     log.conclude(failed, &summary, &[]);
     written.exit_code(&report)
-}
-
-/// The title of the one error annotation a run that did not succeed gets (GitHub).
-fn annotation_title(outcome: &Outcome) -> Option<&'static str> {
-    match outcome {
-        Outcome::Success | Outcome::Triggered | Outcome::DryRunPassed => None,
-        Outcome::Failure => Some("Nodion deployment failed"),
-        Outcome::Timeout => Some("Nodion deployment timed out"),
-        Outcome::NotServing => Some("Nodion deployment not serving"),
-        Outcome::Cancelled(_) => Some("Nodion deployment cancelled"),
-        Outcome::Refused | Outcome::Unreachable => Some("Nodion deployment error"),
-        Outcome::Invalid => Some("Nodion deployment: invalid inputs"),
-    }
 }
 
 /// One run of the flow, with its collaborators injected.
@@ -231,28 +219,27 @@ impl<'a> Run<'a> {
             },
         };
         if seed.is_some() && !settings.wait {
-            return self.report(Outcome::Triggered, Ending::NotWaited);
+            return self.report(Ending::NotWaited);
         }
         self.wait(ours, seed)
     }
 
-    /// The report of what has been seen, ending with `outcome`.
-    fn report(&self, outcome: Outcome, ending: Ending) -> Report {
-        self.progress
-            .report(outcome, ending, self.settings, self.elapsed())
+    /// The report of what has been seen, ending as `ending` says.
+    fn report(&self, ending: Ending) -> Report {
+        self.progress.report(ending, self.settings, self.elapsed())
     }
 
     /// The report of a run that stopped before a deployment was ours.
-    fn stopped(&self, stop: Stop) -> Report {
+    fn stopped(&self, stop: Ending) -> Report {
         // The flow noticed the signal before the main thread did: the same words either way.
-        if let Outcome::Cancelled(signal) = stop.outcome {
+        if let Ending::Cancelled { signal, .. } = stop {
             return cancelled(self.settings, self.progress, signal, self.elapsed());
         }
-        self.report(stop.outcome, Ending::Stopped(stop.detail))
+        self.report(stop)
     }
 
     /// Snapshot, trigger exactly once, reconcile (trigger.rs); our deployment is recorded.
-    fn trigger(&mut self) -> Result<Deployment, Stop> {
+    fn trigger(&mut self) -> Result<Deployment, Ending> {
         let progress = self.progress;
         let cancelled = signals::received;
         let sending = || progress.update(|seen| seen.triggering = true);
@@ -294,21 +281,18 @@ impl<'a> Run<'a> {
         } else {
             Vec::new()
         };
+        let status = self.progress.status();
         let mut report = match verdict {
-            Verdict::Success => self.verify(),
-            Verdict::Failure => self.report(Outcome::Failure, Ending::Waited),
-            Verdict::Timeout => self.report(Outcome::Timeout, Ending::Waited),
-            Verdict::Refused(error) => self.report(
-                Outcome::Refused,
-                Ending::RefusedWhileWaiting(error.describe()),
-            ),
+            Verdict::Success => self.verify(status),
+            Verdict::Failure => self.report(Ending::Failed { status }),
+            Verdict::Timeout => self.report(Ending::TimedOut),
+            Verdict::Refused(error) => self.report(Ending::RefusedWhileWaiting { error }),
             Verdict::NotListed { newest } => {
                 let deploy_number = self.settings.names.name(&DEPLOY_NUMBER);
-                let ending = Ending::NotListed {
+                self.report(Ending::NotListed {
                     newest,
                     deploy_number,
-                };
-                self.report(Outcome::Invalid, ending)
+                })
             }
         };
         report.logs = logs;
@@ -317,9 +301,9 @@ impl<'a> Run<'a> {
 
     /// After our deployment succeeded: checks `verify_url`, when set, within what is left of the
     /// deadline (the logs reserve is only for a failure or timeout, so all of it).
-    fn verify(&mut self) -> Report {
+    fn verify(&mut self, status: String) -> Report {
         let Some(url) = self.settings.verify_url.as_deref() else {
-            return self.report(Outcome::Success, Ending::Waited);
+            return self.report(Ending::Succeeded { status });
         };
         let cx = verify::Context {
             settings: self.settings,
@@ -331,8 +315,8 @@ impl<'a> Run<'a> {
         let served = verify::until_serving(&cx, url, self.deadline(), self.jitter());
         let verified = served.is_ok();
         let mut report = match served {
-            Ok(()) => self.report(Outcome::Success, Ending::Waited),
-            Err(not) => self.report(Outcome::NotServing, not.ending(self.settings)),
+            Ok(()) => self.report(Ending::Succeeded { status }),
+            Err(not) => self.report(not.ending(self.settings, status)),
         };
         report.verified = Some(verified);
         report
@@ -428,8 +412,8 @@ impl<'a> Run<'a> {
     fn dry_run(&mut self) -> Report {
         let retrier = self.retrier();
         match dry_run::check(self.settings, self.api, self.log, &retrier, self.deadline()) {
-            Ok(()) => self.report(Outcome::DryRunPassed, Ending::DryRunPassed),
-            Err(stop) => self.report(stop.outcome, Ending::DryRunStopped(stop.detail)),
+            Ok(()) => self.report(Ending::DryRunPassed),
+            Err(stop) => self.report(stop),
         }
     }
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, LazyLock};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 
-use crate::report::Signal;
+use crate::ending::Signal;
 
 /// SIGBREAK, the C runtime's signal for Ctrl-Break (`signal.h`; not in `signal_hook::consts`).
 #[cfg(windows)]

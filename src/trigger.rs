@@ -5,11 +5,12 @@
 use std::time::Instant;
 
 use crate::api::{Api, ApiError, Delivery};
+use crate::ending::{Ending, NotAdopted, Signal};
 use crate::escape::{self, shown};
 use crate::log::Log;
 use crate::model::{Deployment, Keep, Listing};
-use crate::report::{Origin, Outcome, Signal};
-use crate::retry::{Failure, Retrier, Stop};
+use crate::report::Origin;
+use crate::retry::{Failure, Retrier};
 
 /// What the trigger needs of the API: the real client, or a scripted one in tests.
 pub trait Deployments {
@@ -106,7 +107,7 @@ impl<'a> Trigger<'a> {
 
     /// Snapshots the list, then triggers exactly once; returns our deployment and how it became
     /// ours.
-    pub fn run(&self) -> Result<(Deployment, Origin), Stop> {
+    pub fn run(&self) -> Result<(Deployment, Origin), Ending> {
         let before = self
             .retrier
             .request("list deployments", |attempt| {
@@ -150,9 +151,9 @@ impl<'a> Trigger<'a> {
                 .line("No deployment appeared since the snapshot: triggering again");
         }
         if let Some(signal) = (self.cancelled)() {
-            return Err(Failure::Stop(Stop {
-                outcome: Outcome::Cancelled(signal),
-                detail: "cancelled before triggering".into(),
+            return Err(Failure::Stop(Ending::Cancelled {
+                signal,
+                triggering: state.sends > 0,
             }));
         }
         (self.sending)();
@@ -197,7 +198,7 @@ impl<'a> Trigger<'a> {
     /// none means the trigger did not get through; several cannot be told apart. One that deploys
     /// another image than ours is someone else's; one that deploys another commit than the
     /// pipeline's may be ours (Nodion deploys its branch's head) or not, so it stops the run.
-    fn reconcile(&self, listing: Listing) -> Result<Option<Deployment>, Stop> {
+    fn reconcile(&self, listing: Listing) -> Result<Option<Deployment>, Ending> {
         let mut newer: Vec<Deployment> = listing
             .kept
             .into_iter()
@@ -206,20 +207,15 @@ impl<'a> Trigger<'a> {
                 _ => true,
             })
             .collect();
-        let lost = "the trigger's answer was lost and";
         if let (Some(commit), [only]) = (self.wanted.commit, newer.as_slice())
             && let Some(sha) = only.git_sha.as_deref()
             && !same_commit(commit, sha)
         {
-            return Err(Stop {
-                outcome: Outcome::Unreachable,
-                detail: format!(
-                    "{lost} deployment #{} appeared since the snapshot, but it deploys commit {}, not this pipeline's {}: it may be another pipeline's, so it is not adopted, and nothing is triggered again lest the application be deployed twice; check Nodion",
-                    only.deploy_number.unwrap_or_default(),
-                    short_sha(sha),
-                    short_sha(commit)
-                ),
-            });
+            return Err(Ending::NotAdopted(NotAdopted::OtherCommit {
+                number: only.deploy_number.unwrap_or_default(),
+                deploys: short_sha(sha),
+                ours: short_sha(commit),
+            }));
         }
         match newer.len() {
             0 => Ok(None),
@@ -235,20 +231,10 @@ impl<'a> Trigger<'a> {
             _ => {
                 // Someone else triggered too: guessing could report another deployment's result,
                 // and triggering again could deploy twice.
-                let numbers: Vec<String> = newer
-                    .iter()
-                    .filter_map(|d| d.deploy_number)
-                    .map(|n| format!("#{n}"))
-                    .collect();
-                let detail = format!(
-                    "{lost} deployments {}{} all appeared since the snapshot: cannot tell which one is ours",
-                    numbers.join(", "),
-                    if listing.more { ", …" } else { "" }
-                );
-                Err(Stop {
-                    outcome: Outcome::Unreachable,
-                    detail,
-                })
+                Err(Ending::NotAdopted(NotAdopted::Several {
+                    numbers: newer.iter().filter_map(|d| d.deploy_number).collect(),
+                    more: listing.more,
+                }))
             }
         }
     }
@@ -259,9 +245,9 @@ impl<'a> Trigger<'a> {
         &self,
         before: u64,
         attempt: u32,
-        stop: Stop,
-    ) -> Result<(Deployment, Origin), Stop> {
-        if matches!(stop.outcome, Outcome::Refused | Outcome::Cancelled(_)) {
+        stop: Ending,
+    ) -> Result<(Deployment, Origin), Ending> {
+        if matches!(stop, Ending::Refused { .. } | Ending::Cancelled { .. }) {
             return Err(stop);
         }
         match self
@@ -272,13 +258,13 @@ impl<'a> Trigger<'a> {
                 Some(adopted) => Ok((adopted, Origin::Adopted)),
                 None => Err(stop),
             },
-            Err(_) => Err(Stop {
-                detail: format!(
-                    "{}; a deployment may have been created: check Nodion",
-                    stop.detail
-                ),
-                ..stop
-            }),
+            Err(_) => {
+                let mut stop = stop;
+                if let Ending::Unreachable { maybe_created, .. } = &mut stop {
+                    *maybe_created = true;
+                }
+                Err(stop)
+            }
         }
     }
 }
@@ -327,7 +313,7 @@ mod tests {
     use super::*;
     use crate::clock::Clock;
     use crate::log::Flavor;
-    use crate::report::Outcome;
+    use crate::report::tests::stopped;
     use crate::retry::{RETRY_FIRST, RETRY_LONGEST};
 
     /// Time that moves only when the code under test sleeps.
@@ -411,7 +397,7 @@ mod tests {
     }
 
     struct Ran {
-        result: Result<(Deployment, Origin), Stop>,
+        result: Result<(Deployment, Origin), Ending>,
         asked: Vec<String>,
         slept: Vec<Duration>,
         log: String,
@@ -588,9 +574,9 @@ mod tests {
         };
         let ran = run_wanting(api, LONG, None, wanted);
         let stop = ran.result.unwrap_err();
-        assert_eq!(stop.outcome, Outcome::Unreachable);
+        assert_eq!(stop.exit_code(), 4);
         assert!(
-            stop.detail.contains("deployment #3 appeared since the snapshot, but it deploys commit 0123456, not this pipeline's d77ead8: it may be another pipeline's, so it is not adopted, and nothing is triggered again"),
+            stopped(stop.clone()).contains("deployment #3 appeared since the snapshot, but it deploys commit 0123456, not this pipeline's d77ead8: it may be another pipeline's, so it is not adopted, and nothing is triggered again"),
             "{stop:?}"
         );
         let sends = ran
@@ -693,8 +679,11 @@ mod tests {
             .collect();
         let ran = run(script(lists, triggers), Duration::from_secs(300), None);
         let stop = ran.result.unwrap_err();
-        assert_eq!(stop.outcome, Outcome::Unreachable);
-        assert!(stop.detail.contains("gave up after 6 retries"), "{stop:?}");
+        assert_eq!(stop.exit_code(), 4);
+        assert!(
+            stopped(stop.clone()).contains("gave up after 6 retries"),
+            "{stop:?}"
+        );
         // Seven sends, each retry after a look at the list, and one last look when giving up.
         let sends = ran
             .asked
@@ -730,7 +719,7 @@ mod tests {
         let ran = run(api, Duration::from_secs(3), None);
         let stop = ran.result.unwrap_err();
         assert!(
-            stop.detail.contains("the timeout leaves no time to retry"),
+            stopped(stop.clone()).contains("the timeout leaves no time to retry"),
             "{stop:?}"
         );
         assert_eq!(ran.slept, [RETRY_FIRST]);
@@ -749,9 +738,9 @@ mod tests {
             None,
         );
         let stop = ran.result.unwrap_err();
-        assert_eq!(stop.outcome, Outcome::Refused);
+        assert_eq!(stop.exit_code(), 3);
         assert_eq!(
-            stop.detail,
+            stopped(stop),
             "the API refused to trigger a deployment for application app-1 (HTTP 404: Not found): check NODION_APPLICATION_ID"
         );
         assert!(ran.slept.is_empty());
@@ -766,7 +755,13 @@ mod tests {
             Some(Signal::Terminate),
         );
         let stop = ran.result.unwrap_err();
-        assert_eq!(stop.outcome, Outcome::Cancelled(Signal::Terminate));
+        assert_eq!(
+            stop,
+            Ending::Cancelled {
+                signal: Signal::Terminate,
+                triggering: false
+            }
+        );
         assert_eq!(ran.asked, ["list Nothing"]);
         assert_eq!(ran.sent_notice, 0);
     }
@@ -779,8 +774,8 @@ mod tests {
         );
         let ran = run(api, LONG, None);
         let stop = ran.result.unwrap_err();
-        assert_eq!(stop.outcome, Outcome::Unreachable);
-        assert!(stop.detail.contains("#3, #4"), "{stop:?}");
+        assert_eq!(stop.exit_code(), 4);
+        assert!(stopped(stop.clone()).contains("#3, #4"), "{stop:?}");
         assert_eq!(
             ran.asked
                 .iter()
@@ -812,8 +807,7 @@ mod tests {
             .collect();
         let ran = run(script(lists, vec![]), LONG, None);
         let stop = ran.result.unwrap_err();
-        assert_eq!(stop.outcome, Outcome::Unreachable);
-        assert_eq!(stop.outcome.exit_code(), 4);
+        assert_eq!(stop.exit_code(), 4);
         assert_eq!(ran.asked.len(), 7);
         assert!(ran.asked.iter().all(|a| a == "list Nothing"));
     }

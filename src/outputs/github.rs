@@ -6,11 +6,12 @@ use std::time::Duration;
 use humantime::FormattedDuration;
 
 use super::{append, clean_text, values, written};
+use crate::ending::{EXIT_SUCCESS, Ending};
 use crate::escape;
 use crate::inputs::Problem;
 use crate::log::Log;
 use crate::model::Deployment;
-use crate::report::{EXIT_SUCCESS, Origin, Outcome, Report};
+use crate::report::{Origin, Report};
 
 /// How much of the step summary the application's log lines may take: GitHub refuses a summary
 /// over 1 MiB, and the table above them matters more.
@@ -73,7 +74,7 @@ pub fn github_output(report: &Report, rng: &mut fastrand::Rng) -> String {
 /// status changes, and the last log lines; for a run that did not succeed, its verdict first. API
 /// text is escaped so it cannot add Markdown (links, images, HTML).
 pub fn github_summary(report: &Report) -> String {
-    let failed = report.outcome.exit_code() != EXIT_SUCCESS;
+    let failed = report.ending.exit_code() != EXIT_SUCCESS;
     summary(report, failed.then(|| report.verdict()).as_deref())
 }
 
@@ -83,7 +84,7 @@ fn summary(report: &Report, why: Option<&str>) -> String {
     let why = why
         .map(|why| format!("{}\n\n", escape::markdown(why)))
         .unwrap_or_default();
-    if report.outcome == Outcome::DryRunPassed {
+    if report.ending == Ending::DryRunPassed {
         return format!(
             "### Nodion dry run of {app}: passed\n\n{why}The token works and the application exists; nothing was triggered.\n\n"
         );
@@ -93,7 +94,7 @@ fn summary(report: &Report, why: Option<&str>) -> String {
     let mut out = format!(
         "### Nodion deployment {}of {app}: {}\n\n{why}",
         number.as_ref().map(|n| format!("{n} ")).unwrap_or_default(),
-        report.outcome.result(),
+        report.ending.result(),
     );
     if let (Some(Origin::Adopted), Some(n)) = (report.origin, d.deploy_number) {
         out.push_str(&format!(
@@ -123,7 +124,7 @@ fn table(report: &Report, d: &Deployment, number: Option<String>) -> String {
         ("Deploy number", number),
         ("Origin", report.origin.map(|o| o.as_str().to_string())),
         ("Status", d.status.as_deref().map(escape::markdown)),
-        ("Result", Some(report.outcome.result().to_string())),
+        ("Result", Some(report.ending.result().to_string())),
         (what, deployed),
         ("Duration", Some(whole_seconds(report.elapsed).to_string())),
         ("Verified", verified(report)),
@@ -230,7 +231,8 @@ mod tests {
     use super::*;
     use crate::outputs::OUTPUTS;
     use crate::outputs::fixture::report;
-    use crate::report::Ending;
+    use crate::api::ApiError;
+    use crate::ending::Ending;
 
     #[test]
     fn every_github_delimiter_is_fresh() {
@@ -272,20 +274,24 @@ mod tests {
     #[test]
     fn a_refusal_before_any_deployment_says_why_and_shows_no_empty_row() {
         let mut r = report();
-        r.outcome = Outcome::Refused;
         (r.deployment, r.origin) = (None, None);
         r.timeline.clear();
         // No verify_url: with one, a row would say it was not checked.
         (r.url, r.verified) = (None, None);
-        r.ending = Ending::Stopped(
-            "the API refused to trigger a deployment: HTTP 401: Invalid API token".into(),
-        );
+        r.ending = Ending::Refused {
+            doing: "trigger a deployment",
+            error: ApiError::Refused {
+                status: 401,
+                message: "Invalid API token".into(),
+            },
+            check: String::new(),
+        };
         let summary = github_summary(&r);
         let lines: Vec<&str> = summary.lines().collect();
         assert_eq!(lines[0], "### Nodion deployment of app\\-1: error");
         assert_eq!(
             lines[2],
-            "error after 42s\\: the API refused to trigger a deployment\\: HTTP 401\\: Invalid API token"
+            "error after 42s\\: the API refused to trigger a deployment for application app\\-1 \\(HTTP 401\\: Invalid API token\\)"
         );
         let rows: Vec<&str> = lines
             .iter()
@@ -340,7 +346,7 @@ mod tests {
     #[test]
     fn a_dry_run_summary_says_nothing_was_deployed() {
         let mut r = report();
-        r.outcome = Outcome::DryRunPassed;
+        r.ending = Ending::DryRunPassed;
         r.deployment = None;
         let summary = github_summary(&r);
         assert!(

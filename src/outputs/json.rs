@@ -38,7 +38,7 @@ pub fn json(report: &Report) -> Value {
         };
         map.insert(spec.name.into(), value);
     }
-    map.insert("exit_code".into(), Value::from(report.outcome.exit_code()));
+    map.insert("exit_code".into(), Value::from(report.ending.exit_code()));
     Value::Object(map)
 }
 

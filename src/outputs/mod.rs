@@ -13,12 +13,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::ending::{EXIT_OUTPUTS_UNWRITTEN, EXIT_SUCCESS};
 use crate::escape;
 use crate::inputs::Destinations;
 use crate::log::Log;
 use crate::model::Deployment;
 use crate::platform::Platform;
-use crate::report::{EXIT_OUTPUTS_UNWRITTEN, EXIT_SUCCESS, Report};
+use crate::report::Report;
 
 pub use azure::azure_variables;
 pub use dotenv::dotenv;
@@ -90,7 +91,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
         "result",
         "NODION_RESULT",
         "success, failure, timeout, unverified, cancelled, triggered or error",
-        |r| Value::String(r.outcome.result().into()),
+        |r| Value::String(r.ending.result().into()),
     ),
     one_line(
         "deployment_id",
@@ -302,7 +303,7 @@ impl Written {
     /// The exit code: the outcome's, unless an output was lost from a run that would exit 0 —
     /// never a silent 0. A failure, timeout or cancellation keeps its own, more telling code.
     pub fn exit_code(&self, report: &Report) -> u8 {
-        match report.outcome.exit_code() {
+        match report.ending.exit_code() {
             0 if !self.all() => EXIT_OUTPUTS_UNWRITTEN,
             code => code,
         }
@@ -338,7 +339,7 @@ fn written(log: &Log, what: &str, path: &Path, written: io::Result<()>) -> bool 
 mod tests {
     use super::*;
     use crate::inputs::INPUTS;
-    use crate::report::Outcome;
+    use crate::ending::Ending;
 
     /// The Azure step name README's example gives (tests/it/readme.rs checks README against it).
     const README_AZURE_STEP: &str = "deploy";
@@ -411,7 +412,9 @@ mod tests {
             "success: deployment #3 of app-1 is available after 42s; but GITHUB_OUTPUT and result_file could not be written, so later steps cannot read the outcome"
         );
         // A run that fails anyway keeps its own code (the verdict still says what was lost).
-        report.outcome = Outcome::Failure;
+        report.ending = Ending::Failed {
+            status: "failed".into(),
+        };
         assert_eq!(lost.exit_code(&report), 1);
     }
 }
@@ -422,12 +425,15 @@ mod fixture {
     use std::time::Duration;
 
     use crate::model::Deployment;
-    use crate::report::{Outcome, Report};
+    use crate::ending::Ending;
+    use crate::report::{Origin, Report};
 
     /// A successful git deployment with a multi-line commit message.
     pub(super) fn report() -> Report {
         Report {
-            outcome: Outcome::Success,
+            ending: Ending::Succeeded {
+                status: "available".into(),
+            },
             application_id: "app-1".into(),
             deployment: Some(Deployment {
                 id: Some("c3f85434".into()),
@@ -446,10 +452,10 @@ mod fixture {
             ],
             logs: Vec::new(),
             elapsed: Duration::from_millis(42_900),
-            ending: crate::report::Ending::default(),
+            dry_run: false,
             url: Some("https://app-1.example.com/health".into()),
             verified: Some(true),
-            origin: Some(crate::report::Origin::Triggered),
+            origin: Some(Origin::Triggered),
         }
     }
 }

@@ -7,10 +7,11 @@ mod probe;
 
 use std::time::Instant;
 
+use crate::ending::Ending;
 use crate::escape;
 use crate::inputs::Settings;
 use crate::log::Log;
-use crate::report::{Ending, elapsed_text};
+use crate::report::elapsed_text;
 use crate::retry::SharedClock;
 use crate::schedule::{JitterSource, Schedule};
 
@@ -44,11 +45,13 @@ pub enum NotServing {
 }
 
 impl NotServing {
-    /// How the summary line ends, naming `verify_url` as the user set it.
-    pub fn ending(self, settings: &Settings) -> Ending {
+    /// How the run ends, after our deployment reached success status `status`, naming
+    /// `verify_url` as the user set it.
+    pub fn ending(self, settings: &Settings, status: String) -> Ending {
         match self {
-            NotServing::Answered(answered) => Ending::NotServing(answered),
+            NotServing::Answered(answered) => Ending::NotServing { status, answered },
             NotServing::NoSuchHost(host) => Ending::NoSuchHost {
+                status,
                 host,
                 input: settings.names.name(&crate::inputs::VERIFY_URL),
             },

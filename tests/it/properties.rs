@@ -7,7 +7,8 @@ use crate::github_output::read_github_output;
 use nodion_deploy::escape;
 use nodion_deploy::model::{self, Deployment, Keep};
 use nodion_deploy::outputs::{self, OUTPUTS};
-use nodion_deploy::report::{Outcome, Report};
+use nodion_deploy::ending::Ending;
+use nodion_deploy::report::Report;
 use proptest::prelude::*;
 
 /// Strings rich in what attackers use: control characters, line breaks, `::`, `##[`, `=`, `<<`.
@@ -36,7 +37,9 @@ fn nasty() -> impl Strategy<Value = String> {
 fn report(fields: Vec<String>, number: Option<u64>) -> Report {
     let f = |i: usize| fields.get(i).cloned();
     Report {
-        outcome: Outcome::Failure,
+        ending: Ending::Failed {
+            status: f(1).unwrap_or_default(),
+        },
         application_id: "app".into(),
         deployment: Some(Deployment {
             id: f(0),
@@ -55,7 +58,7 @@ fn report(fields: Vec<String>, number: Option<u64>) -> Report {
         )],
         logs: fields.clone(),
         elapsed: Duration::from_secs(7),
-        ending: nodion_deploy::report::Ending::default(),
+        dry_run: false,
         url: f(8),
         verified: None,
         origin: None,
@@ -163,7 +166,9 @@ proptest! {
 /// A successful git deployment with a multi-line commit message.
 fn sample_report() -> Report {
     Report {
-        outcome: Outcome::Success,
+        ending: Ending::Succeeded {
+            status: "available".into(),
+        },
         application_id: "app-1".into(),
         deployment: Some(Deployment {
             id: Some("c3f85434".into()),
@@ -182,7 +187,7 @@ fn sample_report() -> Report {
         ],
         logs: Vec::new(),
         elapsed: Duration::from_millis(42_900),
-        ending: nodion_deploy::report::Ending::default(),
+        dry_run: false,
         url: Some("https://app-1.example.com/health".into()),
         verified: Some(true),
         origin: None,

@@ -62,7 +62,7 @@ fn readme_documents_every_output_and_dotenv_key() {
 
 #[test]
 fn readme_documents_every_exit_code() {
-    for (code, meaning) in nodion_deploy::report::EXIT_CODES {
+    for (code, meaning) in nodion_deploy::ending::EXIT_CODES {
         let row = format!("| {code} | ");
         let line = README
             .lines()

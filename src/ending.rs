@@ -1,0 +1,388 @@
+//! How a run ended: the one [`Ending`], decided where it happened, and the one place each way of
+//! telling it is decided: the exit code, the `result` output, the annotation title. The summary
+//! line, which also needs what was seen of the deployment, is [`Report::verdict`].
+//!
+//! [`Report::verdict`]: crate::report::Report::verdict
+
+use crate::api::ApiError;
+
+/// How a run ended, with what decided it. Every match on it is exhaustive: a new ending is a new
+/// variant plus the arms the compiler asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Our deployment reached this success status (and served, when `verify_url` was set).
+    Succeeded {
+        /// The status reached.
+        status: String,
+    },
+    /// Our deployment reached this failure status.
+    Failed {
+        /// The status reached.
+        status: String,
+    },
+    /// Our deployment reached no terminal status before the deadline.
+    TimedOut,
+    /// Triggered, and not waited for (`wait=false`).
+    NotWaited,
+    /// A dry run found everything in order.
+    DryRunPassed,
+    /// Our deployment reached success status `status`, but `verify_url` never answered as asked.
+    NotServing {
+        /// The success status our deployment reached.
+        status: String,
+        /// The app's last answer, described (`answered 503`), or why it was not checked.
+        answered: String,
+    },
+    /// Our deployment reached success status `status`, but `verify_url`'s host does not resolve.
+    NoSuchHost {
+        /// The success status our deployment reached.
+        status: String,
+        /// The host.
+        host: String,
+        /// `verify_url` as the user set it (`verify_url`, `NODION_VERIFY_URL`).
+        input: String,
+    },
+    /// Cancelled by a signal.
+    Cancelled {
+        /// The signal.
+        signal: Signal,
+        /// A trigger was (or was being) sent when it came.
+        triggering: bool,
+    },
+    /// The API refused a request before a deployment was ours (a non-retryable 4xx).
+    Refused {
+        /// What the request was for (`trigger a deployment`).
+        doing: &'static str,
+        /// The API's answer.
+        error: ApiError,
+        /// The input to check, as the user set it (`: check NODION_API_TOKEN`), or nothing.
+        check: String,
+    },
+    /// The API refused a poll while we waited: our deployment goes on at Nodion.
+    RefusedWhileWaiting {
+        /// The API's answer.
+        error: ApiError,
+    },
+    /// The API could not be reached, or answered unusably, before a deployment was ours.
+    Unreachable {
+        /// What the request was for.
+        doing: &'static str,
+        /// The last failure.
+        error: ApiError,
+        /// Why retrying stopped (`gave up after 6 retries`), when it was retried.
+        gave_up: Option<String>,
+        /// The input to check, as the user set it, or nothing.
+        check: String,
+        /// The trigger's answer may have been lost and the last look at the list failed too.
+        maybe_created: bool,
+    },
+    /// The trigger's answer was lost, and what appeared since the snapshot cannot be adopted.
+    NotAdopted(NotAdopted),
+    /// The inputs were refused (before anything was sent), or a dry run read that the real run
+    /// would be: each reason, in one line.
+    Invalid(String),
+    /// Attach mode: the number was not listed within the grace.
+    NotListed {
+        /// The highest deploy number listed (0 for none).
+        newest: u64,
+        /// What the user calls the `deploy_number` input, which named it.
+        deploy_number: String,
+    },
+    /// A failure of the tool itself (a thread that cannot start, a panic).
+    Internal(String),
+}
+
+/// Why a deployment that appeared after a lost answer was not adopted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotAdopted {
+    /// The one that appeared deploys another commit than the pipeline's.
+    OtherCommit {
+        /// Its deploy number.
+        number: u64,
+        /// The commit it deploys, short and shown.
+        deploys: String,
+        /// The pipeline's commit, short and shown.
+        ours: String,
+    },
+    /// Several appeared: which one is ours cannot be told.
+    Several {
+        /// Their numbers.
+        numbers: Vec<u64>,
+        /// More appeared than the list showed.
+        more: bool,
+    },
+}
+
+impl std::fmt::Display for NotAdopted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lost = "the trigger's answer was lost and";
+        match self {
+            NotAdopted::OtherCommit {
+                number,
+                deploys,
+                ours,
+            } => write!(
+                f,
+                "{lost} deployment #{number} appeared since the snapshot, but it deploys commit {deploys}, not this pipeline's {ours}: it may be another pipeline's, so it is not adopted, and nothing is triggered again lest the application be deployed twice; check Nodion"
+            ),
+            NotAdopted::Several { numbers, more } => {
+                let numbers: Vec<String> = numbers.iter().map(|n| format!("#{n}")).collect();
+                write!(
+                    f,
+                    "{lost} deployments {}{} all appeared since the snapshot: cannot tell which one is ours",
+                    numbers.join(", "),
+                    if *more { ", …" } else { "" }
+                )
+            }
+        }
+    }
+}
+
+/// The signal that cancelled a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// Ctrl-C, or GitHub cancelling a job (first signal).
+    Interrupt,
+    /// `docker stop`, or GitHub's second signal.
+    Terminate,
+}
+
+impl Signal {
+    /// Its name (`SIGINT`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+}
+
+impl Ending {
+    /// The exit code that gates the pipeline.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Ending::Succeeded { .. } | Ending::NotWaited | Ending::DryRunPassed => EXIT_SUCCESS,
+            Ending::Failed { .. } => EXIT_FAILURE,
+            Ending::TimedOut => EXIT_TIMEOUT,
+            Ending::NotServing { .. } | Ending::NoSuchHost { .. } => EXIT_NOT_SERVING,
+            Ending::Cancelled {
+                signal: Signal::Interrupt,
+                ..
+            } => EXIT_SIGINT,
+            Ending::Cancelled {
+                signal: Signal::Terminate,
+                ..
+            } => EXIT_SIGTERM,
+            Ending::Refused { .. } | Ending::RefusedWhileWaiting { .. } => EXIT_REFUSED,
+            Ending::Unreachable { .. } | Ending::NotAdopted(_) | Ending::Internal(_) => {
+                EXIT_UNREACHABLE
+            }
+            Ending::Invalid(_) | Ending::NotListed { .. } => EXIT_INPUT,
+        }
+    }
+
+    /// The `result` output.
+    pub fn result(&self) -> &'static str {
+        match self {
+            Ending::Succeeded { .. } | Ending::DryRunPassed => "success",
+            Ending::Failed { .. } => "failure",
+            Ending::NotWaited => "triggered",
+            Ending::TimedOut => "timeout",
+            Ending::NotServing { .. } | Ending::NoSuchHost { .. } => "unverified",
+            Ending::Cancelled { .. } => "cancelled",
+            Ending::Refused { .. }
+            | Ending::RefusedWhileWaiting { .. }
+            | Ending::Unreachable { .. }
+            | Ending::NotAdopted(_)
+            | Ending::Invalid(_)
+            | Ending::NotListed { .. }
+            | Ending::Internal(_) => "error",
+        }
+    }
+
+    /// The title of the one error annotation a run that did not succeed gets (GitHub); `None` for
+    /// one that did.
+    pub fn annotation_title(&self) -> Option<&'static str> {
+        match self {
+            Ending::Succeeded { .. } | Ending::NotWaited | Ending::DryRunPassed => None,
+            Ending::Failed { .. } => Some("Nodion deployment failed"),
+            Ending::TimedOut => Some("Nodion deployment timed out"),
+            Ending::NotServing { .. } | Ending::NoSuchHost { .. } => {
+                Some("Nodion deployment not serving")
+            }
+            Ending::Cancelled { .. } => Some("Nodion deployment cancelled"),
+            Ending::Refused { .. }
+            | Ending::RefusedWhileWaiting { .. }
+            | Ending::Unreachable { .. }
+            | Ending::NotAdopted(_)
+            | Ending::Internal(_) => Some("Nodion deployment error"),
+            Ending::Invalid(_) | Ending::NotListed { .. } => {
+                Some("Nodion deployment: invalid inputs")
+            }
+        }
+    }
+}
+
+/// Our deployment reached a success status, was triggered with `wait=false`, or a dry run passed.
+pub const EXIT_SUCCESS: u8 = 0;
+/// Our deployment reached a failure status.
+pub const EXIT_FAILURE: u8 = 1;
+/// Invalid input or usage; nothing was sent.
+pub const EXIT_INPUT: u8 = 2;
+/// The API refused a request.
+pub const EXIT_REFUSED: u8 = 3;
+/// The API could not be reached, or answered unusably, before a deployment was ours.
+pub const EXIT_UNREACHABLE: u8 = 4;
+/// A run that would exit 0 could not write all its outputs at the end: the outcome in the log
+/// stands, but later steps cannot read it.
+pub const EXIT_OUTPUTS_UNWRITTEN: u8 = 5;
+/// Our deployment succeeded, but `verify_url` did not serve the new version before the timeout.
+pub const EXIT_NOT_SERVING: u8 = 6;
+/// A deployment was ours but reached no terminal status before the timeout.
+pub const EXIT_TIMEOUT: u8 = 124;
+/// Interrupted by SIGINT.
+pub const EXIT_SIGINT: u8 = 130;
+/// Interrupted by SIGTERM.
+pub const EXIT_SIGTERM: u8 = 143;
+
+/// Every exit code with its meaning, for `--help` and README.
+pub const EXIT_CODES: &[(&str, &str)] = &[
+    (
+        "0",
+        "our deployment reached a success status; or it was triggered with wait=false; or a dry run passed",
+    ),
+    ("1", "our deployment reached a failure status"),
+    ("2", "invalid input or usage; nothing was sent"),
+    (
+        "3",
+        "the API refused a request (400, 401, 403, 404, 422 and other non-retryable 4xx)",
+    ),
+    (
+        "4",
+        "the API could not be reached, or answered unusably, before a deployment was ours",
+    ),
+    (
+        "5",
+        "the run would have exited 0, but its outputs could not all be written at the end (a full disk, say): the outcome the log shows is real, but later steps cannot read it",
+    ),
+    (
+        "6",
+        "our deployment succeeded, but verify_url did not answer 2xx (with verify_contains in the body, when set) before the timeout",
+    ),
+    (
+        "124",
+        "a deployment was ours but reached no terminal status before the timeout",
+    ),
+    ("130 / 143", "interrupted by SIGINT / SIGTERM"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every ending, with the exit code, `result` and annotation title SPEC §4/§5 give it.
+    #[test]
+    fn every_ending_has_the_spec_exit_code_result_and_title() {
+        let error = ApiError::Refused {
+            status: 403,
+            message: "no".into(),
+        };
+        let status = || "s".to_string();
+        let (ok, failed, timed_out, unverified, cancelled, error_title, invalid) = (
+            None,
+            Some("Nodion deployment failed"),
+            Some("Nodion deployment timed out"),
+            Some("Nodion deployment not serving"),
+            Some("Nodion deployment cancelled"),
+            Some("Nodion deployment error"),
+            Some("Nodion deployment: invalid inputs"),
+        );
+        let cancel = |signal| Ending::Cancelled {
+            signal,
+            triggering: false,
+        };
+        let table = [
+            (Ending::Succeeded { status: status() }, 0, "success", ok),
+            (Ending::NotWaited, 0, "triggered", ok),
+            (Ending::DryRunPassed, 0, "success", ok),
+            (Ending::Failed { status: status() }, 1, "failure", failed),
+            (Ending::Invalid("x".into()), 2, "error", invalid),
+            (
+                Ending::NotListed {
+                    newest: 0,
+                    deploy_number: "deploy_number".into(),
+                },
+                2,
+                "error",
+                invalid,
+            ),
+            (
+                Ending::Refused {
+                    doing: "x",
+                    error: error.clone(),
+                    check: String::new(),
+                },
+                3,
+                "error",
+                error_title,
+            ),
+            (
+                Ending::RefusedWhileWaiting {
+                    error: error.clone(),
+                },
+                3,
+                "error",
+                error_title,
+            ),
+            (
+                Ending::Unreachable {
+                    doing: "x",
+                    error,
+                    gave_up: None,
+                    check: String::new(),
+                    maybe_created: false,
+                },
+                4,
+                "error",
+                error_title,
+            ),
+            (
+                Ending::NotAdopted(NotAdopted::Several {
+                    numbers: vec![3, 4],
+                    more: false,
+                }),
+                4,
+                "error",
+                error_title,
+            ),
+            (Ending::Internal("x".into()), 4, "error", error_title),
+            (
+                Ending::NotServing {
+                    status: status(),
+                    answered: "answered 503".into(),
+                },
+                6,
+                "unverified",
+                unverified,
+            ),
+            (
+                Ending::NoSuchHost {
+                    status: status(),
+                    host: "h".into(),
+                    input: "verify_url".into(),
+                },
+                6,
+                "unverified",
+                unverified,
+            ),
+            (Ending::TimedOut, 124, "timeout", timed_out),
+            (cancel(Signal::Interrupt), 130, "cancelled", cancelled),
+            (cancel(Signal::Terminate), 143, "cancelled", cancelled),
+        ];
+        for (ending, code, result, title) in table {
+            assert_eq!(ending.exit_code(), code, "{ending:?}");
+            assert_eq!(ending.result(), result, "{ending:?}");
+            assert_eq!(ending.annotation_title(), title, "{ending:?}");
+        }
+    }
+}
