@@ -303,6 +303,27 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_api_that_answered_an_earlier_request_is_not_the_url_to_check() {
+        let s = settings(&[]);
+        let log = Log::to(Box::new(std::io::sink()), Flavor::Plain, false);
+        let start = Instant::now();
+        let clock: SharedClock = Arc::new(Instantly(Mutex::new(start)));
+        let retrier = Retrier::new(
+            &log,
+            &s,
+            clock,
+            start + Duration::from_secs(600),
+            Box::new(0.0),
+        );
+        retrier.request("list deployments", |_| Ok(())).unwrap();
+        let refused = failed("the connection was refused", Delivery::NotConnected);
+        let stop = retrier
+            .request("trigger a deployment", |_| Err::<(), _>(refused.clone()))
+            .unwrap_err();
+        assert!(!stop.detail.contains("check"), "{}", stop.detail);
+    }
+
+    #[test]
     fn a_refusal_names_what_to_check_as_the_user_set_it() {
         let plain = settings(&[]);
         assert!(stopped(&plain, &[refused(401)]).ends_with(
