@@ -1,12 +1,11 @@
 //! Retrying before a deployment is ours: one budget for the whole trigger (at most six retries,
-//! about 30 s, each wait at least the API's `Retry-After`, none past the deadline), run by backon
-//! over an injected clock, each retry said in the log.
+//! about 30 s, each wait at least the API's `Retry-After`, none past the deadline). The waits come
+//! from the retry schedule (backon's ladder); the loop that decides on them is plain code below,
+//! sleeping on an injected clock and saying each retry in the log.
 
-use std::cell::Cell;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use backon::BlockingRetryable;
 
 use crate::api::{ApiError, Delivery};
 use crate::clock::Clock;
@@ -34,57 +33,19 @@ pub(crate) enum Failure {
 /// The shared clock the retries sleep on.
 pub type SharedClock = Arc<dyn Clock + Send + Sync>;
 
-/// The retry allowance before a deployment is ours, one for the whole trigger: at most
-/// [`MAX_RETRIES`] waits from the retry schedule, each at least the API's `Retry-After`, and none
-/// that would end past the deadline. backon asks it for the next wait; the `when` hook tells it
-/// the API's `Retry-After` first.
-#[derive(Clone)]
-struct Budget(Arc<Mutex<Allowance>>);
-
-struct Allowance {
-    schedule: Schedule,
-    retries: u32,
-    retry_after: Option<Duration>,
-    clock: SharedClock,
-    deadline: Instant,
-    /// Why the last wait was refused.
-    spent: Option<String>,
-}
-
-impl Budget {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Allowance> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl Iterator for Budget {
-    type Item = Duration;
-
-    fn next(&mut self) -> Option<Duration> {
-        let mut a = self.lock();
-        let asked = a.retry_after.take().unwrap_or_default();
-        let wait = a.schedule.next_wait().max(asked);
-        if a.retries >= MAX_RETRIES {
-            a.spent = Some(format!("gave up after {MAX_RETRIES} retries"));
-            return None;
-        }
-        if a.clock.now() + wait >= a.deadline {
-            a.spent = Some("the timeout leaves no time to retry".into());
-            return None;
-        }
-        a.retries += 1;
-        Some(wait)
-    }
-}
-
-/// Runs requests before a deployment is ours, retrying transient failures within one [`Budget`]
-/// (shared by every request it runs) and saying each retry in the log.
+/// Runs requests before a deployment is ours, retrying transient failures within one budget
+/// (at most [`MAX_RETRIES`] waits, none ending at or past the deadline) spent across every request
+/// it runs, and saying each retry in the log.
 pub struct Retrier<'a> {
     log: &'a Log,
     /// The inputs a refusal names: the application, and what to check.
     settings: &'a Settings,
     clock: SharedClock,
-    budget: Budget,
+    deadline: Instant,
+    /// The retry waits; the requests of one trigger share it (and [`Retrier::restart`] it).
+    schedule: RefCell<Schedule>,
+    /// The retries taken so far, by every request.
+    retries: Cell<u32>,
     /// Whether anything answered at `api_url` yet: if nothing ever did, the URL is what to check.
     reached: Cell<bool>,
 }
@@ -98,26 +59,20 @@ impl<'a> Retrier<'a> {
         deadline: Instant,
         jitter: Box<dyn JitterSource + Send>,
     ) -> Retrier<'a> {
-        let budget = Budget(Arc::new(Mutex::new(Allowance {
-            schedule: Schedule::new(RETRY_FIRST, RETRY_LONGEST, jitter),
-            retries: 0,
-            retry_after: None,
-            clock: clock.clone(),
-            deadline,
-            spent: None,
-        })));
         Retrier {
             log,
             settings,
             clock,
-            budget,
+            deadline,
+            schedule: RefCell::new(Schedule::new(RETRY_FIRST, RETRY_LONGEST, jitter)),
+            retries: Cell::new(0),
             reached: Cell::new(false),
         }
     }
 
     /// Starts the waits again from the first (after a request that says the API is healthy).
     pub fn restart(&self) {
-        self.budget.lock().schedule.restart();
+        self.schedule.borrow_mut().restart();
     }
 
     /// Runs the request `op` (given its attempt number) until it succeeds, fails for good, or the
@@ -131,50 +86,52 @@ impl<'a> Retrier<'a> {
     }
 
     /// Runs `op` (given its attempt number) until it succeeds, the failure is final or the budget
-    /// is spent; the log says each retry.
+    /// is spent. Only a transient request failure is retried, after the schedule's next wait or
+    /// the API's `Retry-After` if longer; the log says each retry.
     pub(crate) fn retrying<T>(
         &self,
         mut op: impl FnMut(u32) -> Result<T, Failure>,
     ) -> Result<T, Ending> {
         let mut attempt = 0;
-        let clock = self.clock.clone();
-        let budget = self.budget.clone();
-        (|| {
+        loop {
             attempt += 1;
             let result = op(attempt);
             if !matches!(&result, Err(failure) if failure.never_left()) {
                 self.reached.set(true);
             }
-            result
-        })
-        .retry(self.budget.clone())
-        .sleep(move |wait| clock.sleep(wait))
-        .when(|failure| match failure {
-            Failure::Request {
-                error: ApiError::Transient { retry_after, .. },
-                ..
-            } => {
-                budget.lock().retry_after = *retry_after;
-                true
+            let failure = match result {
+                Ok(value) => return Ok(value),
+                Err(failure) => failure,
+            };
+            let (doing, error, retry_after) = match &failure {
+                Failure::Request {
+                    doing,
+                    error: error @ ApiError::Transient { retry_after, .. },
+                } => (*doing, error, retry_after.unwrap_or_default()),
+                _ => return Err(self.stop(failure, None)),
+            };
+            let wait = self.schedule.borrow_mut().next_wait().max(retry_after);
+            let retry = self.retries.get() + 1;
+            if retry > MAX_RETRIES {
+                let spent = format!("gave up after {MAX_RETRIES} retries");
+                return Err(self.stop(failure, Some(spent)));
             }
-            _ => false,
-        })
-        .notify(|failure, wait| {
-            if let Failure::Request { doing, error } = failure {
-                self.log.line(&format!(
-                    "{doing} failed: {}; retry {} of {MAX_RETRIES} in {}",
-                    error,
-                    self.budget.lock().retries,
-                    humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
-                ));
+            if self.clock.now() + wait >= self.deadline {
+                let spent = "the timeout leaves no time to retry".to_string();
+                return Err(self.stop(failure, Some(spent)));
             }
-        })
-        .call()
-        .map_err(|failure| self.stop(failure))
+            self.retries.set(retry);
+            self.log.line(&format!(
+                "{doing} failed: {}; retry {retry} of {MAX_RETRIES} in {}",
+                error,
+                humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
+            ));
+            self.clock.sleep(wait);
+        }
     }
 
-    /// Why a failure ends the trigger.
-    fn stop(&self, failure: Failure) -> Ending {
+    /// Why a failure ends the trigger; `gave_up` says why a transient one was not retried.
+    fn stop(&self, failure: Failure, gave_up: Option<String>) -> Ending {
         let (doing, error) = match failure {
             Failure::Stop(stop) => return stop,
             Failure::Request { doing, error } => (doing, error),
@@ -194,7 +151,6 @@ impl<'a> Retrier<'a> {
                 maybe_created: false,
             },
             ApiError::Transient { delivery, .. } => {
-                let spent = self.budget.lock().spent.take().unwrap_or_default();
                 // Nothing ever answered there: the URL itself is the likely mistake (SPEC §4).
                 let check = match delivery {
                     Delivery::NotConnected if !self.reached.get() => format!(
@@ -207,7 +163,7 @@ impl<'a> Retrier<'a> {
                 Ending::Unreachable {
                     doing,
                     error,
-                    gave_up: Some(spent),
+                    gave_up,
                     check,
                     maybe_created: false,
                 }
@@ -256,6 +212,7 @@ fn what_to_check(settings: &Settings, status: u16) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use std::collections::HashMap;
+    use std::sync::Mutex;
 
     use super::*;
     use crate::log::Flavor;
@@ -335,6 +292,28 @@ pub(crate) mod tests {
             ],
         );
         assert!(!detail.contains("check"), "{detail}");
+    }
+
+    #[test]
+    fn an_api_that_answered_an_earlier_request_is_not_the_url_to_check() {
+        let s = settings(&[]);
+        let log = Log::to(Box::new(std::io::sink()), Flavor::Plain, false);
+        let start = Instant::now();
+        let clock: SharedClock = Arc::new(Instantly(Mutex::new(start)));
+        let retrier = Retrier::new(
+            &log,
+            &s,
+            clock,
+            start + Duration::from_secs(600),
+            Box::new(0.0),
+        );
+        retrier.request("list deployments", |_| Ok(())).unwrap();
+        let refused = failed("the connection was refused", Delivery::NotConnected);
+        let stop = retrier
+            .request("trigger a deployment", |_| Err::<(), _>(refused.clone()))
+            .unwrap_err();
+        let said = crate::report::tests::stopped(stop);
+        assert!(!said.contains("check"), "{said}");
     }
 
     #[test]

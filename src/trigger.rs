@@ -1,6 +1,6 @@
 //! The time before a deployment is ours: snapshot the list, trigger exactly once, and reconcile an
-//! answer that may have been lost against the list before anything is sent again. backon runs every
-//! retry loop here, over an injected clock, so the unit tests below drive it without sleeping.
+//! answer that may have been lost against the list before anything is sent again. The retries run
+//! in `retry.rs` over an injected clock, so the unit tests below drive them without sleeping.
 
 use std::time::Instant;
 

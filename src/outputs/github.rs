@@ -229,10 +229,10 @@ fn whole_seconds(duration: Duration) -> FormattedDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outputs::OUTPUTS;
-    use crate::outputs::fixture::report;
     use crate::api::ApiError;
     use crate::ending::Ending;
+    use crate::outputs::OUTPUTS;
+    use crate::outputs::fixture::report;
 
     #[test]
     fn every_github_delimiter_is_fresh() {

@@ -338,8 +338,8 @@ fn written(log: &Log, what: &str, path: &Path, written: io::Result<()>) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inputs::INPUTS;
     use crate::ending::Ending;
+    use crate::inputs::INPUTS;
 
     /// The Azure step name README's example gives (tests/it/readme.rs checks README against it).
     const README_AZURE_STEP: &str = "deploy";
@@ -424,8 +424,8 @@ mod tests {
 mod fixture {
     use std::time::Duration;
 
-    use crate::model::Deployment;
     use crate::ending::Ending;
+    use crate::model::Deployment;
     use crate::report::{Origin, Report};
 
     /// A successful git deployment with a multi-line commit message.

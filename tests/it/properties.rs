@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use crate::github_output::read_github_output;
+use nodion_deploy::ending::Ending;
 use nodion_deploy::escape;
 use nodion_deploy::model::{self, Deployment, Keep};
 use nodion_deploy::outputs::{self, OUTPUTS};
-use nodion_deploy::ending::Ending;
 use nodion_deploy::report::Report;
 use proptest::prelude::*;
 
