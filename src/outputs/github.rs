@@ -84,10 +84,27 @@ fn summary(report: &Report, why: Option<&str>) -> String {
     let why = why
         .map(|why| format!("{}\n\n", escape::markdown(why)))
         .unwrap_or_default();
-    if report.ending == Ending::DryRunPassed {
-        return format!(
-            "### Nodion dry run of {app}: passed\n\n{why}The token works and the application exists; nothing was triggered.\n\n"
-        );
+    // How it ended decides the summary's shape: a dry run that passed has nothing deployed to show.
+    match &report.ending {
+        Ending::DryRunPassed => {
+            return format!(
+                "### Nodion dry run of {app}: passed\n\n{why}The token works and the application exists; nothing was triggered.\n\n"
+            );
+        }
+        Ending::Succeeded { .. }
+        | Ending::NotWaited
+        | Ending::Failed { .. }
+        | Ending::TimedOut
+        | Ending::NotServing { .. }
+        | Ending::NoSuchHost { .. }
+        | Ending::Cancelled { .. }
+        | Ending::Refused { .. }
+        | Ending::RefusedWhileWaiting { .. }
+        | Ending::Unreachable { .. }
+        | Ending::NotAdopted(_)
+        | Ending::Invalid(_)
+        | Ending::NotListed { .. }
+        | Ending::Internal(_) => {}
     }
     let d = report.deployment.clone().unwrap_or_default();
     let number = d.deploy_number.map(|n| format!("#{n}"));
