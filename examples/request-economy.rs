@@ -1,50 +1,72 @@
 //! Prints what waiting costs with the default intervals, from the real wait loop and schedule:
-//! list requests (including the snapshot) and the worst detection delay over the jitter range; and
-//! what the check of `verify_url` costs in requests to the app.
+//! list requests (including the snapshot) and the latest the end is seen, the worst over any
+//! jitter; and what the check of `verify_url` costs in requests to the app. These are the tables
+//! CONTRIBUTING.md and docs/how-it-works.md show between their `request-economy` markers.
 //!
-//! `cargo run --example request-economy`
+//! `cargo run --example request-economy`            prints the tables
+//! `cargo run --example request-economy -- --write` writes them into every document that has the
+//! markers (what `tests/it/economy.rs` asks for when a document's table differs)
 
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
+// The test that includes it too uses the rest.
 #[path = "../bench/economy.rs"]
+#[allow(dead_code)]
 mod economy;
 
-use economy::{worst_checks, worst_economy};
-
-fn main() {
-    let (min, max) = (Duration::from_secs(2), Duration::from_secs(15));
-    println!("Request economy with poll_interval=2s, max_poll_interval=15s (worst over jitter)");
-    println!("| deployment takes | list requests | seen at most after |");
-    println!("|---|---|---|");
-    for (label, secs) in [
-        ("30 s", 30),
-        ("2 min", 120),
-        ("5 min", 300),
-        ("15 min", 900),
-    ] {
-        let e = worst_economy(Duration::from_secs(secs), min, max);
-        println!(
-            "| {label} | {} | {:.1} s |",
-            e.requests,
-            e.detected_after.as_secs_f64()
-        );
+/// The documents: every Markdown file at the root and in `docs/`.
+fn documents(root: &Path) -> Vec<PathBuf> {
+    let mut docs = Vec::new();
+    for dir in [root.to_path_buf(), root.join("docs")] {
+        for entry in std::fs::read_dir(&dir).expect("readable") {
+            let path = entry.expect("readable").path();
+            if path.extension().is_some_and(|e| e == "md") {
+                docs.push(path);
+            }
+        }
     }
-    println!("(plus one request's latency: the poll that sees it)");
-    println!();
-    println!("With verify_url: checks of the app after the deployment succeeded (none to the API)");
-    println!("| the app serves the new version after | checks | seen at most after |");
-    println!("|---|---|---|");
-    for (label, secs) in [
-        ("0 s (at once)", 0),
-        ("10 s", 10),
-        ("30 s", 30),
-        ("2 min", 120),
-    ] {
-        let e = worst_checks(Duration::from_secs(secs), min, max);
-        println!(
-            "| {label} | {} | {:.1} s |",
-            e.requests,
-            e.detected_after.as_secs_f64()
-        );
+    docs.sort();
+    docs
+}
+
+fn main() -> ExitCode {
+    let tables = economy::tables();
+    match std::env::args().nth(1).as_deref() {
+        None => {
+            let (min, max) = economy::default_intervals();
+            println!(
+                "Request economy with the defaults poll_interval={}, max_poll_interval={} (the worst over any jitter)",
+                economy::at_most(min),
+                economy::at_most(max)
+            );
+            for table in &tables {
+                println!("\n{}{}{}", table.begin(), table.block(), table.end());
+            }
+            ExitCode::SUCCESS
+        }
+        Some("--write") => {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            for path in documents(root) {
+                let doc = std::fs::read_to_string(&path).expect("readable");
+                let shown = path.strip_prefix(root).unwrap_or(&path).display();
+                match economy::regenerate(&doc, &tables) {
+                    Ok((new, _)) if new == doc => {}
+                    Ok((new, found)) => {
+                        std::fs::write(&path, new).expect("writable");
+                        println!("{shown}: wrote {}", found.join(", "));
+                    }
+                    Err(e) => {
+                        eprintln!("{shown}: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("request-economy: unknown argument {other}; the only one is --write");
+            ExitCode::from(2)
+        }
     }
 }

@@ -1,26 +1,72 @@
 //! The request economy promised by the deploy-gate and footprint issues, on the real wait loop and
-//! schedule (bench/economy.rs simulates them with a fake clock).
+//! schedule, and of the check of `verify_url`. `bench/economy.rs` computes the tables (a simulated
+//! clock, the worst over any jitter); the tests here assert on those very rows, and check that every
+//! document shows exactly the tables that code computes.
 
 #[path = "../../bench/economy.rs"]
-#[allow(dead_code)]
 mod sim;
 
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use sim::{worst_checks, worst_economy};
+use sim::{PLACES, REGENERATE, Table, at_most, regenerate};
 
 const S: Duration = Duration::from_secs(1);
 
+/// The tables, computed once for every test here.
+fn tables() -> &'static [Table] {
+    static TABLES: OnceLock<Vec<Table>> = OnceLock::new();
+    TABLES.get_or_init(sim::tables)
+}
+
+fn table(name: &str) -> &'static Table {
+    tables()
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no table {name}"))
+}
+
+/// A table's rows as it prints them: the label, the requests, the latest it is seen.
+fn printed(table: &Table) -> Vec<(&str, u32, String)> {
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.label,
+                r.economy.requests,
+                at_most(r.economy.detected_after),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_tables_are_for_the_default_intervals() {
+    assert_eq!(sim::default_intervals(), (2 * S, 15 * S));
+}
+
 /// With the default intervals and any jitter, a deployment lasting 5 minutes costs at most 25 list
-/// requests (including the snapshot), and every deployment is seen within `max_poll_interval`.
+/// requests (including the snapshot), and every deployment is seen within `max_poll_interval`. The
+/// worst case of each row, exactly: these are the numbers the documents show.
 #[test]
 fn the_request_economy_holds_for_every_row_of_the_table() {
-    for (takes, most) in [(30, 8), (120, 14), (300, 25), (900, 65)] {
-        let e = worst_economy(takes * S, 2 * S, 15 * S);
-        assert!(e.requests <= most, "{takes} s: {e:?}");
-        assert!(e.detected_after <= 15 * S, "{takes} s: {e:?}");
+    let waits = table("waits");
+    assert_eq!(
+        printed(waits),
+        [
+            ("30 s", 7, "15 s".to_owned()),
+            ("2 min", 13, "15 s".to_owned()),
+            ("5 min", 25, "15 s".to_owned()),
+            ("15 min", 65, "15 s".to_owned()),
+        ]
+    );
+    for row in &waits.rows {
+        assert!(row.economy.detected_after <= 15 * S, "{:?}", row.economy);
     }
-    assert!(worst_economy(300 * S, 2 * S, 15 * S).requests <= 25);
+    let five_minutes = waits.rows.iter().find(|r| r.after == 300 * S).unwrap();
+    assert!(five_minutes.economy.requests <= 25);
 }
 
 /// With `verify_url`, an app already serving the new version costs one check, and one that takes
@@ -28,9 +74,129 @@ fn the_request_economy_holds_for_every_row_of_the_table() {
 /// `max_poll_interval`.
 #[test]
 fn the_check_of_verify_url_costs_what_the_table_says() {
-    for (serves_after, most) in [(0, 1), (10, 5), (30, 7), (120, 13)] {
-        let e = worst_checks(serves_after * S, 2 * S, 15 * S);
-        assert!(e.requests <= most, "{serves_after} s: {e:?}");
-        assert!(e.detected_after <= 15 * S, "{serves_after} s: {e:?}");
+    let checks = table("checks");
+    assert_eq!(
+        printed(checks),
+        [
+            ("0 s (at once)", 1, "0 s".to_owned()),
+            ("10 s", 5, "8.1 s".to_owned()),
+            ("30 s", 7, "15 s".to_owned()),
+            ("2 min", 13, "15 s".to_owned()),
+        ]
+    );
+    for row in &checks.rows {
+        assert!(row.economy.detected_after <= 15 * S, "{:?}", row.economy);
     }
+}
+
+/// The worst case is the worst over any jitter, not over a few fixed samples: a random jitter per
+/// wait never costs more requests nor is seen later than the table says.
+#[test]
+fn no_jitter_costs_more_than_the_worst_case() {
+    let (min, max) = sim::default_intervals();
+    let mut rng = fastrand::Rng::with_seed(17);
+    for (row, checking) in table("waits")
+        .rows
+        .iter()
+        .map(|r| (r, false))
+        .chain(table("checks").rows.iter().map(|r| (r, true)))
+    {
+        for _ in 0..200 {
+            let jitter = Box::new(fastrand::Rng::with_seed(rng.u64(..)));
+            let e = if checking {
+                sim::simulate_checks(row.after, min, max, jitter)
+            } else {
+                sim::simulate(row.after, min, max, jitter)
+            };
+            assert!(
+                e.requests <= row.economy.requests,
+                "{e:?} vs {:?}",
+                row.economy
+            );
+            assert!(
+                e.detected_after <= row.economy.detected_after,
+                "{e:?} vs {:?}",
+                row.economy
+            );
+        }
+    }
+}
+
+/// The documents: every Markdown file at the root and in `docs/`.
+fn documents() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs = Vec::new();
+    for dir in [root.to_path_buf(), root.join("docs")] {
+        for entry in std::fs::read_dir(&dir).expect("readable") {
+            let path = entry.expect("readable").path();
+            if path.extension().is_some_and(|e| e == "md") {
+                docs.push(path);
+            }
+        }
+    }
+    docs.sort();
+    docs
+}
+
+/// Every table a document shows between `request-economy` markers is the one the code computes,
+/// and each stands where `PLACES` says.
+#[test]
+fn every_document_shows_the_request_economy_the_code_computes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    let mut stale = Vec::new();
+    for path in documents() {
+        let name = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let (regenerated, tables) =
+            regenerate(&doc, tables()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if regenerated != doc {
+            stale.push(name.clone());
+        }
+        found.extend(tables.into_iter().map(|t| (name.clone(), t)));
+    }
+    let shown: Vec<String> = tables()
+        .iter()
+        .map(|t| format!("{}{}{}", t.begin(), t.block(), t.end()))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "the request-economy tables in {} are not what the code computes; run `{REGENERATE}`. \
+         They are:\n\n{}",
+        stale.join(", "),
+        shown.join("\n\n")
+    );
+    for (doc, name) in PLACES {
+        assert!(
+            found.iter().any(|(d, n)| d == doc && *n == name),
+            "{doc} has no request-economy table `{name}`: put `<!-- request-economy:{name}:begin -->` \
+             and `<!-- request-economy:{name}:end -->` where it goes, then run `{REGENERATE}`"
+        );
+    }
+}
+
+/// What the check of the documents relies on: a stale table is replaced, a current one left as it
+/// is, and a marker without its pair or naming no table is an error.
+#[test]
+fn a_stale_table_between_the_markers_is_found_and_replaced() {
+    let stale = "Before.\n\n<!-- request-economy:waits:begin -->\n| 30 s | 7 | 14 s |\n\
+                 <!-- request-economy:waits:end -->\n\nAfter.\n";
+    let (fresh, found) = regenerate(stale, tables()).unwrap();
+    assert_eq!(found, ["waits"]);
+    assert_ne!(fresh, stale);
+    assert!(
+        fresh
+            .starts_with("Before.\n\n<!-- request-economy:waits:begin -->\n\n| deployment takes |")
+    );
+    assert!(fresh.ends_with("|\n\n<!-- request-economy:waits:end -->\n\nAfter.\n"));
+    assert_eq!(regenerate(&fresh, tables()).unwrap().0, fresh);
+
+    let unpaired = "<!-- request-economy:waits:begin -->\n| x |\n";
+    assert!(regenerate(unpaired, tables()).is_err());
+    let unknown = "<!-- request-economy:polls:begin -->\n<!-- request-economy:polls:end -->\n";
+    assert!(regenerate(unknown, tables()).is_err());
 }
