@@ -21,5 +21,6 @@ mod readme;
 mod refusals;
 mod release;
 mod reliability;
+mod session;
 mod support;
 mod verify;

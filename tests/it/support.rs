@@ -480,6 +480,16 @@ impl Ran {
         all[0].clone()
     }
 
+    /// Asserts that `GITHUB_OUTPUT` holds every output exactly once.
+    #[track_caller]
+    pub fn assert_each_output_once(&self) {
+        let names: Vec<String> = self.github_outputs().into_iter().map(|(k, _)| k).collect();
+        for output in nodion_deploy::outputs::OUTPUTS {
+            let times = names.iter().filter(|n| *n == output.name).count();
+            assert_eq!(times, 1, "{} written {times} times: {names:?}", output.name);
+        }
+    }
+
     /// The GitHub step summary.
     pub fn summary(&self) -> String {
         self.read("step_summary.md")
