@@ -189,6 +189,33 @@ struct Flow {
     cancelled: Cancelled,
 }
 
+impl Flow {
+    /// Runs the flow on the calling thread; its report.
+    fn run(self, shared: &Shared) -> Report {
+        let Shared {
+            settings,
+            log,
+            progress,
+            clock,
+            started,
+            ..
+        } = shared;
+        let api = Api::new(settings, log.clone());
+        let mut run = Run {
+            settings,
+            api: &api,
+            log,
+            clock: clock.clone(),
+            started: *started,
+            random: self.random,
+            progress,
+            lookup: self.lookup,
+            cancelled: &*self.cancelled,
+        };
+        run.deploy()
+    }
+}
+
 /// Runs the flow on its own thread, so that a cancellation is answered at once even while a
 /// request or a wait is under way there; ends the run with the first of: the flow's report, a
 /// cancellation, the end another thread gave it (the binary's panic hook).
@@ -198,7 +225,7 @@ fn deploy(finish: &Finish, flow: Flow) -> Ended {
     let spawned = {
         let finish = finish.clone();
         thread::Builder::new().name("deploy".into()).spawn(move || {
-            let _ = done.send(finish.deploy(flow));
+            let _ = done.send(flow.run(&finish.0));
         })
     };
     if let Err(e) = spawned {
@@ -210,7 +237,7 @@ fn deploy(finish: &Finish, flow: Flow) -> Ended {
             Ok(report) => break report,
             Err(waited) => waited,
         };
-        // The binary's panic hook ended the run (and is ending the process).
+        // A panic hook ended the run (the binary's is ending the process too).
         if let Some(ended) = finish.ended() {
             return ended;
         }
@@ -220,9 +247,7 @@ fn deploy(finish: &Finish, flow: Flow) -> Ended {
             return finish.internal(line).0;
         }
         if let Some(signal) = cancelled() {
-            finish.0.log.keep_only_this_thread();
-            let (settings, progress) = (&finish.0.settings, &finish.0.progress);
-            break run::cancelled(settings, progress, signal, finish.elapsed());
+            break finish.cancelled(signal);
         }
     };
     finish.end(report).0
@@ -254,7 +279,8 @@ impl Finish {
     /// Ends the run with an internal error (a panic): only this thread writes to the log from now
     /// on, `line` says what happened, and the outputs get `result=error` with what has been seen
     /// of our deployment. The exit code (4, or 5 if an output was lost) when this call wrote the
-    /// outputs; `None` when another thread has (or is writing them), which ends the run.
+    /// outputs; `None` when another call has written them (or is writing them): that one ends
+    /// the run.
     pub fn internal_error(&self, line: &str) -> Option<u8> {
         let (ended, wrote) = self.internal(line);
         wrote.then_some(ended.code)
@@ -281,6 +307,16 @@ impl Finish {
             .report(outcome, ending, settings, self.elapsed())
     }
 
+    /// The report of a run cancelled by `signal`; from now on only this thread writes to the log,
+    /// so the flow, still under way, adds no line after the summary.
+    fn cancelled(&self, signal: Signal) -> Report {
+        self.0.log.keep_only_this_thread();
+        let Shared {
+            settings, progress, ..
+        } = &*self.0;
+        run::cancelled(settings, progress, signal, self.elapsed())
+    }
+
     /// What the run ended with, if it has.
     fn ended(&self) -> Option<Ended> {
         let ended = self.0.ended.lock().unwrap_or_else(PoisonError::into_inner);
@@ -299,31 +335,6 @@ impl Finish {
         let written = write_out(&self.0.settings, &self.0.log, report, &mut rng);
         *ended = Some(written.clone());
         (written, true)
-    }
-
-    /// The flow, on the calling thread; its report.
-    fn deploy(&self, flow: Flow) -> Report {
-        let Shared {
-            settings,
-            log,
-            progress,
-            clock,
-            started,
-            ..
-        } = &*self.0;
-        let api = Api::new(settings, log.clone());
-        let mut run = Run {
-            settings,
-            api: &api,
-            log,
-            clock: clock.clone(),
-            started: *started,
-            random: flow.random,
-            progress,
-            lookup: flow.lookup,
-            cancelled: &*flow.cancelled,
-        };
-        run.deploy()
     }
 }
 
