@@ -1,10 +1,11 @@
 //! `nodion-deploy`: trigger a deployment on Nodion from a CI pipeline, wait for *that* deployment to
 //! finish, write the job's outputs and gate the pipeline with the exit code.
 //!
-//! The binary (`main.rs`) owns the process — arguments, signals, the thread the flow runs on, the
-//! exit code; everything else lives here, so tests and the demo drive it without a process. Read
-//! top-down: `inputs` → `run` (with `trigger`, `watch`, `dry_run`) → `report` → `outputs`, over
-//! `api` and `model`, with `escape` and `log` for everything shown.
+//! The binary (`main.rs`) owns the process — arguments, the signal handlers, the panic hook, the
+//! exit code; everything else lives here, and the binary, the demo and the tests all run it through
+//! one entry point, [`session::run`]. Read top-down: `session` → `inputs` → `run` (with `trigger`,
+//! `watch`, `dry_run`) → `report` → `outputs`, over `api` and `model`, with `escape` and `log` for
+//! everything shown.
 
 pub mod api;
 pub mod clock;
@@ -25,6 +26,7 @@ pub mod resolve;
 pub mod retry;
 pub mod run;
 pub mod schedule;
+pub mod session;
 pub mod signals;
 pub mod tls;
 pub mod trigger;

@@ -1,6 +1,6 @@
 //! The flow (SPEC §3): a dry run, or attach / trigger (trigger.rs), then `wait=false` or the wait
 //! for our deployment (watch.rs), and the application's logs after a failure or timeout
-//! (failure_logs.rs). It ends in a [`Report`] and its summary line; [`finish`] writes them out.
+//! (failure_logs.rs). It ends in a [`Report`]; the session (session.rs) writes it out.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -10,14 +10,12 @@ use crate::dry_run;
 use crate::ending::{Ending, Signal};
 use crate::escape::shown;
 use crate::failure_logs;
-use crate::inputs::{DEPLOY_NUMBER, Refused, Settings};
+use crate::inputs::{DEPLOY_NUMBER, Settings};
 use crate::log::Log;
 use crate::model::{Deployment, Keep};
-use crate::outputs;
 use crate::report::{Origin, Report, elapsed_text};
 use crate::retry::{Retrier, SharedClock};
 use crate::schedule::Schedule;
-use crate::signals;
 use crate::trigger::{Trigger, Wanted};
 use crate::verify;
 use crate::watch::{Event, Next, Rules, Verdict, Watch};
@@ -85,23 +83,6 @@ impl Progress {
     }
 }
 
-/// The report of a run whose inputs were refused: `result=error`, and nothing else but the
-/// application, when its id was valid.
-pub fn refused(refused: &Refused, elapsed: Duration) -> Report {
-    Report {
-        ending: Ending::Invalid(crate::inputs::refusal(&refused.problems)),
-        application_id: refused.application_id.clone().unwrap_or_default(),
-        deployment: None,
-        timeline: Vec::new(),
-        logs: Vec::new(),
-        elapsed,
-        dry_run: false,
-        url: None,
-        verified: None,
-        origin: None,
-    }
-}
-
 /// The report of a run cancelled by `signal`.
 pub fn cancelled(
     settings: &Settings,
@@ -112,25 +93,6 @@ pub fn cancelled(
     let triggering = progress.triggering();
     let ending = Ending::Cancelled { signal, triggering };
     progress.report(ending, settings, elapsed)
-}
-
-/// Writes the outputs everywhere they are wanted, then the line that ends the log (under GitHub, a
-/// run that did not succeed ends with its error annotation instead); returns the exit code, which
-/// is [`EXIT_OUTPUTS_UNWRITTEN`](crate::report::EXIT_OUTPUTS_UNWRITTEN) when an output was lost.
-pub fn finish(settings: &Settings, log: &Log, report: Report) -> u8 {
-    log.end_section();
-    let report = report.redacted(settings.token.expose());
-    let secret = settings.token.expose();
-    let mut rng = fastrand::Rng::new();
-    let written = outputs::write_everywhere(&settings.destinations, secret, &report, log, &mut rng);
-    let failed = if written.all() {
-        report.ending.annotation_title()
-    } else {
-        Some("Nodion deployment outputs not written")
-    };
-    let summary = format!("nodion-deploy: {}", written.verdict(&report));
-    log.conclude(failed, &summary, &[]);
-    written.exit_code(&report)
 }
 
 /// One run of the flow, with its collaborators injected.
@@ -151,6 +113,8 @@ pub struct Run<'a> {
     pub progress: &'a Progress,
     /// How the check of `verify_url` looks names up.
     pub lookup: verify::Lookup,
+    /// A cancelling signal received so far, if any: a cancelled job must not start a deployment.
+    pub cancelled: &'a dyn Fn() -> Option<Signal>,
 }
 
 impl<'a> Run<'a> {
@@ -241,7 +205,6 @@ impl<'a> Run<'a> {
     /// Snapshot, trigger exactly once, reconcile (trigger.rs); our deployment is recorded.
     fn trigger(&mut self) -> Result<Deployment, Ending> {
         let progress = self.progress;
-        let cancelled = signals::received;
         let sending = || progress.update(|seen| seen.triggering = true);
         let retrier = self.retrier();
         let trigger = Trigger::new(
@@ -253,7 +216,7 @@ impl<'a> Run<'a> {
                 image_tag: self.settings.image_tag.as_deref(),
                 commit: self.settings.commit.as_deref(),
             },
-            &cancelled,
+            self.cancelled,
             &sending,
         );
         let (deployment, origin) = trigger.run()?;

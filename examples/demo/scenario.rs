@@ -1,20 +1,16 @@
-//! The demo itself: a fake Nodion API on loopback, the inputs nodion-deploy gets, and the run. Kept
-//! apart from `main.rs` so that `tests/it/readme.rs` runs the very same demo, and the binary with
-//! the same inputs, and holds README's sample log to what they print.
+//! The demo itself: a fake Nodion API on loopback, the inputs nodion-deploy gets, and the run (the
+//! binary's own `session::run`). Kept apart from `main.rs` so that `tests/it/readme.rs` runs the
+//! very same demo, and the binary with the same inputs, and holds README's sample log to what they
+//! print.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use fake_nodion::{FakeNodion, Hold, Options, Seed, Stage};
-use nodion_deploy::api::Api;
-use nodion_deploy::clock::SystemClock;
-use nodion_deploy::inputs::Settings;
 use nodion_deploy::log::{Flavor, Log};
-use nodion_deploy::run::{self, Progress, Run};
-use nodion_deploy::verify::Lookup;
+use nodion_deploy::session::{self, Surroundings};
 
 /// How fast the demo polls the fake API.
 #[derive(Clone, Copy)]
@@ -71,13 +67,15 @@ pub fn run(out: Box<dyn Write + Send>, pace: Pace) -> u8 {
     let scratch = tempfile::tempdir().expect("a temporary directory");
     let result_file = scratch.path().join("result.json");
     let env: HashMap<String, String> = inputs(&fake, &result_file, pace).into_iter().collect();
-    let log = Arc::new(Log::to(out, Flavor::Plain, false).redacting(&fake.token()));
+    let out = Shared(Arc::new(Mutex::new(out)));
+    let log = Log::to(Box::new(out.clone()), Flavor::Plain, false).redacting(&fake.token());
     log.line(&format!(
         "demo: a fake Nodion API serves {} on this machine; nodion-deploy deploys to it:",
         fake.url()
     ));
     log.line("");
-    let code = deploy(&env, &log);
+    // What the binary runs, with the demo's inputs and its log going where the demo's does.
+    let code = session::run(Surroundings::new(&env, Box::new(out))).code;
     log.line("");
     log.line(&format!(
         "demo: nodion-deploy exited with {code} after {} requests to the fake API",
@@ -93,32 +91,24 @@ pub fn run(out: Box<dyn Write + Send>, pace: Pace) -> u8 {
     code
 }
 
-/// What the binary does between reading its inputs and exiting (`src/main.rs`), on this thread:
-/// read the inputs, run the flow, write the outputs and the last line.
-fn deploy(env: &HashMap<String, String>, log: &Arc<Log>) -> u8 {
-    let settings = match Settings::from_env(env) {
-        Ok(settings) => settings,
-        Err(problems) => {
-            for problem in problems {
-                log.line(&format!("demo: {problem}"));
-            }
-            return 2;
-        }
-    };
-    let api = Api::new(&settings, log.clone());
-    let progress = Progress::default();
-    let report = Run {
-        settings: &settings,
-        api: &api,
-        log,
-        clock: Arc::new(SystemClock),
-        started: Instant::now(),
-        random: fastrand::Rng::new(),
-        progress: &progress,
-        lookup: Lookup::default(),
+/// One writer shared by the demo's lines and nodion-deploy's log.
+#[derive(Clone)]
+struct Shared(Arc<Mutex<Box<dyn Write + Send>>>);
+
+impl Write for Shared {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .write(bytes)
     }
-    .deploy();
-    run::finish(&settings, log, report)
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .flush()
+    }
 }
 
 /// A few outputs from the JSON result file, as `name=value`.

@@ -22,5 +22,6 @@ mod readme;
 mod refusals;
 mod release;
 mod reliability;
+mod session;
 mod support;
 mod verify;

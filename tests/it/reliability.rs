@@ -779,11 +779,7 @@ fn two_sigterms_20_ms_apart_write_each_output_once() {
     running.signal(libc::SIGTERM);
     let ran = running.wait();
     assert_eq!(ran.code, 143, "{}", ran.stderr);
-    let names: Vec<String> = ran.github_outputs().into_iter().map(|(k, _)| k).collect();
-    for output in nodion_deploy::outputs::OUTPUTS {
-        let times = names.iter().filter(|n| *n == output.name).count();
-        assert_eq!(times, 1, "{} written {times} times: {names:?}", output.name);
-    }
+    ran.assert_each_output_once();
     assert_eq!(ran.output("result"), "cancelled");
     // One report, said once: under GitHub its annotation is the line that ends the log.
     assert_eq!(

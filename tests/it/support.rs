@@ -10,11 +10,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use fake_nodion::{FakeNodion, Hold, Options, Seed, Stage};
-use nodion_deploy::api::Api;
-use nodion_deploy::clock::SystemClock;
-use nodion_deploy::inputs::Settings;
-use nodion_deploy::log::{Flavor, Log};
-use nodion_deploy::run::{self, Progress, Run};
+use nodion_deploy::session::{self, Surroundings};
 use nodion_deploy::verify::Lookup;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -223,45 +219,38 @@ impl Deploy {
         deploy.spawn_program(&shell).wait()
     }
 
-    /// Runs what the binary runs between reading its inputs and exiting (`src/main.rs`), in this
-    /// process, on this thread, with `lookup` looking up names for the check of `verify_url`: for
-    /// a fault that cannot be brought about on loopback, such as a name that does not resolve (a
-    /// real lookup may ask a nameserver elsewhere). Only the variables set here are read, and paths
-    /// must be absolute (the run's directory is not this process's). Proxies are bypassed
-    /// (`NO_PROXY=*`), since ureq would otherwise read this process's `HTTPS_PROXY`.
+    /// Runs what the binary runs (`session::run`) in this process, with `lookup` looking up names
+    /// for the check of `verify_url`: for a fault that cannot be brought about on loopback, such as
+    /// a name that does not resolve (a real lookup may ask a nameserver elsewhere). See
+    /// [`Deploy::run_in_process_with`].
     pub fn run_in_process(self, lookup: Lookup) -> Ran {
+        self.run_in_process_with(|around| Surroundings { lookup, ..around })
+    }
+
+    /// Runs what the binary runs (`session::run`) in this process, in surroundings that `change`
+    /// makes from the binary's (a clock, a cancellation, what to do when ready). Only the variables
+    /// set here are read, and paths must be absolute (the run's directory is not this process's).
+    /// Proxies are bypassed (`NO_PROXY=*`), since ureq would otherwise read this process's
+    /// `HTTPS_PROXY`.
+    pub fn run_in_process_with(
+        self,
+        change: impl FnOnce(Surroundings<'_>) -> Surroundings<'_>,
+    ) -> Ran {
         let started = Instant::now();
         let mut env: HashMap<String, String> = self.env.into_iter().collect();
         env.insert("NO_PROXY".into(), "*".into());
-        let settings = Settings::from_env(&env).expect("the test's inputs are valid");
         let captured = Arc::new(Mutex::new(Vec::new()));
         let sink = Box::new(Sink(Arc::clone(&captured)));
-        let flavor = Flavor::from(&settings.destinations.platform);
-        let log = Log::to(sink, flavor, settings.debug).redacting(settings.token.expose());
-        let log = Arc::new(log);
-        let api = Api::new(&settings, Arc::clone(&log));
-        let progress = Progress::default();
-        let report = Run {
-            settings: &settings,
-            api: &api,
-            log: &log,
-            clock: Arc::new(SystemClock),
-            started,
-            random: fastrand::Rng::new(),
-            progress: &progress,
-            lookup,
-        }
-        .deploy();
-        let code = run::finish(&settings, &log, report);
-        let ended = Instant::now();
+        let ended = session::run(change(Surroundings::new(&env, sink)));
+        let ended_at = Instant::now();
         let stderr = String::from_utf8_lossy(&captured.lock().unwrap()).into_owned();
         Ran {
-            code: code.into(),
+            code: ended.code.into(),
             stdout: String::new(),
             stderr,
-            took: ended.duration_since(started),
+            took: ended_at.duration_since(started),
             started,
-            ended,
+            ended: ended_at,
             peak_rss_kib: None,
             dir: self.dir.path().to_path_buf(),
             _scratch: self.dir,
@@ -489,6 +478,16 @@ impl Ran {
             .collect();
         assert_eq!(all.len(), 1, "output {name} in {all:?}");
         all[0].clone()
+    }
+
+    /// Asserts that `GITHUB_OUTPUT` holds every output exactly once.
+    #[track_caller]
+    pub fn assert_each_output_once(&self) {
+        let names: Vec<String> = self.github_outputs().into_iter().map(|(k, _)| k).collect();
+        for output in nodion_deploy::outputs::OUTPUTS {
+            let times = names.iter().filter(|n| *n == output.name).count();
+            assert_eq!(times, 1, "{} written {times} times: {names:?}", output.name);
+        }
     }
 
     /// The GitHub step summary.
