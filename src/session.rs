@@ -231,7 +231,7 @@ fn deploy(finish: &Finish, flow: Flow) -> Ended {
     };
     if let Err(e) = spawned {
         let ending = Ending::Internal(format!("cannot start the deployment thread: {e}"));
-        return finish.end(finish.report(ending)).0;
+        return finish.end(|| finish.report(ending)).0;
     }
     let report = loop {
         let waited = match finished.recv_timeout(CANCEL_CHECK) {
@@ -248,10 +248,10 @@ fn deploy(finish: &Finish, flow: Flow) -> Ended {
             return finish.internal(line).0;
         }
         if let Some(signal) = cancelled() {
-            break finish.cancelled(signal);
+            return finish.end(|| finish.cancelled(signal)).0;
         }
     };
-    finish.end(report).0
+    finish.end(|| report).0
 }
 
 /// Ends the run exactly once, whichever thread gets there first: the flow's end, a cancellation, a
@@ -289,11 +289,14 @@ impl Finish {
 
     /// [`Finish::internal_error`]: what the run ended with, and whether this call ended it.
     fn internal(&self, line: &str) -> (Ended, bool) {
-        self.0.log.keep_only_this_thread();
-        self.0.log.line(line);
-        let ending =
-            Ending::Internal("internal error; please report it (the outputs were written)".into());
-        self.end(self.report(ending))
+        self.end(|| {
+            self.0.log.keep_only_this_thread();
+            self.0.log.line(line);
+            let ending = Ending::Internal(
+                "internal error; please report it (the outputs were written)".into(),
+            );
+            self.report(ending)
+        })
     }
 
     fn elapsed(&self) -> Duration {
@@ -322,14 +325,16 @@ impl Finish {
         ended.clone()
     }
 
-    /// Ends the run with `report` unless it has ended: what it ended with, and whether this call
-    /// wrote the outputs. The lock is held while writing, so a second caller waits until the first
-    /// is done, then gets what the first wrote.
-    fn end(&self, report: Report) -> (Ended, bool) {
+    /// Ends the run with the report `ending` makes, unless it has ended: what it ended with, and
+    /// whether this call wrote the outputs. The lock is held while the report is made (which may
+    /// take the log for this thread) and written, so a second caller waits until the first is
+    /// done, then gets what the first wrote, and leaves the log as the first left it.
+    fn end(&self, ending: impl FnOnce() -> Report) -> (Ended, bool) {
         let mut ended = self.0.ended.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(earlier) = &*ended {
             return (earlier.clone(), false);
         }
+        let report = ending();
         let mut rng = fastrand::Rng::with_seed(self.0.seed);
         let written = write_out(&self.0.settings, &self.0.log, report, &mut rng);
         *ended = Some(written.clone());
