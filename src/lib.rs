@@ -18,6 +18,7 @@ pub mod log;
 pub mod model;
 pub mod outputs;
 pub mod platform;
+pub mod problem;
 pub mod proxy;
 pub mod report;
 pub mod resolve;

@@ -7,12 +7,13 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, ErrorKind};
 use std::path::{Path, PathBuf};
 
-use super::parse::{shown, text};
+use super::parse::text;
 use super::read::Reader;
 use super::table::{
     BITBUCKET_EXPORTS, BITBUCKET_RESULT, DOTENV_FILE, EXPORTS_FILE, GITLAB_DOTENV, RESULT_FILE,
 };
 use crate::platform::Platform;
+use crate::problem::shown;
 
 /// Where the JSON result goes.
 #[derive(Clone, Debug, PartialEq, Eq)]

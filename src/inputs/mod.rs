@@ -8,7 +8,6 @@ mod table;
 mod token;
 mod unknown;
 
-use std::fmt;
 use std::time::Duration;
 
 use crate::env::Env;
@@ -19,6 +18,7 @@ use parse::{
 };
 use read::{Field, Reader};
 
+pub use crate::problem::{Problem, refusal};
 pub use destinations::{Destinations, ResultFile};
 pub use parse::{parse_api_url, parse_bool, parse_duration};
 pub use read::Names;
@@ -87,22 +87,6 @@ pub struct Refused {
     pub destinations: Destinations,
     /// The application, when its id was valid.
     pub application_id: Option<String>,
-}
-
-/// One thing wrong with the inputs, naming the input to fix.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// The input (or inputs) to fix, named as the user set them ([`Names`]), or the platform's
-    /// variable (`GITHUB_OUTPUT`).
-    pub variable: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.message)
-    }
 }
 
 impl Settings {
@@ -306,18 +290,6 @@ impl Parts {
             );
         }
     }
-}
-
-/// The one-line reason a run with these input problems stopped, naming each input once:
-/// `invalid inputs (NODION_APPLICATION_ID, NODION_TIMEOUT); nothing was sent`.
-pub fn refusal(problems: &[Problem]) -> String {
-    let mut names: Vec<&str> = Vec::new();
-    for problem in problems {
-        if !names.contains(&problem.variable.as_str()) {
-            names.push(&problem.variable);
-        }
-    }
-    format!("invalid inputs ({}); nothing was sent", names.join(", "))
 }
 
 /// Whether debug logging is on through the platform's own debug switch.
