@@ -1,7 +1,6 @@
 //! The inputs: one table that `--help`, README and the parser all read, and the checks that turn
 //! environment variables into [`Settings`] — or into every problem at once, each naming its variable.
 
-mod destinations;
 mod parse;
 mod read;
 mod table;
@@ -11,15 +10,14 @@ mod unknown;
 use std::time::Duration;
 
 use crate::env::Env;
-use crate::platform::Platform;
+use crate::platform::{Asked, Destinations, PathInput, Platform};
 use parse::{
     parse_deploy_number, parse_failure_logs, parse_identifier, parse_image_tag, parse_statuses,
-    parse_verify_contains, parse_verify_url, read_certificates,
+    parse_verify_contains, parse_verify_url, read_certificates, text,
 };
 use read::{Field, Reader};
 
 pub use crate::problem::{Problem, refusal};
-pub use destinations::{Destinations, ResultFile};
 pub use parse::{parse_api_url, parse_bool, parse_duration};
 pub use read::Names;
 pub use table::*;
@@ -104,7 +102,7 @@ impl Settings {
         let parts = Parts::read(&mut r, env);
         parts.check(&mut r);
         let extra_roots = r.read(&CA_CERTIFICATES, read_certificates).value;
-        let destinations = Destinations::read(&mut r, platform);
+        let destinations = read_destinations(&mut r, platform);
         let names = r.names().clone();
         let problems = r.into_problems();
         let application_id = parts.application_id.clone();
@@ -292,6 +290,29 @@ impl Parts {
     }
 }
 
+/// Where the outputs go: the inputs that name a file, read as every input is, then decided with the
+/// platform (which checks each one can be written).
+fn read_destinations(r: &mut Reader, platform: Platform) -> Destinations {
+    let mut path = |input: &Input| {
+        let field = r.read(input, text);
+        PathInput {
+            variable: field.variable,
+            value: field.value,
+        }
+    };
+    let asked = Asked {
+        dotenv_file: path(&DOTENV_FILE),
+        result_file: path(&RESULT_FILE),
+        exports_file: path(&EXPORTS_FILE),
+    };
+    let mut problems = Vec::new();
+    let destinations = Destinations::decide(platform, asked, &mut problems);
+    for problem in problems {
+        r.problem(&problem.variable, problem.message);
+    }
+    destinations
+}
+
 /// Whether debug logging is on through the platform's own debug switch.
 fn debug_switch(env: &dyn Env) -> bool {
     let is = |name: &str, want: &str| {
@@ -377,7 +398,7 @@ mod tests {
         let s = Settings::from_env(&e).unwrap();
         assert_eq!(
             s.destinations.dotenv_file,
-            Some(PathBuf::from(GITLAB_DOTENV))
+            Some(PathBuf::from(crate::platform::GITLAB_DOTENV))
         );
     }
 
