@@ -20,6 +20,7 @@ pub mod log;
 pub mod model;
 pub mod outputs;
 pub mod platform;
+pub mod problem;
 pub mod proxy;
 pub mod report;
 pub mod resolve;
@@ -30,6 +31,7 @@ pub mod session;
 pub mod signals;
 pub mod tls;
 pub mod trigger;
+pub mod unknown;
 pub mod verify;
 pub mod watch;
 

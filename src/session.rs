@@ -85,7 +85,7 @@ pub fn run(around: Surroundings) -> Ended {
         ready,
     } = around;
     let started = clock.now();
-    let unknown = inputs::unknown_variables(env);
+    let unknown = crate::unknown::unknown_variables(env);
     let settings = match Settings::read(env) {
         Ok(settings) => settings,
         Err(refused) => {

@@ -1,30 +1,26 @@
 //! The inputs: one table that `--help`, README and the parser all read, and the checks that turn
 //! environment variables into [`Settings`] — or into every problem at once, each naming its variable.
 
-mod destinations;
 mod parse;
 mod read;
 mod table;
 mod token;
-mod unknown;
 
-use std::fmt;
 use std::time::Duration;
 
 use crate::env::Env;
-use crate::platform::Platform;
+use crate::platform::{Asked, Destinations, PathInput, Platform};
 use parse::{
     parse_deploy_number, parse_failure_logs, parse_identifier, parse_image_tag, parse_statuses,
-    parse_verify_contains, parse_verify_url, read_certificates,
+    parse_verify_contains, parse_verify_url, read_certificates, text,
 };
 use read::{Field, Reader};
 
-pub use destinations::{Destinations, ResultFile};
+pub use crate::problem::{Problem, refusal};
 pub use parse::{parse_api_url, parse_bool, parse_duration};
 pub use read::Names;
 pub use table::*;
 pub use token::{MIN_TOKEN, Token};
-pub use unknown::unknown_variables;
 
 /// The validated settings the run works from.
 #[derive(Clone, Debug)]
@@ -89,22 +85,6 @@ pub struct Refused {
     pub application_id: Option<String>,
 }
 
-/// One thing wrong with the inputs, naming the input to fix.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// The input (or inputs) to fix, named as the user set them ([`Names`]), or the platform's
-    /// variable (`GITHUB_OUTPUT`).
-    pub variable: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.message)
-    }
-}
-
 impl Settings {
     /// Reads and checks every input; on failure, every problem found.
     pub fn from_env(env: &dyn Env) -> Result<Settings, Vec<Problem>> {
@@ -120,7 +100,7 @@ impl Settings {
         let parts = Parts::read(&mut r, env);
         parts.check(&mut r);
         let extra_roots = r.read(&CA_CERTIFICATES, read_certificates).value;
-        let destinations = Destinations::read(&mut r, platform);
+        let destinations = read_destinations(&mut r, platform);
         let names = r.names().clone();
         let problems = r.into_problems();
         let application_id = parts.application_id.clone();
@@ -308,16 +288,27 @@ impl Parts {
     }
 }
 
-/// The one-line reason a run with these input problems stopped, naming each input once:
-/// `invalid inputs (NODION_APPLICATION_ID, NODION_TIMEOUT); nothing was sent`.
-pub fn refusal(problems: &[Problem]) -> String {
-    let mut names: Vec<&str> = Vec::new();
-    for problem in problems {
-        if !names.contains(&problem.variable.as_str()) {
-            names.push(&problem.variable);
+/// Where the outputs go: the inputs that name a file, read as every input is, then decided with the
+/// platform (which checks each one can be written).
+fn read_destinations(r: &mut Reader, platform: Platform) -> Destinations {
+    let mut path = |input: &Input| {
+        let field = r.read(input, text);
+        PathInput {
+            variable: field.variable,
+            value: field.value,
         }
+    };
+    let asked = Asked {
+        dotenv_file: path(&DOTENV_FILE),
+        result_file: path(&RESULT_FILE),
+        exports_file: path(&EXPORTS_FILE),
+    };
+    let mut problems = Vec::new();
+    let destinations = Destinations::decide(platform, asked, &mut problems);
+    for problem in problems {
+        r.problem(&problem.variable, problem.message);
     }
-    format!("invalid inputs ({}); nothing was sent", names.join(", "))
+    destinations
 }
 
 /// Whether debug logging is on through the platform's own debug switch.
@@ -405,7 +396,7 @@ mod tests {
         let s = Settings::from_env(&e).unwrap();
         assert_eq!(
             s.destinations.dotenv_file,
-            Some(PathBuf::from(GITLAB_DOTENV))
+            Some(PathBuf::from(crate::platform::GITLAB_DOTENV))
         );
     }
 

@@ -7,12 +7,7 @@ use std::time::Duration;
 use ureq::http::Uri;
 
 use super::table::DEFAULT_API_URL;
-use crate::escape;
-
-/// How a value is shown in a problem: trimmed of control characters and bounded.
-pub(super) fn shown(value: &str) -> String {
-    format!("'{}'", escape::bounded(&escape::one_line(value), 80))
-}
+use crate::problem::shown;
 
 /// Parses a boolean: `true/false/yes/no/on/off/1/0`, any case.
 pub fn parse_bool(value: &str) -> Result<bool, String> {

@@ -2,9 +2,9 @@
 //! default when unset, and a refused value kept as a problem so that every problem is reported.
 //! Every input is named the way the user set it ([`Names`]).
 
-use super::Problem;
 use super::table::{INPUTS, Input};
 use crate::env::Env;
+use crate::problem::Problem;
 
 /// How each input was set, so that every message names it the way the user did (SPEC §2): the
 /// action's input (`api_token`) when its value came from `INPUT_API_TOKEN`, the variable

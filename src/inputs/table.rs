@@ -61,12 +61,6 @@ impl Input {
 
 /// The default API base URL.
 pub const DEFAULT_API_URL: &str = "https://api.nodion.com/v1";
-/// The dotenv report's file name under GitLab CI and Bitbucket Pipelines.
-pub const GITLAB_DOTENV: &str = "nodion-deploy.env";
-/// The JSON result's file name under Bitbucket Pipelines.
-pub const BITBUCKET_RESULT: &str = "nodion-deploy.json";
-/// The shell exports' file name under Bitbucket Pipelines.
-pub const BITBUCKET_EXPORTS: &str = "nodion-deploy.sh";
 
 /// Every input, in the order `--help` lists them.
 pub const INPUTS: &[Input] = &[

@@ -2,10 +2,10 @@
 
 use std::fmt;
 
-use super::parse::shown;
 use super::read::Reader;
 use super::table::{API_TOKEN, API_TOKEN_FILE};
 use crate::escape;
+use crate::problem::shown;
 
 /// The shortest token accepted.
 pub const MIN_TOKEN: usize = 8;

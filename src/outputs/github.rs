@@ -8,9 +8,9 @@ use humantime::FormattedDuration;
 use super::{append, clean_text, values, written};
 use crate::ending::{EXIT_SUCCESS, Ending};
 use crate::escape;
-use crate::inputs::Problem;
 use crate::log::Log;
 use crate::model::Deployment;
+use crate::problem::{Problem, refusal};
 use crate::report::{Origin, Report};
 
 /// How much of the step summary the application's log lines may take: GitHub refuses a summary
@@ -169,7 +169,7 @@ fn verified(report: &Report) -> Option<String> {
 pub fn github_problems_summary(problems: &[Problem]) -> String {
     let mut out = format!(
         "### Nodion deployment not started: invalid inputs\n\n{}\n\n",
-        escape::markdown(&crate::inputs::refusal(problems))
+        escape::markdown(&refusal(problems))
     );
     for problem in problems {
         out.push_str(&format!("- {}\n", escape::markdown(&problem.to_string())));

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::{clean_text, values, written};
 use crate::escape;
-use crate::inputs::ResultFile;
 use crate::log::Log;
+use crate::platform::ResultFile;
 use crate::report::Report;
 
 /// Writes the JSON result, one line, to standard output or to a file (replacing what was there),

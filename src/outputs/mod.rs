@@ -1,5 +1,5 @@
-//! The job's outputs (SPEC §5): the table of outputs, their values, and writing them everywhere the
-//! platform and the inputs want them, one format per submodule.
+//! The job's outputs (SPEC §5): the table of outputs, their values, and writing them everywhere
+//! [`Destinations`] says (`platform.rs` decides where), one format per submodule.
 
 mod azure;
 mod dotenv;
@@ -15,10 +15,9 @@ use serde_json::Value;
 
 use crate::ending::{EXIT_OUTPUTS_UNWRITTEN, EXIT_SUCCESS};
 use crate::escape;
-use crate::inputs::Destinations;
 use crate::log::Log;
 use crate::model::Deployment;
-use crate::platform::Platform;
+use crate::platform::{Destinations, Exports, Platform};
 use crate::report::Report;
 
 pub use azure::azure_variables;
@@ -246,17 +245,16 @@ pub fn write_everywhere(
             );
         }
         Platform::Azure => azure::write(report, log),
-        // The exports go to `exports_file` instead when it is set.
-        Platform::CircleCi { bash_env } if to.exports_file.is_none() => {
-            written.note(
-                "BASH_ENV",
-                shell::write_circleci(bash_env.as_deref(), report, log),
-            );
-        }
         _ => {}
     }
-    if let Some(path) = &to.exports_file {
-        written.note("exports_file", shell::write(path, report, log));
+    match to.exports() {
+        Some(Exports::BashEnv(bash_env)) => {
+            written.note("BASH_ENV", shell::write_circleci(bash_env, report, log));
+        }
+        Some(Exports::File(path)) => {
+            written.note("exports_file", shell::write(path, report, log));
+        }
+        None => {}
     }
     if let Some(path) = &to.dotenv_file {
         written.note("dotenv_file", dotenv::write(path, report, log));

@@ -1,4 +1,5 @@
-//! Shell exports for later steps: CircleCI's `$BASH_ENV` and Bitbucket's `nodion-deploy.sh`.
+//! Shell exports for later steps: appended to CircleCI's `$BASH_ENV`, or written to the exports file,
+//! as [`crate::platform::Destinations::exports`] decides.
 
 use std::path::Path;
 
@@ -6,8 +7,8 @@ use super::{append, clean_text, values, written};
 use crate::log::Log;
 use crate::report::Report;
 
-/// Writes the exports to `path` (`exports_file`, Bitbucket's `nodion-deploy.sh` by default),
-/// replacing what was there; whether it was written.
+/// Writes the exports to `path` (`exports_file`, or the platform's default), replacing what was
+/// there; whether it was written.
 pub(super) fn write(path: &Path, report: &Report, log: &Log) -> bool {
     // Users source this file between steps; the dotenv report is not shell-safe.
     let result = std::fs::write(path, bash_exports(report));

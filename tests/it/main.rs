@@ -11,6 +11,7 @@ mod failure_logs;
 mod github_output;
 mod install;
 mod messages;
+mod modules;
 mod network;
 mod outputs_lost;
 mod packaging;

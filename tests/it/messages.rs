@@ -186,7 +186,7 @@ fn no_nodion_name_the_project_uses_is_warned_about() {
     assert!(files > 10 && found.len() > 20, "{files} files, {found:?}");
     assert!(found.contains_key("NODION_DEPLOY_DOWNLOAD_URL"));
     assert_eq!(
-        nodion_deploy::inputs::unknown_variables(&found),
+        nodion_deploy::unknown::unknown_variables(&found),
         Vec::<String>::new()
     );
 }

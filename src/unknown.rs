@@ -3,8 +3,8 @@
 //! it probably meant. The tool's own output names, which later jobs inherit from an earlier run,
 //! and the other names the project itself sets are never warned about (SPEC §2, §5).
 
-use super::table::INPUTS;
 use crate::env::Env;
+use crate::inputs::INPUTS;
 use crate::outputs::{OUTPUTS, ROLLBACK_OUTPUTS};
 
 /// The `NODION_*` names the project uses that are neither an input nor an output.
