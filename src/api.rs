@@ -10,6 +10,7 @@ use ureq::http::{self, Method, Request, Response};
 use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, AsSendBody, Body};
 
+use crate::duration::{self, Precision};
 use crate::escape;
 use crate::inputs::{CA_CERTIFICATES, Settings, Token};
 use crate::log::Log;
@@ -204,14 +205,14 @@ impl Api {
         let request = self.request(method.clone(), &url, body)?;
         let started = Instant::now();
         let result = self.exchange(request, limit);
-        let took = started.elapsed().as_millis();
+        let took = duration::text(started.elapsed(), Precision::MillisCount);
         let status = match &result {
             Ok(answer) => answer.status.to_string(),
             Err(error) => error.describe(),
         };
         // Method, path, status, latency, attempt: never headers or bodies.
         self.log.debug(&format!(
-            "{method} {} -> {status} in {took} ms (attempt {attempt})",
+            "{method} {} -> {status} in {took} (attempt {attempt})",
             path_of(&url)
         ));
         result.and_then(by_status)
@@ -330,7 +331,7 @@ fn classify(error: ureq::Error, limit: Duration, ca_certificates: &str) -> ApiEr
         }
         E::Timeout(_) => unknown(format!(
             "no complete answer within {}",
-            humantime::format_duration(Duration::from_millis(limit.as_millis() as u64))
+            duration::text(limit, Precision::Millis)
         )),
         E::HostNotFound => not_connected("the API host was not found"),
         E::ConnectionFailed => not_connected("the connection failed"),

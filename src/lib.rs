@@ -9,6 +9,7 @@
 pub mod api;
 pub mod clock;
 pub mod dry_run;
+pub mod duration;
 pub mod env;
 pub mod escape;
 pub mod failure_logs;

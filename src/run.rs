@@ -7,13 +7,14 @@ use std::time::{Duration, Instant};
 
 use crate::api::Api;
 use crate::dry_run;
+use crate::duration::{self, Precision};
 use crate::escape::shown;
 use crate::failure_logs;
 use crate::inputs::{DEPLOY_NUMBER, Refused, Settings};
 use crate::log::Log;
 use crate::model::{Deployment, Keep};
 use crate::outputs;
-use crate::report::{Ending, Origin, Outcome, Report, Signal, elapsed_text};
+use crate::report::{Ending, Origin, Outcome, Report, Signal};
 use crate::retry::{Retrier, SharedClock, Stop};
 use crate::schedule::Schedule;
 use crate::signals;
@@ -361,7 +362,7 @@ impl<'a> Run<'a> {
             "nodion_deploy_wait",
             &format!(
                 "Waiting for deployment #{ours} (timeout {}, success: {}, failure: {})",
-                humantime::format_duration(settings.timeout),
+                duration::text(settings.timeout, Precision::Exact),
                 settings.success_statuses.join(","),
                 settings.failure_statuses.join(",")
             ),
@@ -402,7 +403,10 @@ impl<'a> Run<'a> {
     }
 
     fn describe(&self, ours: u64, event: Event) -> String {
-        let at = |elapsed| format!("[{:>7}] #{ours}", elapsed_text(elapsed));
+        let at = |elapsed| {
+            let elapsed = duration::text(elapsed, Precision::Seconds);
+            format!("[{elapsed:>7}] #{ours}")
+        };
         match event {
             Event::Status { status, elapsed } => format!("{} {}", at(elapsed), shown(&status)),
             Event::UnknownStatus(status) => format!(
@@ -419,7 +423,7 @@ impl<'a> Run<'a> {
             Event::NotListed => format!("{} is not in the deployment list yet", at(self.elapsed())),
             Event::Retrying(reason) => format!(
                 "[{:>7}] listing deployments failed: {reason}; retrying",
-                elapsed_text(self.elapsed())
+                duration::text(self.elapsed(), Precision::Seconds)
             ),
         }
     }

@@ -11,6 +11,7 @@ mod unknown;
 use std::fmt;
 use std::time::Duration;
 
+use crate::duration::{self, Precision};
 use crate::env::Env;
 use crate::platform::Platform;
 use parse::{
@@ -244,8 +245,8 @@ impl Parts {
             return;
         }
         let (min, max) = (
-            humantime::format_duration(min),
-            humantime::format_duration(max),
+            duration::text(min, Precision::Exact),
+            duration::text(max, Precision::Exact),
         );
         match (first.set, longest.set) {
             (true, false) => r.problem(

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::duration::{self, Precision};
 use crate::escape;
 use crate::schedule::Schedule;
 use crate::watch::{ATTACH_GRACE, ATTACH_GRACE_POLLS, HEARTBEAT};
@@ -70,11 +71,8 @@ impl Answered {
 
 /// A check that timed out after `limit`, in words.
 pub fn no_answer(limit: Duration) -> String {
-    let limit = Duration::from_millis(limit.as_millis() as u64);
-    format!(
-        "no complete answer within {}",
-        humantime::format_duration(limit)
-    )
+    let limit = duration::text(limit, Precision::Millis);
+    format!("no complete answer within {limit}")
 }
 
 /// What to do next.

@@ -7,10 +7,11 @@ mod probe;
 
 use std::time::Instant;
 
+use crate::duration::{self, Precision};
 use crate::escape;
 use crate::inputs::Settings;
 use crate::log::Log;
-use crate::report::{Ending, elapsed_text};
+use crate::report::Ending;
 use crate::retry::SharedClock;
 use crate::schedule::{JitterSource, Schedule};
 
@@ -72,7 +73,7 @@ pub fn until_serving(
     let mut check = Check::new(cx.started, deadline, schedule, cx.clock.now(), timeout);
     let prober = Prober::new(settings, url, &cx.lookup);
     begin(cx, url, deadline);
-    let at = |elapsed| format!("[{:>7}] {url}", elapsed_text(elapsed));
+    let at = |elapsed| format!("[{:>7}] {url}", duration::text(elapsed, Precision::Seconds));
     let mut checks = 0;
     let ended = loop {
         match check.next(cx.clock.now()) {
@@ -82,9 +83,9 @@ pub fn until_serving(
                 let sent = Instant::now();
                 let answer = prober.check(deadline);
                 cx.log.debug(&format!(
-                    "GET {url} {} in {} ms (check {checks})",
+                    "GET {url} {} in {} (check {checks})",
                     answer.describe(text),
-                    sent.elapsed().as_millis()
+                    duration::text(sent.elapsed(), Precision::MillisCount)
                 ));
                 let (elapsed, said) = match check.observe(cx.clock.now(), answer) {
                     Some(Event::Changed(a, elapsed)) => (elapsed, a.describe(text)),
@@ -124,7 +125,7 @@ fn begin(cx: &Context, url: &str, deadline: Instant) {
         "nodion_deploy_verify",
         &format!(
             "Checking {url} until it answers 2xx{wanted} ({} left; no token is sent)",
-            elapsed_text(left)
+            duration::text(left, Precision::Seconds)
         ),
     );
 }
