@@ -14,6 +14,7 @@ pub mod env;
 pub mod escape;
 pub mod failure_logs;
 pub mod help;
+pub mod http;
 pub mod inputs;
 pub mod log;
 pub mod model;
