@@ -2,11 +2,15 @@
 //! requests: the request-economy table (`cargo run --example request-economy`) and the test that
 //! holds its bounds both include this file.
 
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use nodion_deploy::clock::Clock;
 use nodion_deploy::model::{Deployment, Listing};
+use nodion_deploy::poll::{Deadline, Poller};
+use nodion_deploy::report::Signal;
 use nodion_deploy::schedule::Schedule;
-use nodion_deploy::watch::{Next, Rules, Watch};
+use nodion_deploy::watch::{Rules, Watch};
 
 /// What waiting costs for a deployment that takes `takes` to become terminal (success), on the real
 /// wait loop and schedule with a simulated clock and instant requests.
@@ -18,51 +22,60 @@ pub struct Economy {
     pub detected_after: Duration,
 }
 
+/// Time that passes only when the loop sleeps: requests take none.
+struct Simulated(Cell<Instant>);
+
+impl Clock for Simulated {
+    fn now(&self) -> Instant {
+        self.0.get()
+    }
+
+    fn sleep(&self, duration: Duration) {
+        self.0.set(self.0.get() + duration);
+    }
+}
+
+/// A simulated job is never cancelled.
+fn never() -> Option<Signal> {
+    None
+}
+
 /// Simulates the wait for one deployment that takes `takes`, with the given intervals and a fixed
 /// jitter sample in `[-1, 1]`.
 pub fn simulate(takes: Duration, min: Duration, max: Duration, jitter: f64) -> Economy {
     let t0 = Instant::now();
+    let clock = Simulated(Cell::new(t0));
     let rules = Rules {
         success: vec!["available".into()],
         failure: vec!["failed".into()],
     };
     let schedule = Schedule::new(min, max, Box::new(jitter));
     // Long enough for any deployment simulated here not to time out.
-    let deadline = t0 + takes * 2 + max * 2;
-    let mut watch = Watch::new(1, rules, t0, deadline, schedule, t0, false);
-    let mut now = t0;
+    let deadline = Deadline::at(t0 + takes * 2 + max * 2);
+    let mut watch = Watch::new(1, rules, t0, schedule, t0, false);
     let mut requests = 1; // the snapshot
-    loop {
-        match watch.next(now) {
-            Next::Sleep(d) => now += d,
-            Next::Poll => {
-                requests += 1;
-                let status = if now.duration_since(t0) >= takes {
-                    "available"
-                } else {
-                    "deploying"
-                };
-                let ours = Deployment {
-                    deploy_number: Some(1),
-                    status: Some(status.into()),
-                    ..Deployment::default()
-                };
-                watch.observe(
-                    now,
-                    Ok(Listing {
-                        highest: 1,
-                        kept: vec![ours],
-                        more: false,
-                    }),
-                );
-            }
-            Next::Finish(_) => {
-                return Economy {
-                    requests,
-                    detected_after: now.duration_since(t0).saturating_sub(takes),
-                };
-            }
-        }
+    let list = |_| {
+        requests += 1;
+        let status = if clock.now().duration_since(t0) >= takes {
+            "available"
+        } else {
+            "deploying"
+        };
+        let ours = Deployment {
+            deploy_number: Some(1),
+            status: Some(status.into()),
+            ..Deployment::default()
+        };
+        Ok(Listing {
+            highest: 1,
+            kept: vec![ours],
+            more: false,
+        })
+    };
+    let _ = Poller::new(&clock, deadline, &never).run(&mut watch, list, |_, _| {});
+    Economy {
+        requests,
+        detected_after: clock.now().duration_since(t0).saturating_sub(takes),
     }
 }
 
@@ -96,37 +109,30 @@ pub fn simulate_checks(
     max: Duration,
     jitter: f64,
 ) -> Economy {
-    use nodion_deploy::verify::{Answered, Check, Next};
+    use nodion_deploy::verify::{Answered, Check};
     let t0 = Instant::now();
+    let clock = Simulated(Cell::new(t0));
     let schedule = Schedule::new(min, max, Box::new(jitter));
     let deadline = t0 + serves_after * 2 + max * 2;
-    let mut check = Check::new(t0, deadline, schedule, t0, Duration::from_secs(30));
-    let (mut now, mut requests) = (t0, 0);
-    loop {
-        match check.next(now) {
-            Next::Sleep(d) => now += d,
-            Next::Check => {
-                requests += 1;
-                let code = if now.duration_since(t0) >= serves_after {
-                    200
-                } else {
-                    503
-                };
-                check.observe(
-                    now,
-                    Answered::Status {
-                        code,
-                        contains: None,
-                    },
-                );
-            }
-            Next::Finish(_) => {
-                return Economy {
-                    requests,
-                    detected_after: now.duration_since(t0).saturating_sub(serves_after),
-                };
-            }
+    let deadline = Check::deadline(deadline, Duration::from_secs(30));
+    let mut check = Check::new(t0, schedule, t0);
+    let mut requests = 0;
+    let send = |_| {
+        requests += 1;
+        let code = if clock.now().duration_since(t0) >= serves_after {
+            200
+        } else {
+            503
+        };
+        Answered::Status {
+            code,
+            contains: None,
         }
+    };
+    let _ = Poller::new(&clock, deadline, &never).run(&mut check, send, |_, _| {});
+    Economy {
+        requests,
+        detected_after: clock.now().duration_since(t0).saturating_sub(serves_after),
     }
 }
 

@@ -3,8 +3,9 @@
 //!
 //! The binary (`main.rs`) owns the process — arguments, signals, the thread the flow runs on, the
 //! exit code; everything else lives here, so tests and the demo drive it without a process. Read
-//! top-down: `inputs` → `run` (with `trigger`, `watch`, `dry_run`) → `report` → `outputs`, over
-//! `api` and `model`, with `escape` and `log` for everything shown.
+//! top-down: `inputs` → `run` (with `trigger`, `watch` and `verify` polled by `poll`, `dry_run`) →
+//! `report` → `outputs`, over `api` (on `http`) and `model`, with `escape`, `duration` and `log`
+//! for everything shown.
 
 pub mod api;
 pub mod clock;
@@ -20,6 +21,7 @@ pub mod log;
 pub mod model;
 pub mod outputs;
 pub mod platform;
+pub mod poll;
 pub mod proxy;
 pub mod report;
 pub mod resolve;
