@@ -190,13 +190,70 @@ impl<'a> Poller<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::cell::Cell;
+    use std::ops::{Deref, DerefMut};
 
     use super::*;
     use crate::clock::tests::FakeClock;
 
     const S: Duration = Duration::from_secs(1);
+
+    /// A machine and when its polling ends, as the run has them: what the machines' own tests
+    /// drive, on the real loop with a fake clock.
+    pub(crate) struct Polling<M> {
+        pub(crate) machine: M,
+        pub(crate) deadline: Deadline,
+    }
+
+    impl<M> Deref for Polling<M> {
+        type Target = M;
+
+        fn deref(&self) -> &M {
+            &self.machine
+        }
+    }
+
+    impl<M> DerefMut for Polling<M> {
+        fn deref_mut(&mut self) -> &mut M {
+            &mut self.machine
+        }
+    }
+
+    impl<M: Machine> Polling<M> {
+        /// What the loop does next at `now`.
+        pub(crate) fn next(&self, now: Instant) -> Next<M::Verdict> {
+            let clock = FakeClock::at(now);
+            Poller::new(&clock, self.deadline, &never).next(&self.machine, now)
+        }
+
+        /// Polls from `t0` until the machine finishes, on a fake clock that moves only when the
+        /// loop sleeps (never for nothing); `answer(t)` is the answer to the request sent `t`
+        /// seconds after `t0`. Returns the verdict, the number of requests, when it finished and
+        /// every event, in order.
+        pub(crate) fn drive(
+            &mut self,
+            t0: Instant,
+            mut answer: impl FnMut(f64) -> M::Answer,
+        ) -> (M::Verdict, u32, Duration, Vec<M::Event>) {
+            let clock = FakeClock::at(t0);
+            let poller = Poller::new(&clock, self.deadline, &never);
+            let (mut requests, mut events) = (0, Vec::new());
+            let send = |n| {
+                requests = n;
+                answer(clock.now().duration_since(t0).as_secs_f64())
+            };
+            let verdict = poller.run(&mut self.machine, send, |_, event| events.push(event));
+            assert!(clock.slept().iter().all(|d| !d.is_zero()));
+            let finished = clock.now().duration_since(t0);
+            (
+                verdict.expect("never cancelled"),
+                requests,
+                finished,
+                events,
+            )
+        }
+    }
 
     /// A machine due every `every`, finished after `answers` answers; an answer is news when it
     /// is `true`.

@@ -289,13 +289,10 @@ impl Machine for Watch {
 
 #[cfg(test)]
 mod tests {
-    use std::ops::{Deref, DerefMut};
-
     use super::*;
     use crate::api::Delivery;
-    use crate::clock::Clock;
-    use crate::clock::tests::FakeClock;
-    use crate::poll::{Deadline, Next, Poller};
+    use crate::poll::tests::Polling;
+    use crate::poll::{Deadline, Next};
 
     const S: Duration = Duration::from_secs(1);
 
@@ -317,36 +314,7 @@ mod tests {
     }
 
     /// A watch and the deadline of its wait, as the run has them.
-    struct Waiting {
-        watch: Watch,
-        until: Instant,
-    }
-
-    impl Deref for Waiting {
-        type Target = Watch;
-
-        fn deref(&self) -> &Watch {
-            &self.watch
-        }
-    }
-
-    impl DerefMut for Waiting {
-        fn deref_mut(&mut self) -> &mut Watch {
-            &mut self.watch
-        }
-    }
-
-    fn never() -> Option<crate::report::Signal> {
-        None
-    }
-
-    impl Waiting {
-        /// What the loop does next at `now`.
-        fn next(&self, now: Instant) -> Next<Verdict> {
-            let clock = FakeClock::at(now);
-            Poller::new(&clock, Deadline::at(self.until), &never).next(&self.watch, now)
-        }
-    }
+    type Waiting = Polling<Watch>;
 
     /// A watch of #3 with the default intervals, a 15-minute deadline and no jitter.
     fn watch(t0: Instant) -> Waiting {
@@ -355,32 +323,28 @@ mod tests {
 
     fn watch_with(t0: Instant, timeout: Duration, min: Duration, max: Duration) -> Waiting {
         let schedule = Schedule::new(min, max, Box::new(0.0_f64));
-        let watch = Watch::new(3, rules(), t0, schedule, t0, false);
-        Waiting {
-            watch,
-            until: t0 + timeout,
+        waiting(
+            Watch::new(3, rules(), t0, schedule, t0, false),
+            t0 + timeout,
+        )
+    }
+
+    fn waiting(watch: Watch, until: Instant) -> Waiting {
+        Polling {
+            machine: watch,
+            deadline: Deadline::at(until),
         }
     }
 
-    /// Drives the watch with the injected clock until it finishes; `list(t)` is what the API
-    /// answers at `t` seconds. Returns the verdict, the number of polls and the finish time.
+    /// Drives the watch on the real loop with a fake clock until it finishes; `list(t)` is what
+    /// the API answers at `t` seconds. Returns the verdict, the number of polls and the finish
+    /// time.
     fn drive(
         w: &mut Waiting,
         t0: Instant,
         mut list: impl FnMut(f64) -> Result<Vec<Deployment>, ApiError>,
     ) -> (Verdict, u32, Duration, Vec<Event>) {
-        let clock = FakeClock::at(t0);
-        let poller = Poller::new(&clock, Deadline::at(w.until), &never);
-        let mut polls = 0;
-        let mut events = Vec::new();
-        let poll = |n| {
-            polls = n;
-            list(clock.now().duration_since(t0).as_secs_f64()).map(listing)
-        };
-        let verdict = poller.run(&mut w.watch, poll, |_, event| events.push(event));
-        assert!(clock.slept().iter().all(|d| !d.is_zero()));
-        let finished = clock.now().duration_since(t0);
-        (verdict.expect("never cancelled"), polls, finished, events)
+        w.drive(t0, |t| list(t).map(listing))
     }
 
     /// A list of these entries, as the API client gives it.
@@ -649,21 +613,16 @@ mod tests {
     fn attach_mode_polls_at_once() {
         let t0 = Instant::now();
         let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
-        let watch = Watch::new(3, rules(), t0, schedule, t0, true);
-        let w = Waiting {
-            watch,
-            until: t0 + 60 * S,
-        };
+        let w = waiting(Watch::new(3, rules(), t0, schedule, t0, true), t0 + 60 * S);
         assert_eq!(w.next(t0), Next::Poll);
     }
 
     fn attached(t0: Instant, min: Duration, max: Duration) -> Waiting {
         let schedule = Schedule::new(min, max, Box::new(0.0_f64));
-        let watch = Watch::new(99, rules(), t0, schedule, t0, true);
-        Waiting {
-            watch,
-            until: t0 + 900 * S,
-        }
+        waiting(
+            Watch::new(99, rules(), t0, schedule, t0, true),
+            t0 + 900 * S,
+        )
     }
 
     /// Attach mode: a number missing from four lists names no deployment (the newest is named).
@@ -735,10 +694,7 @@ mod tests {
             let t0 = Instant::now();
             let schedule = Schedule::new(2 * S, 15 * S, Box::new(-1.0_f64));
             let watch = Watch::new(3, rules(), t0, schedule, t0, false);
-            let mut w = Waiting {
-                watch,
-                until: t0 + 900 * S,
-            };
+            let mut w = waiting(watch, t0 + 900 * S);
             let done = done_at as f64;
             let (v, _, finished, _) = drive(&mut w, t0, |t| {
                 at(t, &[(0.0, "deploying"), (done, "available")])

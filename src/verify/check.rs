@@ -218,52 +218,20 @@ impl Machine for Check {
 
 #[cfg(test)]
 mod tests {
-    use std::ops::{Deref, DerefMut};
-
     use super::*;
-    use crate::clock::Clock;
-    use crate::clock::tests::FakeClock;
-    use crate::poll::{Next, Poller};
+    use crate::poll::Next;
+    use crate::poll::tests::Polling;
 
     const S: Duration = Duration::from_secs(1);
     const MS: Duration = Duration::from_millis(1);
 
     /// A check and when it ends, as the run has them.
-    struct Checking {
-        check: Check,
-        deadline: Deadline,
-    }
-
-    impl Deref for Checking {
-        type Target = Check;
-
-        fn deref(&self) -> &Check {
-            &self.check
-        }
-    }
-
-    impl DerefMut for Checking {
-        fn deref_mut(&mut self) -> &mut Check {
-            &mut self.check
-        }
-    }
-
-    fn never() -> Option<crate::report::Signal> {
-        None
-    }
-
-    impl Checking {
-        /// What the loop does next at `now`.
-        fn next(&self, now: Instant) -> Next<Verdict> {
-            let clock = FakeClock::at(now);
-            Poller::new(&clock, self.deadline, &never).next(&self.check, now)
-        }
-    }
+    type Checking = Polling<Check>;
 
     /// A check from `t0`, each request bounded by `request_timeout`, ending `timeout` after `t0`.
     fn checking(t0: Instant, schedule: Schedule, timeout: Duration, request: Duration) -> Checking {
-        Checking {
-            check: Check::new(t0, schedule, t0),
+        Polling {
+            machine: Check::new(t0, schedule, t0),
             deadline: Check::deadline(t0 + timeout, request),
         }
     }
@@ -298,16 +266,8 @@ mod tests {
         t0: Instant,
         app: impl Fn(f64) -> Answered,
     ) -> (Next<Verdict>, u32, Vec<Event>, Duration) {
-        let clock = FakeClock::at(t0);
-        let poller = Poller::new(&clock, c.deadline, &never);
-        let (mut checks, mut events) = (0, Vec::new());
-        let send = |n| {
-            checks = n;
-            app((clock.now() - t0).as_secs_f64())
-        };
-        let verdict = poller.run(&mut c.check, send, |_, event| events.push(event));
-        let finish = Next::Finish(verdict.expect("never cancelled"));
-        (finish, checks, events, clock.now() - t0)
+        let (verdict, checks, finished, events) = c.drive(t0, app);
+        (Next::Finish(verdict), checks, events, finished)
     }
 
     /// What the log is told, and the loop, of an answer that changed to `answer` `after` the start.
