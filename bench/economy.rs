@@ -4,12 +4,16 @@
 //! and `tests/it/economy.rs` asserts on the same rows and checks that every document shows exactly
 //! these tables. Both include this file.
 
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use nodion_deploy::clock::Clock;
+use nodion_deploy::ending::Signal;
 use nodion_deploy::inputs::{MAX_POLL_INTERVAL, POLL_INTERVAL, parse_duration};
 use nodion_deploy::model::{Deployment, Listing};
+use nodion_deploy::poll::{Deadline, Poller};
 use nodion_deploy::schedule::{JitterSource, Schedule};
-use nodion_deploy::watch::{Next, Rules, Watch};
+use nodion_deploy::watch::{Rules, Watch};
 
 /// What waiting costs for a deployment that takes `takes` to become terminal (success), on the real
 /// wait loop and schedule with a simulated clock and instant requests.
@@ -19,6 +23,24 @@ pub struct Economy {
     pub requests: u32,
     /// How long after it became terminal the deployment was seen so.
     pub detected_after: Duration,
+}
+
+/// Time that passes only when the loop sleeps: requests take none.
+struct Simulated(Cell<Instant>);
+
+impl Clock for Simulated {
+    fn now(&self) -> Instant {
+        self.0.get()
+    }
+
+    fn sleep(&self, duration: Duration) {
+        self.0.set(self.0.get() + duration);
+    }
+}
+
+/// A simulated job is never cancelled.
+fn never() -> Option<Signal> {
+    None
 }
 
 /// The default `poll_interval` and `max_poll_interval`, read from the input table.
@@ -41,43 +63,34 @@ pub fn simulate(
         success: vec!["available".into()],
         failure: vec!["failed".into()],
     };
+    let clock = Simulated(Cell::new(t0));
     let schedule = Schedule::new(min, max, jitter);
     // Long enough for any deployment simulated here not to time out.
-    let deadline = t0 + takes * 2 + max * 2;
-    let mut watch = Watch::new(1, rules, t0, deadline, schedule, t0, false);
-    let mut now = t0;
+    let deadline = Deadline::at(t0 + takes * 2 + max * 2);
+    let mut watch = Watch::new(1, rules, t0, schedule, t0, false);
     let mut requests = 1; // the snapshot
-    loop {
-        match watch.next(now) {
-            Next::Sleep(d) => now += d,
-            Next::Poll => {
-                requests += 1;
-                let status = if now.duration_since(t0) >= takes {
-                    "available"
-                } else {
-                    "deploying"
-                };
-                let ours = Deployment {
-                    deploy_number: Some(1),
-                    status: Some(status.into()),
-                    ..Deployment::default()
-                };
-                watch.observe(
-                    now,
-                    Ok(Listing {
-                        highest: 1,
-                        kept: vec![ours],
-                        more: false,
-                    }),
-                );
-            }
-            Next::Finish(_) => {
-                return Economy {
-                    requests,
-                    detected_after: now.duration_since(t0).saturating_sub(takes),
-                };
-            }
-        }
+    let list = |_| {
+        requests += 1;
+        let status = if clock.now().duration_since(t0) >= takes {
+            "available"
+        } else {
+            "deploying"
+        };
+        let ours = Deployment {
+            deploy_number: Some(1),
+            status: Some(status.into()),
+            ..Deployment::default()
+        };
+        Ok(Listing {
+            highest: 1,
+            kept: vec![ours],
+            more: false,
+        })
+    };
+    let _ = Poller::new(&clock, deadline, &never).run(&mut watch, list, |_, _| {});
+    Economy {
+        requests,
+        detected_after: clock.now().duration_since(t0).saturating_sub(takes),
     }
 }
 
@@ -174,37 +187,30 @@ pub fn simulate_checks(
     max: Duration,
     jitter: Box<dyn JitterSource + Send>,
 ) -> Economy {
-    use nodion_deploy::verify::{Answered, Check, Next};
+    use nodion_deploy::verify::{Answered, Check};
     let t0 = Instant::now();
+    let clock = Simulated(Cell::new(t0));
     let schedule = Schedule::new(min, max, jitter);
     let deadline = t0 + serves_after * 2 + max * 2;
-    let mut check = Check::new(t0, deadline, schedule, t0, Duration::from_secs(30));
-    let (mut now, mut requests) = (t0, 0);
-    loop {
-        match check.next(now) {
-            Next::Sleep(d) => now += d,
-            Next::Check => {
-                requests += 1;
-                let code = if now.duration_since(t0) >= serves_after {
-                    200
-                } else {
-                    503
-                };
-                check.observe(
-                    now,
-                    Answered::Status {
-                        code,
-                        contains: None,
-                    },
-                );
-            }
-            Next::Finish(_) => {
-                return Economy {
-                    requests,
-                    detected_after: now.duration_since(t0).saturating_sub(serves_after),
-                };
-            }
+    let deadline = Check::deadline(deadline, Duration::from_secs(30));
+    let mut check = Check::new(t0, schedule, t0);
+    let mut requests = 0;
+    let send = |_| {
+        requests += 1;
+        let code = if clock.now().duration_since(t0) >= serves_after {
+            200
+        } else {
+            503
+        };
+        Answered::Status {
+            code,
+            contains: None,
         }
+    };
+    let _ = Poller::new(&clock, deadline, &never).run(&mut check, send, |_, _| {});
+    Economy {
+        requests,
+        detected_after: clock.now().duration_since(t0).saturating_sub(serves_after),
     }
 }
 

@@ -5,20 +5,18 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use ureq::config::RedirectAuthHeaders;
-use ureq::http::{self, Method, Request, Response};
-use ureq::unversioned::transport::DefaultConnector;
-use ureq::{Agent, AsSendBody, Body};
+use ureq::Agent;
+use ureq::http::header::RETRY_AFTER;
+use ureq::http::{Method, Request};
 
+use crate::duration::{self, Precision};
 use crate::escape;
+use crate::http::{self, MAX_BODY};
 use crate::inputs::{CA_CERTIFICATES, Settings, Token};
 use crate::log::Log;
 use crate::model::{self, Application, Deployment, Keep, Listing, LogLine};
-use crate::proxy::bypasses_proxy;
-use crate::resolve::{Lookup, OwnHost, host_of};
+use crate::resolve::Lookup;
 
-/// Response bodies larger than this are an error, not an out-of-memory.
-pub const MAX_BODY: u64 = 16 * 1024 * 1024;
 /// How much of an API error message is shown.
 const MAX_MESSAGE: usize = 500;
 /// Error bodies up to this size are read as JSON; larger ones as text.
@@ -111,27 +109,16 @@ struct Answer {
 impl Api {
     /// A client built from the settings. Builds the TLS configuration once.
     pub fn new(settings: &Settings, log: Arc<Log>) -> Api {
-        let bypass = settings
-            .no_proxy
-            .as_deref()
-            .is_some_and(|list| bypasses_proxy(list, &settings.api_url));
-        let config = Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(format!("nodion-deploy/{}", crate::VERSION))
-            .accept("application/json")
-            .redirect_auth_headers(RedirectAuthHeaders::Never)
-            .max_redirects(5)
-            .timeout_global(Some(settings.request_timeout))
-            .tls_config(crate::tls::config(&settings.extra_roots));
-        // ureq honours NO_PROXY only word for word; a bypass by curl's rules is decided here.
-        let config = if bypass { config.proxy(None) } else { config }.build();
-        let resolver = OwnHost {
-            host: host_of(&settings.api_url).unwrap_or_default(),
+        let client = http::Client {
+            url: &settings.api_url,
+            accept: Some("application/json"),
+            // After five redirects the last one is the answer, sorted by its status.
+            max_redirects: 5,
+            too_many_redirects_fail: false,
             lookup: Lookup::default(),
         };
-        let connector = DefaultConnector::default();
         Api {
-            agent: Agent::with_parts(config, connector, resolver),
+            agent: http::agent(settings, client),
             base: settings.api_url.clone(),
             application_id: settings.application_id.clone(),
             token: settings.token.clone(),
@@ -208,14 +195,14 @@ impl Api {
         let request = self.request(method.clone(), &url, body)?;
         let started = Instant::now();
         let result = self.exchange(request, limit);
-        let took = started.elapsed().as_millis();
+        let took = duration::text(started.elapsed(), Precision::MillisCount);
         let status = match &result {
             Ok(answer) => answer.status.to_string(),
             Err(error) => error.to_string(),
         };
         // Method, path, status, latency, attempt: never headers or bodies.
         self.log.debug(&format!(
-            "{method} {} -> {status} in {took} ms (attempt {attempt})",
+            "{method} {} -> {status} in {took} (attempt {attempt})",
             path_of(&url)
         ));
         result.and_then(by_status)
@@ -252,40 +239,22 @@ impl Api {
     ) -> Result<Answer, ApiError> {
         let (parts, body) = request.into_parts();
         let response = match body {
-            Some(body) => self.run(Request::from_parts(parts, body), limit),
+            Some(body) => http::run(&self.agent, Request::from_parts(parts, body), limit),
             // A GET must not carry a body (and a Content-Length of 0 is noise).
-            None => self.run(Request::from_parts(parts, ()), limit),
+            None => http::run(&self.agent, Request::from_parts(parts, ()), limit),
         };
         let sort = |e| classify(e, limit, &self.ca_certificates);
         let mut response = response.map_err(sort)?;
         let retry_after = response
             .headers()
-            .get(http::header::RETRY_AFTER)
+            .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let status = response.status().as_u16();
-        let body = response.body_mut().with_config().limit(MAX_BODY);
         Ok(Answer {
-            status,
+            status: response.status().as_u16(),
             retry_after,
-            body: body.read_to_vec().map_err(sort)?,
+            body: http::body(&mut response).map_err(sort)?,
         })
-    }
-
-    fn run(
-        &self,
-        request: Request<impl AsSendBody>,
-        limit: Duration,
-    ) -> Result<Response<Body>, ureq::Error> {
-        // The agent's own limit is request_timeout. Only a request the deadline cuts shorter gets
-        // a request-level limit: ureq caches the TLS configuration only from agent-level requests,
-        // so this way it is built once, by the first request, and reused after.
-        if limit < self.request_timeout {
-            let request = self.agent.configure_request(request);
-            self.agent.run(request.timeout_global(Some(limit)).build())
-        } else {
-            self.agent.run(request)
-        }
     }
 }
 
@@ -334,7 +303,7 @@ fn classify(error: ureq::Error, limit: Duration, ca_certificates: &str) -> ApiEr
         }
         E::Timeout(_) => unknown(format!(
             "no complete answer within {}",
-            humantime::format_duration(Duration::from_millis(limit.as_millis() as u64))
+            duration::text(limit, Precision::Millis)
         )),
         E::HostNotFound => not_connected("the API host was not found"),
         E::ConnectionFailed => not_connected("the connection failed"),

@@ -4,22 +4,25 @@
 //! The binary (`main.rs`) owns the process — arguments, the signal handlers, the panic hook, the
 //! exit code; everything else lives here, and the binary, the demo and the tests all run it through
 //! one entry point, [`session::run`]. Read top-down: `session` → `inputs` → `run` (with `trigger`,
-//! `watch`, `dry_run`) → `report` → `outputs`, over `api` and `model`, with `escape` and `log` for
-//! everything shown.
+//! `watch` and `verify` polled by `poll`, `dry_run`) → `ending` and `report` → `outputs`, over `api`
+//! (on `http`) and `model`, with `escape`, `duration` and `log` for everything shown.
 
 pub mod api;
 pub mod clock;
 pub mod dry_run;
+pub mod duration;
 pub mod ending;
 pub mod env;
 pub mod escape;
 pub mod failure_logs;
 pub mod help;
+pub mod http;
 pub mod inputs;
 pub mod log;
 pub mod model;
 pub mod outputs;
 pub mod platform;
+pub mod poll;
 pub mod problem;
 pub mod proxy;
 pub mod report;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::duration::{self, Precision};
 use crate::ending::{Ending, Signal};
 use crate::escape;
 use crate::model::Deployment;
@@ -66,7 +67,8 @@ impl Report {
     /// The one-line verdict: the summary line without its `nodion-deploy: ` prefix, and the
     /// message of the error annotation a run that did not succeed gets.
     pub fn verdict(&self) -> String {
-        let (app, took) = (&self.application_id, elapsed_text(self.elapsed));
+        let took = duration::text(self.elapsed, Precision::Seconds);
+        let app = &self.application_id;
         let number = self.deployment.as_ref().and_then(|d| d.deploy_number);
         let ours = format!("#{}", number.unwrap_or_default());
         let seen = self.deployment.as_ref().and_then(|d| d.status.as_deref());
@@ -200,11 +202,6 @@ fn cancelled(
         ),
         None => format!("cancelled by {name} before anything was triggered for {app}"),
     }
-}
-
-/// Whole seconds, humanly (`1m 30s`), as the `elapsed_seconds` output counts them.
-pub fn elapsed_text(elapsed: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(elapsed.as_secs())).to_string()
 }
 
 #[cfg(test)]

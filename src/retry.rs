@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::api::{ApiError, Delivery};
 use crate::clock::Clock;
+use crate::duration::{self, Precision};
 use crate::ending::Ending;
 use crate::inputs::{API_TOKEN, API_URL, APPLICATION_ID, PROJECT_ID, Settings};
 use crate::log::Log;
@@ -124,7 +125,7 @@ impl<'a> Retrier<'a> {
             self.log.line(&format!(
                 "{doing} failed: {}; retry {retry} of {MAX_RETRIES} in {}",
                 error,
-                humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
+                duration::text(wait, Precision::Millis)
             ));
             self.clock.sleep(wait);
         }

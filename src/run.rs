@@ -7,18 +7,20 @@ use std::time::{Duration, Instant};
 
 use crate::api::Api;
 use crate::dry_run;
+use crate::duration::{self, Precision};
 use crate::ending::{Ending, Signal};
 use crate::escape::shown;
 use crate::failure_logs;
 use crate::inputs::{DEPLOY_NUMBER, Settings};
 use crate::log::Log;
 use crate::model::{Deployment, Keep};
-use crate::report::{Origin, Report, elapsed_text};
+use crate::poll::{Cancelled, Deadline, Poller};
+use crate::report::{Origin, Report};
 use crate::retry::{Retrier, SharedClock};
 use crate::schedule::Schedule;
 use crate::trigger::{Trigger, Wanted};
 use crate::verify;
-use crate::watch::{Event, Next, Rules, Verdict, Watch};
+use crate::watch::{Event, Rules, Verdict, Watch};
 
 /// Time kept back from the wait, when logs are wanted, to read them before the deadline.
 const LOGS_RESERVE: Duration = Duration::from_secs(5);
@@ -237,7 +239,10 @@ impl<'a> Run<'a> {
         } else {
             Duration::ZERO
         };
-        let verdict = self.watch(ours, seed, self.deadline() - reserve);
+        let verdict = match self.watch(ours, seed, self.deadline() - reserve) {
+            Ok(verdict) => verdict,
+            Err(cancelled) => return self.noticed(cancelled),
+        };
         let logs = if logs_wanted && matches!(verdict, Verdict::Failure | Verdict::Timeout) {
             let timed_out = matches!(verdict, Verdict::Timeout);
             failure_logs::show(settings, self.api, self.log, self.deadline(), timed_out)
@@ -274,8 +279,12 @@ impl<'a> Run<'a> {
             clock: self.clock.clone(),
             started: self.started,
             lookup: self.lookup.clone(),
+            cancelled: self.cancelled,
         };
-        let served = verify::until_serving(&cx, url, self.deadline(), self.jitter());
+        let served = match verify::until_serving(&cx, url, self.deadline(), self.jitter()) {
+            Ok(served) => served,
+            Err(cancelled) => return self.noticed(cancelled),
+        };
         let verified = served.is_ok();
         let mut report = match served {
             Ok(()) => self.report(Ending::Succeeded { status }),
@@ -285,8 +294,20 @@ impl<'a> Run<'a> {
         report
     }
 
-    /// Polls until our deployment is terminal, `until` passes or the API refuses.
-    fn watch(&mut self, ours: u64, seed: Option<Deployment>, until: Instant) -> Verdict {
+    /// The report of a run cancelled while polling: the flow noticed the signal before the main
+    /// thread did, and says the same words.
+    fn noticed(&self, Cancelled(signal): Cancelled) -> Report {
+        cancelled(self.settings, self.progress, signal, self.elapsed())
+    }
+
+    /// Polls until our deployment is terminal, `until` passes or the API refuses; no poll is sent
+    /// once the job is cancelled.
+    fn watch(
+        &mut self,
+        ours: u64,
+        seed: Option<Deployment>,
+        until: Instant,
+    ) -> Result<Verdict, Cancelled> {
         let settings = self.settings;
         let rules = Rules {
             success: settings.success_statuses.clone(),
@@ -295,20 +316,12 @@ impl<'a> Run<'a> {
         let jitter = self.jitter();
         let schedule = Schedule::new(settings.poll_interval, settings.max_poll_interval, jitter);
         let now = self.clock.now();
-        let mut watch = Watch::new(
-            ours,
-            rules,
-            self.started,
-            until,
-            schedule,
-            now,
-            seed.is_none(),
-        );
+        let mut watch = Watch::new(ours, rules, self.started, schedule, now, seed.is_none());
         self.log.begin_section(
             "nodion_deploy_wait",
             &format!(
                 "Waiting for deployment #{ours} (timeout {}, success: {}, failure: {})",
-                humantime::format_duration(settings.timeout),
+                duration::text(settings.timeout, Precision::Exact),
                 settings.success_statuses.join(","),
                 settings.failure_statuses.join(",")
             ),
@@ -317,25 +330,18 @@ impl<'a> Run<'a> {
             let events = watch.seed(self.clock.now(), seed);
             self.record(ours, &watch, events);
         }
-        let mut polls = 0;
-        let verdict = loop {
-            match watch.next(self.clock.now()) {
-                Next::Sleep(d) => self.clock.sleep(d),
-                Next::Poll => {
-                    polls += 1;
-                    let answer = self.api.list(self.deadline(), polls, Keep::Number(ours));
-                    let events = watch.observe(self.clock.now(), answer);
-                    self.record(ours, &watch, events);
-                }
-                Next::Finish(verdict) => break verdict,
-            }
-        };
+        let poller = Poller::new(&*self.clock, Deadline::at(until), self.cancelled);
+        let verdict = poller.run(
+            &mut watch,
+            |polls| self.api.list(self.deadline(), polls, Keep::Number(ours)),
+            |watch, event| self.record(ours, watch, [event]),
+        );
         self.log.end_section();
         verdict
     }
 
     /// Records what the wait saw (the deployment, each status change) and logs its events.
-    fn record(&self, ours: u64, watch: &Watch, events: Vec<Event>) {
+    fn record(&self, ours: u64, watch: &Watch, events: impl IntoIterator<Item = Event>) {
         for event in events {
             if let Event::Status { status, elapsed } = &event {
                 let deployment = watch.deployment().cloned();
@@ -349,7 +355,10 @@ impl<'a> Run<'a> {
     }
 
     fn describe(&self, ours: u64, event: Event) -> String {
-        let at = |elapsed| format!("[{:>7}] #{ours}", elapsed_text(elapsed));
+        let at = |elapsed| {
+            let elapsed = duration::text(elapsed, Precision::Seconds);
+            format!("[{elapsed:>7}] #{ours}")
+        };
         match event {
             Event::Status { status, elapsed } => format!("{} {}", at(elapsed), shown(&status)),
             Event::UnknownStatus(status) => format!(
@@ -366,7 +375,7 @@ impl<'a> Run<'a> {
             Event::NotListed => format!("{} is not in the deployment list yet", at(self.elapsed())),
             Event::Retrying(reason) => format!(
                 "[{:>7}] listing deployments failed: {reason}; retrying",
-                elapsed_text(self.elapsed())
+                duration::text(self.elapsed(), Precision::Seconds)
             ),
         }
     }

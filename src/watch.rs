@@ -1,10 +1,12 @@
-//! The wait loop as a pure state machine: it is told what the list said and what time it is, and
-//! answers what to do next (sleep, poll, or finish) and what is worth logging. No HTTP, no sleeping.
+//! The wait for our deployment as a pure state machine: it is told what the list said and what time
+//! it is, and says when the next poll is due, what is worth logging, and when the wait is over. The
+//! loop around it (sleeping, the deadline, the heartbeat) is `poll.rs`. No HTTP, no sleeping.
 
 use std::time::{Duration, Instant};
 
 use crate::api::ApiError;
 use crate::model::{Deployment, Listing};
+use crate::poll::{Machine, News};
 use crate::schedule::Schedule;
 
 /// Statuses known to mean "still in progress"; any other non-terminal status is logged once as
@@ -17,9 +19,6 @@ pub const IN_PROGRESS: &[&str] = &[
     "pending",
     "building",
 ];
-
-/// How long without a status change before the log says it is still waiting.
-pub const HEARTBEAT: Duration = Duration::from_secs(60);
 
 /// Attach mode: a deployment number missing from this many lists in a row names no deployment…
 pub const ATTACH_GRACE_POLLS: u32 = 4;
@@ -45,17 +44,6 @@ pub enum Verdict {
     },
 }
 
-/// What to do next.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Next {
-    /// Wait this long, then ask again.
-    Sleep(Duration),
-    /// List the deployments now and [`Watch::observe`] the answer.
-    Poll,
-    /// Stop.
-    Finish(Verdict),
-}
-
 /// Something worth a log line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -68,7 +56,7 @@ pub enum Event {
     },
     /// A status that is in neither list nor known to be in progress (said once per status).
     UnknownStatus(String),
-    /// Nothing changed for a while.
+    /// Nothing changed for a while ([`HEARTBEAT`](crate::poll::HEARTBEAT)).
     Heartbeat {
         /// The status it is still in.
         status: Option<String>,
@@ -95,12 +83,10 @@ pub struct Watch {
     deploy_number: u64,
     rules: Rules,
     started: Instant,
-    deadline: Instant,
     schedule: Schedule,
     due: Instant,
     deployment: Option<Deployment>,
     status: Option<String>,
-    last_news: Instant,
     unknown_said: Vec<String>,
     not_listed_said: bool,
     /// Attach mode: a number never listed within the grace names no deployment.
@@ -119,7 +105,6 @@ impl Watch {
         deploy_number: u64,
         rules: Rules,
         started: Instant,
-        deadline: Instant,
         mut schedule: Schedule,
         now: Instant,
         attach: bool,
@@ -133,12 +118,10 @@ impl Watch {
             deploy_number,
             rules,
             started,
-            deadline,
             schedule,
             due,
             deployment: None,
             status: None,
-            last_news: now,
             unknown_said: Vec::new(),
             not_listed_said: false,
             attach,
@@ -158,20 +141,6 @@ impl Watch {
         self.deployment.as_ref().and_then(|d| d.status.as_deref())
     }
 
-    /// What to do at `now`.
-    pub fn next(&self, now: Instant) -> Next {
-        if let Some(verdict) = &self.verdict {
-            return Next::Finish(verdict.clone());
-        }
-        if now >= self.deadline {
-            return Next::Finish(Verdict::Timeout);
-        }
-        if now >= self.due {
-            return Next::Poll;
-        }
-        Next::Sleep(self.due.min(self.deadline) - now)
-    }
-
     /// Takes in what the trigger returned for our deployment (its first status).
     pub fn seed(&mut self, now: Instant, deployment: Deployment) -> Vec<Event> {
         let mut events = Vec::new();
@@ -179,8 +148,13 @@ impl Watch {
         events
     }
 
-    /// Takes in the answer to a poll made just before `now`.
-    pub fn observe(&mut self, now: Instant, answer: Result<Listing, ApiError>) -> Vec<Event> {
+    /// Takes in the answer to a poll made just before `now`: what is worth logging, and whether
+    /// the status changed.
+    pub fn observe(
+        &mut self,
+        now: Instant,
+        answer: Result<Listing, ApiError>,
+    ) -> (Vec<Event>, News) {
         let mut events = Vec::new();
         let mut wait = self.schedule.next_wait();
         match answer {
@@ -220,15 +194,14 @@ impl Watch {
             // proxy being replaced, and giving up early would report nothing better.
             Err(ApiError::Unreachable { reason }) => events.push(Event::Retrying(reason)),
         }
-        if self.verdict.is_none() && now.duration_since(self.last_news) >= HEARTBEAT {
-            self.last_news = now;
-            events.push(Event::Heartbeat {
-                status: self.status().map(str::to_string),
-                elapsed: now.duration_since(self.started),
-            });
-        }
         self.due = now + wait;
-        events
+        // News is a change of status; a heartbeat says when there was none for a while.
+        let news = if events.iter().any(|e| matches!(e, Event::Status { .. })) {
+            News::Changed
+        } else {
+            News::Unchanged
+        };
+        (events, news)
     }
 
     /// A list without ours: said once; in attach mode, past the grace, it names no deployment.
@@ -268,7 +241,6 @@ impl Watch {
                 status: status.clone(),
                 elapsed,
             });
-            self.last_news = now;
             let known = self.rules.success.contains(&key)
                 || self.rules.failure.contains(&key)
                 || IN_PROGRESS.contains(&key.as_str());
@@ -286,10 +258,41 @@ impl Watch {
     }
 }
 
+impl Machine for Watch {
+    type Answer = Result<Listing, ApiError>;
+    type Verdict = Verdict;
+    type Event = Event;
+
+    fn verdict(&self) -> Option<Verdict> {
+        self.verdict.clone()
+    }
+
+    fn due(&self) -> Instant {
+        self.due
+    }
+
+    fn timed_out(&self) -> Verdict {
+        Verdict::Timeout
+    }
+
+    fn observe(&mut self, now: Instant, answer: Result<Listing, ApiError>) -> (Vec<Event>, News) {
+        Watch::observe(self, now, answer)
+    }
+
+    fn still(&self, now: Instant) -> Option<Event> {
+        Some(Event::Heartbeat {
+            status: self.status().map(str::to_string),
+            elapsed: now.duration_since(self.started),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::Delivery;
+    use crate::poll::tests::Polling;
+    use crate::poll::{Deadline, Next};
 
     const S: Duration = Duration::from_secs(1);
 
@@ -310,40 +313,38 @@ mod tests {
         }
     }
 
+    /// A watch and the deadline of its wait, as the run has them.
+    type Waiting = Polling<Watch>;
+
     /// A watch of #3 with the default intervals, a 15-minute deadline and no jitter.
-    fn watch(t0: Instant) -> Watch {
+    fn watch(t0: Instant) -> Waiting {
         watch_with(t0, 900 * S, 2 * S, 15 * S)
     }
 
-    fn watch_with(t0: Instant, timeout: Duration, min: Duration, max: Duration) -> Watch {
+    fn watch_with(t0: Instant, timeout: Duration, min: Duration, max: Duration) -> Waiting {
         let schedule = Schedule::new(min, max, Box::new(0.0_f64));
-        Watch::new(3, rules(), t0, t0 + timeout, schedule, t0, false)
+        waiting(
+            Watch::new(3, rules(), t0, schedule, t0, false),
+            t0 + timeout,
+        )
     }
 
-    /// Drives the watch with the injected clock until it finishes; `list(t)` is what the API
-    /// answers at `t` seconds. Returns the verdict, the number of polls and the finish time.
+    fn waiting(watch: Watch, until: Instant) -> Waiting {
+        Polling {
+            machine: watch,
+            deadline: Deadline::at(until),
+        }
+    }
+
+    /// Drives the watch on the real loop with a fake clock until it finishes; `list(t)` is what
+    /// the API answers at `t` seconds. Returns the verdict, the number of polls and the finish
+    /// time.
     fn drive(
-        w: &mut Watch,
+        w: &mut Waiting,
         t0: Instant,
         mut list: impl FnMut(f64) -> Result<Vec<Deployment>, ApiError>,
     ) -> (Verdict, u32, Duration, Vec<Event>) {
-        let mut now = t0;
-        let mut polls = 0;
-        let mut events = Vec::new();
-        loop {
-            match w.next(now) {
-                Next::Sleep(d) => {
-                    assert!(!d.is_zero());
-                    now += d;
-                }
-                Next::Poll => {
-                    polls += 1;
-                    let answer = list(now.duration_since(t0).as_secs_f64());
-                    events.extend(w.observe(now, answer.map(listing)));
-                }
-                Next::Finish(v) => return (v, polls, now.duration_since(t0), events),
-            }
-        }
+        w.drive(t0, |t| list(t).map(listing))
     }
 
     /// A list of these entries, as the API client gives it.
@@ -612,13 +613,16 @@ mod tests {
     fn attach_mode_polls_at_once() {
         let t0 = Instant::now();
         let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
-        let w = Watch::new(3, rules(), t0, t0 + 60 * S, schedule, t0, true);
+        let w = waiting(Watch::new(3, rules(), t0, schedule, t0, true), t0 + 60 * S);
         assert_eq!(w.next(t0), Next::Poll);
     }
 
-    fn attached(t0: Instant, min: Duration, max: Duration) -> Watch {
+    fn attached(t0: Instant, min: Duration, max: Duration) -> Waiting {
         let schedule = Schedule::new(min, max, Box::new(0.0_f64));
-        Watch::new(99, rules(), t0, t0 + 900 * S, schedule, t0, true)
+        waiting(
+            Watch::new(99, rules(), t0, schedule, t0, true),
+            t0 + 900 * S,
+        )
     }
 
     /// Attach mode: a number missing from four lists names no deployment (the newest is named).
@@ -689,7 +693,8 @@ mod tests {
         for done_at in (0..=600).step_by(7) {
             let t0 = Instant::now();
             let schedule = Schedule::new(2 * S, 15 * S, Box::new(-1.0_f64));
-            let mut w = Watch::new(3, rules(), t0, t0 + 900 * S, schedule, t0, false);
+            let watch = Watch::new(3, rules(), t0, schedule, t0, false);
+            let mut w = waiting(watch, t0 + 900 * S);
             let done = done_at as f64;
             let (v, _, finished, _) = drive(&mut w, t0, |t| {
                 at(t, &[(0.0, "deploying"), (done, "available")])

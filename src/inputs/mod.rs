@@ -8,6 +8,7 @@ mod token;
 
 use std::time::Duration;
 
+use crate::duration::{self, Precision};
 use crate::env::Env;
 use crate::platform::{Asked, Destinations, PathInput, Platform};
 use parse::{
@@ -224,8 +225,8 @@ impl Parts {
             return;
         }
         let (min, max) = (
-            humantime::format_duration(min),
-            humantime::format_duration(max),
+            duration::text(min, Precision::Exact),
+            duration::text(max, Precision::Exact),
         );
         match (first.set, longest.set) {
             (true, false) => r.problem(

@@ -3,9 +3,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use humantime::FormattedDuration;
-
 use super::{append, clean_text, values, written};
+use crate::duration::{self, Precision};
 use crate::ending::{EXIT_SUCCESS, Ending};
 use crate::escape;
 use crate::log::Log;
@@ -143,7 +142,10 @@ fn table(report: &Report, d: &Deployment, number: Option<String>) -> String {
         ("Status", d.status.as_deref().map(escape::markdown)),
         ("Result", Some(report.ending.result().to_string())),
         (what, deployed),
-        ("Duration", Some(whole_seconds(report.elapsed).to_string())),
+        (
+            "Duration",
+            Some(duration::text(report.elapsed, Precision::Seconds)),
+        ),
         ("Verified", verified(report)),
     ];
     let mut out = String::from("| | |\n|---|---|\n");
@@ -207,7 +209,7 @@ fn timeline(timeline: &[(Duration, String)]) -> String {
     for (after, status) in timeline {
         out.push_str(&format!(
             "| {} | {} |\n",
-            whole_seconds(*after),
+            duration::text(*after, Precision::Seconds),
             escape::markdown(status)
         ));
     }
@@ -236,11 +238,6 @@ fn last_logs(report: &Report) -> String {
         out.push_str(&line);
     }
     out
-}
-
-/// A duration in whole seconds, as humans read it (`1m 40s`).
-fn whole_seconds(duration: Duration) -> FormattedDuration {
-    humantime::format_duration(Duration::from_secs(duration.as_secs()))
 }
 
 #[cfg(test)]

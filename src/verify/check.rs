@@ -1,11 +1,14 @@
-//! The check's state machine: told what the app answered and what time it is, it says what to do
-//! next (sleep, check, or finish) and what is worth logging. No HTTP, no sleeping.
+//! The check's state machine: told what the app answered and what time it is, it says when the
+//! next check is due, what is worth logging, and when the check is over. The loop around it
+//! (sleeping, the deadline, the heartbeat) is `poll.rs`. No HTTP, no sleeping.
 
 use std::time::{Duration, Instant};
 
+use crate::duration::{self, Precision};
 use crate::escape;
+use crate::poll::{Deadline, Machine, News, OutOfTime};
 use crate::schedule::Schedule;
-use crate::watch::{ATTACH_GRACE, ATTACH_GRACE_POLLS, HEARTBEAT};
+use crate::watch::{ATTACH_GRACE, ATTACH_GRACE_POLLS};
 
 /// The shortest time a check is started with, unless `request_timeout` is shorter still. Less than
 /// this, and a check of an app on the internet would mostly be cut short rather than answered: from
@@ -70,22 +73,8 @@ impl Answered {
 
 /// A check that timed out after `limit`, in words.
 pub fn no_answer(limit: Duration) -> String {
-    let limit = Duration::from_millis(limit.as_millis() as u64);
-    format!(
-        "no complete answer within {}",
-        humantime::format_duration(limit)
-    )
-}
-
-/// What to do next.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Next {
-    /// Wait this long.
-    Sleep(Duration),
-    /// Check the application now.
-    Check,
-    /// Stop.
-    Finish(Verdict),
+    let limit = duration::text(limit, Precision::Millis);
+    format!("no complete answer within {limit}")
 }
 
 /// How the check ended.
@@ -106,21 +95,17 @@ pub enum Verdict {
 pub enum Event {
     /// The answer differs from the last one.
     Changed(Answered, Duration),
-    /// No change for a while: still this answer.
+    /// No change for a while ([`HEARTBEAT`](crate::poll::HEARTBEAT)): still this answer.
     Heartbeat(Answered, Duration),
 }
 
 /// The check's state: when the next request is due, and what the app last answered.
 pub struct Check {
     started: Instant,
-    deadline: Instant,
     schedule: Schedule,
     due: Instant,
-    /// The shortest time a check is started with.
-    floor: Duration,
     /// The app's last answer; a cut-short check only while there is none.
     last: Option<Answered>,
-    last_news: Instant,
     /// The checks in a row whose host did not resolve, so far.
     unresolved: Option<Unresolved>,
     /// The host that did not resolve through the grace.
@@ -134,51 +119,32 @@ struct Unresolved {
 }
 
 impl Check {
-    /// A check due at `now`, ending by `deadline`, each request bounded by `request_timeout`;
-    /// `started` is the run's start (for the log).
-    pub fn new(
-        started: Instant,
-        deadline: Instant,
-        schedule: Schedule,
-        now: Instant,
-        request_timeout: Duration,
-    ) -> Check {
+    /// A check due at `now`; `started` is the run's start (for the log).
+    pub fn new(started: Instant, schedule: Schedule, now: Instant) -> Check {
         Check {
             started,
-            deadline,
             schedule,
             due: now,
-            floor: request_timeout.min(SLICE_FLOOR),
             last: None,
-            last_news: now,
             unresolved: None,
             no_such_host: None,
         }
     }
 
-    /// What to do at `now`.
-    pub fn next(&self, now: Instant) -> Next {
-        if self.last.as_ref().is_some_and(Answered::serving) {
-            return Next::Finish(Verdict::Serving);
+    /// When a check ends: by `at`, and no check is started with less than [`SLICE_FLOOR`] left
+    /// (or `request_timeout`, when shorter); once none fits, the check ends at once with the app's
+    /// last answer, since sleeping on would change nothing.
+    pub fn deadline(at: Instant, request_timeout: Duration) -> Deadline {
+        Deadline {
+            floor: request_timeout.min(SLICE_FLOOR),
+            out_of_time: OutOfTime::EndNow,
+            ..Deadline::at(at)
         }
-        if let Some(host) = &self.no_such_host {
-            return Next::Finish(Verdict::NoSuchHost(host.clone()));
-        }
-        // The next check could not get its slice before the deadline: it is not started, and
-        // the wait ends with the app's last answer (sleeping on would change nothing).
-        if self.due.max(now) + self.floor > self.deadline {
-            return Next::Finish(Verdict::NotServing(self.last.clone()));
-        }
-        if now >= self.due {
-            return Next::Check;
-        }
-        Next::Sleep(self.due - now)
     }
 
-    /// Takes in the answer to a check made just before `now`: an event for a change, or a
-    /// heartbeat after [`HEARTBEAT`] without one. A check the deadline cut short is no answer of
-    /// the app's: it never replaces one, and is not logged.
-    pub fn observe(&mut self, now: Instant, answer: Answered) -> Option<Event> {
+    /// Takes in the answer to a check made just before `now`: an event for a change. A check the
+    /// deadline cut short is no answer of the app's: it never replaces one, and is not logged.
+    pub fn observe(&mut self, now: Instant, answer: Answered) -> (Vec<Event>, News) {
         self.due = now + self.schedule.next_wait();
         if let Answered::CutShort(_) = answer {
             if self
@@ -188,21 +154,15 @@ impl Check {
             {
                 self.last = Some(answer);
             }
-            return None;
+            return (Vec::new(), News::Silent);
         }
         self.grace(now, &answer);
-        let elapsed = now.saturating_duration_since(self.started);
-        let changed = self.last.as_ref() != Some(&answer);
+        if self.last.as_ref() == Some(&answer) {
+            return (Vec::new(), News::Unchanged);
+        }
         self.last = Some(answer.clone());
-        if changed {
-            self.last_news = now;
-            return Some(Event::Changed(answer, elapsed));
-        }
-        if now.saturating_duration_since(self.last_news) >= HEARTBEAT {
-            self.last_news = now;
-            return Some(Event::Heartbeat(answer, elapsed));
-        }
-        None
+        let elapsed = now.saturating_duration_since(self.started);
+        (vec![Event::Changed(answer, elapsed)], News::Changed)
     }
 
     /// Counts the checks in a row whose host did not resolve; past the grace, the check ends. The
@@ -225,51 +185,94 @@ impl Check {
     }
 }
 
+impl Machine for Check {
+    type Answer = Answered;
+    type Verdict = Verdict;
+    type Event = Event;
+
+    fn verdict(&self) -> Option<Verdict> {
+        if self.last.as_ref().is_some_and(Answered::serving) {
+            return Some(Verdict::Serving);
+        }
+        self.no_such_host.clone().map(Verdict::NoSuchHost)
+    }
+
+    fn due(&self) -> Instant {
+        self.due
+    }
+
+    /// The deadline came, or left too little time for another check: the app's last answer.
+    fn timed_out(&self) -> Verdict {
+        Verdict::NotServing(self.last.clone())
+    }
+
+    fn observe(&mut self, now: Instant, answer: Answered) -> (Vec<Event>, News) {
+        Check::observe(self, now, answer)
+    }
+
+    fn still(&self, now: Instant) -> Option<Event> {
+        let elapsed = now.saturating_duration_since(self.started);
+        Some(Event::Heartbeat(self.last.clone()?, elapsed))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::poll::Next;
+    use crate::poll::tests::Polling;
 
     const S: Duration = Duration::from_secs(1);
     const MS: Duration = Duration::from_millis(1);
 
-    fn check(t0: Instant, timeout: Duration) -> Check {
+    /// A check and when it ends, as the run has them.
+    type Checking = Polling<Check>;
+
+    /// A check from `t0`, each request bounded by `request_timeout`, ending `timeout` after `t0`.
+    fn checking(t0: Instant, schedule: Schedule, timeout: Duration, request: Duration) -> Checking {
+        Polling {
+            machine: Check::new(t0, schedule, t0),
+            deadline: Check::deadline(t0 + timeout, request),
+        }
+    }
+
+    fn check(t0: Instant, timeout: Duration) -> Checking {
         let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
-        Check::new(t0, t0 + timeout, schedule, t0, 30 * S)
+        checking(t0, schedule, timeout, 30 * S)
     }
 
     fn status(code: u16, contains: Option<bool>) -> Answered {
         Answered::Status { code, contains }
     }
 
-    fn not_serving(last: Answered) -> Next {
+    fn not_serving(last: Answered) -> Next<Verdict> {
         Next::Finish(Verdict::NotServing(Some(last)))
     }
 
     /// Drives the check with a fake clock; `app(t)` is what the app answers at `t` seconds.
     /// Returns the finish, the number of checks and the events.
-    fn drive(c: &mut Check, t0: Instant, app: impl Fn(f64) -> Answered) -> (Next, u32, Vec<Event>) {
+    fn drive(
+        c: &mut Checking,
+        t0: Instant,
+        app: impl Fn(f64) -> Answered,
+    ) -> (Next<Verdict>, u32, Vec<Event>) {
         let (finish, checks, events, _) = drive_timed(c, t0, app);
         (finish, checks, events)
     }
 
     /// [`drive`], and when it finished.
     fn drive_timed(
-        c: &mut Check,
+        c: &mut Checking,
         t0: Instant,
         app: impl Fn(f64) -> Answered,
-    ) -> (Next, u32, Vec<Event>, Duration) {
-        let (mut now, mut checks, mut events) = (t0, 0, Vec::new());
-        loop {
-            match c.next(now) {
-                Next::Sleep(d) => now += d,
-                Next::Check => {
-                    checks += 1;
-                    let answer = app((now - t0).as_secs_f64());
-                    events.extend(c.observe(now, answer));
-                }
-                finish => return (finish, checks, events, now - t0),
-            }
-        }
+    ) -> (Next<Verdict>, u32, Vec<Event>, Duration) {
+        let (verdict, checks, finished, events) = c.drive(t0, app);
+        (Next::Finish(verdict), checks, events, finished)
+    }
+
+    /// What the log is told, and the loop, of an answer that changed to `answer` `after` the start.
+    fn changed(answer: Answered, after: Duration) -> (Vec<Event>, News) {
+        (vec![Event::Changed(answer, after)], News::Changed)
     }
 
     fn no_such_host() -> Answered {
@@ -299,7 +302,7 @@ mod tests {
     fn with_long_intervals_the_host_grace_ends_at_thirty_seconds() {
         let t0 = Instant::now();
         let schedule = Schedule::new(20 * S, 60 * S, Box::new(0.0_f64));
-        let mut c = Check::new(t0, t0 + 900 * S, schedule, t0, 30 * S);
+        let mut c = checking(t0, schedule, 900 * S, 30 * S);
         let (finish, checks, _, took) = drive_timed(&mut c, t0, |_| no_such_host());
         assert!(matches!(finish, Next::Finish(Verdict::NoSuchHost(_))));
         assert_eq!((checks, took), (3, HOST_GRACE));
@@ -397,12 +400,19 @@ mod tests {
     fn a_check_cut_short_by_the_deadline_never_replaces_the_apps_last_answer() {
         let t0 = Instant::now();
         let mut c = check(t0, 3 * S);
-        assert_eq!(c.next(t0), Next::Check);
-        assert!(c.observe(t0, status(503, None)).is_some());
+        assert_eq!(c.next(t0), Next::Poll);
+        let answer = status(503, None);
+        assert_eq!(
+            c.observe(t0, answer.clone()),
+            changed(answer, Duration::ZERO)
+        );
         assert_eq!(c.next(t0), Next::Sleep(2 * S));
-        assert_eq!(c.next(t0 + 2 * S), Next::Check);
+        assert_eq!(c.next(t0 + 2 * S), Next::Poll);
         // 1 s left; the app took longer: the deadline ended the check.
-        assert_eq!(c.observe(t0 + 3 * S, Answered::CutShort(S)), None);
+        assert_eq!(
+            c.observe(t0 + 3 * S, Answered::CutShort(S)),
+            (vec![], News::Silent)
+        );
         assert_eq!(c.next(t0 + 3 * S), not_serving(status(503, None)));
     }
 
@@ -411,7 +421,7 @@ mod tests {
     fn a_check_cut_short_with_no_answer_before_it_says_how_long_the_app_had() {
         let t0 = Instant::now();
         let mut c = check(t0, 800 * MS);
-        assert_eq!(c.next(t0), Next::Check);
+        assert_eq!(c.next(t0), Next::Poll);
         c.observe(t0 + 800 * MS, Answered::CutShort(800 * MS));
         let finish = c.next(t0 + 800 * MS);
         assert_eq!(finish, not_serving(Answered::CutShort(800 * MS)));
@@ -422,7 +432,11 @@ mod tests {
         // A real answer after it (a check that got its slice) replaces it.
         let mut c = check(t0, 10 * S);
         c.observe(t0, Answered::CutShort(S));
-        assert!(c.observe(t0 + 2 * S, status(502, None)).is_some());
+        let answer = status(502, None);
+        assert_eq!(
+            c.observe(t0 + 2 * S, answer.clone()),
+            changed(answer, 2 * S)
+        );
         assert_eq!(c.next(t0 + 10 * S), not_serving(status(502, None)));
     }
 
@@ -439,7 +453,7 @@ mod tests {
         let mut c = check(t0, 2 * S + SLICE_FLOOR);
         c.observe(t0, status(503, None));
         assert_eq!(c.next(t0), Next::Sleep(2 * S));
-        assert_eq!(c.next(t0 + 2 * S), Next::Check);
+        assert_eq!(c.next(t0 + 2 * S), Next::Poll);
         // A late wake-up that leaves less than the floor starts nothing either.
         assert_eq!(c.next(t0 + 2 * S + MS), not_serving(status(503, None)));
     }
@@ -449,8 +463,8 @@ mod tests {
     fn the_floor_is_at_most_the_request_timeout() {
         let t0 = Instant::now();
         let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
-        let c = Check::new(t0, t0 + 150 * MS, schedule, t0, 100 * MS);
-        assert_eq!(c.next(t0), Next::Check);
+        let c = checking(t0, schedule, 150 * MS, 100 * MS);
+        assert_eq!(c.next(t0), Next::Poll);
         assert_eq!(
             c.next(t0 + 60 * MS),
             Next::Finish(Verdict::NotServing(None))

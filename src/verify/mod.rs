@@ -1,27 +1,27 @@
 //! After our deployment succeeds, check the user's app (`verify_url`) until it serves the new
-//! version: a pure state machine ([`Check`]) and the HTTP request ([`Prober`]), on an agent of its
-//! own that never sends the token or any Authorization header.
+//! version: a pure state machine ([`Check`]) polled by the loop (`poll.rs`), and the HTTP request
+//! ([`Prober`]), on an agent of its own that never sends the token or any Authorization header.
 
 mod check;
 mod probe;
 
 use std::time::Instant;
 
-use crate::ending::Ending;
+use crate::duration::{self, Precision};
+use crate::ending::{Ending, Signal};
 use crate::escape;
 use crate::inputs::Settings;
 use crate::log::Log;
-use crate::report::elapsed_text;
+use crate::poll::{Cancelled, Poller};
 use crate::retry::SharedClock;
 use crate::schedule::{JitterSource, Schedule};
 
 pub use crate::resolve::Lookup;
-pub use check::{
-    Answered, Check, Event, HOST_GRACE, HOST_GRACE_CHECKS, Next, SLICE_FLOOR, Verdict,
-};
+pub use check::{Answered, Check, Event, HOST_GRACE, HOST_GRACE_CHECKS, SLICE_FLOOR, Verdict};
 pub use probe::{MAX_REDIRECTS, Prober};
 
-/// The run's part in a check: its settings, log, clock, start, and how names are looked up.
+/// The run's part in a check: its settings, log, clock, start, how names are looked up, and
+/// whether the job was cancelled.
 pub struct Context<'a> {
     /// The validated inputs (`verify_url` set).
     pub settings: &'a Settings,
@@ -33,6 +33,8 @@ pub struct Context<'a> {
     pub started: Instant,
     /// How the app's host is looked up.
     pub lookup: Lookup,
+    /// A cancelling signal received so far, if any: no check is sent after one.
+    pub cancelled: &'a dyn Fn() -> Option<Signal>,
 }
 
 /// Why the app was not seen serving the new version.
@@ -61,46 +63,43 @@ impl NotServing {
 
 /// Checks `url` until it serves the new version or `deadline` passes, on the poll schedule
 /// (`jitter` on it), logging each change of answer and a heartbeat. It stops early when the
-/// URL's host does not resolve through the grace ([`HOST_GRACE_CHECKS`], [`HOST_GRACE`]).
+/// URL's host does not resolve through the grace ([`HOST_GRACE_CHECKS`], [`HOST_GRACE`]), and
+/// before the next check once the job is cancelled.
 pub fn until_serving(
     cx: &Context,
     url: &str,
     deadline: Instant,
     jitter: Box<dyn JitterSource + Send>,
-) -> Result<(), NotServing> {
+) -> Result<Result<(), NotServing>, Cancelled> {
     let settings = cx.settings;
     let text = settings.verify_contains.as_deref();
     let schedule = Schedule::new(settings.poll_interval, settings.max_poll_interval, jitter);
-    let timeout = settings.request_timeout;
-    let mut check = Check::new(cx.started, deadline, schedule, cx.clock.now(), timeout);
+    let mut check = Check::new(cx.started, schedule, cx.clock.now());
+    let ends = Check::deadline(deadline, settings.request_timeout);
+    let poller = Poller::new(&*cx.clock, ends, cx.cancelled);
     let prober = Prober::new(settings, url, &cx.lookup);
     begin(cx, url, deadline);
-    let at = |elapsed| format!("[{:>7}] {url}", elapsed_text(elapsed));
+    let at = |elapsed| format!("[{:>7}] {url}", duration::text(elapsed, Precision::Seconds));
     let mut checks = 0;
-    let ended = loop {
-        match check.next(cx.clock.now()) {
-            Next::Sleep(d) => cx.clock.sleep(d),
-            Next::Check => {
-                checks += 1;
-                let sent = Instant::now();
-                let answer = prober.check(deadline);
-                cx.log.debug(&format!(
-                    "GET {url} {} in {} ms (check {checks})",
-                    answer.describe(text),
-                    sent.elapsed().as_millis()
-                ));
-                let (elapsed, said) = match check.observe(cx.clock.now(), answer) {
-                    Some(Event::Changed(a, elapsed)) => (elapsed, a.describe(text)),
-                    Some(Event::Heartbeat(a, elapsed)) => {
-                        (elapsed, format!("still {}", a.describe(text)))
-                    }
-                    None => continue,
-                };
-                cx.log.line(&format!("{} {said}", at(elapsed)));
-            }
-            Next::Finish(verdict) => break ended(verdict, text),
-        }
+    let send = |n| {
+        checks = n;
+        let sent = Instant::now();
+        let answer = prober.check(deadline);
+        cx.log.debug(&format!(
+            "GET {url} {} in {} (check {n})",
+            answer.describe(text),
+            duration::text(sent.elapsed(), Precision::MillisCount)
+        ));
+        answer
     };
+    let said = |_: &Check, event| {
+        let (elapsed, said) = match event {
+            Event::Changed(a, elapsed) => (elapsed, a.describe(text)),
+            Event::Heartbeat(a, elapsed) => (elapsed, format!("still {}", a.describe(text))),
+        };
+        cx.log.line(&format!("{} {said}", at(elapsed)));
+    };
+    let ended = ended(poller.run(&mut check, send, said)?, text);
     let verdict = match &ended {
         Ok(()) => "serves the new version".to_string(),
         Err(NotServing::NoSuchHost(_)) => format!(
@@ -113,7 +112,7 @@ pub fn until_serving(
     let elapsed = cx.clock.now().saturating_duration_since(cx.started);
     cx.log.line(&format!("{} {verdict}", at(elapsed)));
     cx.log.end_section();
-    ended
+    Ok(ended)
 }
 
 /// Opens the check's section: what is checked, for how long.
@@ -127,7 +126,7 @@ fn begin(cx: &Context, url: &str, deadline: Instant) {
         "nodion_deploy_verify",
         &format!(
             "Checking {url} until it answers 2xx{wanted} ({} left; no token is sent)",
-            elapsed_text(left)
+            duration::text(left, Precision::Seconds)
         ),
     );
 }

@@ -4,17 +4,14 @@
 use std::time::{Duration, Instant};
 
 use ureq::Agent;
-use ureq::config::RedirectAuthHeaders;
 use ureq::http::Request;
-use ureq::unversioned::transport::DefaultConnector;
 
 use super::Answered;
 use super::check::no_answer;
-use crate::api::MAX_BODY;
 use crate::escape;
+use crate::http::{self, Client, MAX_BODY};
 use crate::inputs::Settings;
-use crate::proxy::bypasses_proxy;
-use crate::resolve::{Lookup, OwnHost, host_of};
+use crate::resolve::{Lookup, host_of};
 
 /// How many redirects the check follows: a login page or a loop must not go on forever.
 pub const MAX_REDIRECTS: u32 = 5;
@@ -36,29 +33,18 @@ impl Prober {
     /// `ca_certificates` and proxy rules as the API, and at most [`MAX_REDIRECTS`] redirects;
     /// names are looked up by `lookup`.
     pub fn new(settings: &Settings, url: &str, lookup: &Lookup) -> Prober {
-        let bypass = settings
-            .no_proxy
-            .as_deref()
-            .is_some_and(|list| bypasses_proxy(list, url));
-        // A fresh agent, not the API's: nothing the API client adds can reach the user's app.
-        let config = Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(format!("nodion-deploy/{}", crate::VERSION))
-            .redirect_auth_headers(RedirectAuthHeaders::Never)
-            .max_redirects(MAX_REDIRECTS)
-            .max_redirects_will_error(true)
-            .timeout_global(Some(settings.request_timeout))
-            .tls_config(crate::tls::config(&settings.extra_roots));
-        let config = if bypass { config.proxy(None) } else { config }.build();
-        let host = host_of(url).unwrap_or_default();
-        let resolver = OwnHost {
-            host: host.clone(),
+        let client = Client {
+            url,
+            accept: None,
+            max_redirects: MAX_REDIRECTS,
+            too_many_redirects_fail: true,
             lookup: lookup.clone(),
         };
         Prober {
-            agent: Agent::with_parts(config, DefaultConnector::default(), resolver),
+            // A fresh agent, not the API's: nothing the API client adds can reach the user's app.
+            agent: http::agent(settings, client),
             url: url.to_string(),
-            host,
+            host: host_of(url).unwrap_or_default(),
             contains: settings.verify_contains.clone(),
             request_timeout: settings.request_timeout,
         }
@@ -78,9 +64,7 @@ impl Prober {
             Ok(request) => request,
             Err(e) => return Answered::Failed(reason(&e)),
         };
-        let request = self.agent.configure_request(request);
-        let request = request.timeout_global(Some(limit.within)).build();
-        let mut response = match self.agent.run(request) {
+        let mut response = match http::run(&self.agent, request, limit.within) {
             Ok(response) => response,
             Err(e) => return self.failure(e, limit),
         };
@@ -96,8 +80,7 @@ impl Prober {
             };
         };
         // Read as the API's bodies are: capped, so a huge answer is a failure, not an OOM.
-        let body = response.body_mut().with_config().limit(MAX_BODY);
-        match body.read_to_vec() {
+        match http::body(&mut response) {
             Ok(body) => Answered::Status {
                 code,
                 contains: Some(String::from_utf8_lossy(&body).contains(text)),
