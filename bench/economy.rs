@@ -62,6 +62,7 @@ pub fn simulate(
     let rules = Rules {
         success: vec!["available".into()],
         failure: vec!["failed".into()],
+        deploy_number: "NODION_DEPLOY_NUMBER".into(),
     };
     let clock = Simulated(Cell::new(t0));
     let schedule = Schedule::new(min, max, jitter);

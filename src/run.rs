@@ -20,7 +20,7 @@ use crate::retry::{Retrier, SharedClock};
 use crate::schedule::Schedule;
 use crate::trigger::{Trigger, Wanted};
 use crate::verify;
-use crate::watch::{Event, Rules, Verdict, Watch};
+use crate::watch::{Event, Rules, Watch};
 
 /// Time kept back from the wait, when logs are wanted, to read them before the deadline.
 const LOGS_RESERVE: Duration = Duration::from_secs(5);
@@ -46,13 +46,6 @@ pub struct Progress(Arc<Mutex<Seen>>);
 impl Progress {
     fn update(&self, change: impl FnOnce(&mut Seen)) {
         change(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
-    }
-
-    /// Our deployment's status as last seen (empty when none was).
-    fn status(&self) -> String {
-        let seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let status = seen.deployment.as_ref().and_then(|d| d.status.clone());
-        status.unwrap_or_default()
     }
 
     /// Whether a trigger was (or is being) sent.
@@ -239,29 +232,21 @@ impl<'a> Run<'a> {
         } else {
             Duration::ZERO
         };
-        let verdict = match self.watch(ours, seed, self.deadline() - reserve) {
-            Ok(verdict) => verdict,
+        let ending = match self.watch(ours, seed, self.deadline() - reserve) {
+            Ok(ending) => ending,
             Err(cancelled) => return self.noticed(cancelled),
         };
-        let logs = if logs_wanted && matches!(verdict, Verdict::Failure | Verdict::Timeout) {
-            let timed_out = matches!(verdict, Verdict::Timeout);
+        let timed_out = ending == Ending::TimedOut;
+        let logs = if logs_wanted && (timed_out || matches!(ending, Ending::Failed { .. })) {
             failure_logs::show(settings, self.api, self.log, self.deadline(), timed_out)
         } else {
             Vec::new()
         };
-        let status = self.progress.status();
-        let mut report = match verdict {
-            Verdict::Success => self.verify(status),
-            Verdict::Failure => self.report(Ending::Failed { status }),
-            Verdict::Timeout => self.report(Ending::TimedOut),
-            Verdict::Refused(error) => self.report(Ending::RefusedWhileWaiting { error }),
-            Verdict::NotListed { newest } => {
-                let deploy_number = self.settings.names.name(&DEPLOY_NUMBER);
-                self.report(Ending::NotListed {
-                    newest,
-                    deploy_number,
-                })
-            }
+        // A success is checked at `verify_url`, when set; every other end of the wait is the run's.
+        let mut report = if let Ending::Succeeded { status } = ending {
+            self.verify(status)
+        } else {
+            self.report(ending)
         };
         report.logs = logs;
         report
@@ -307,11 +292,12 @@ impl<'a> Run<'a> {
         ours: u64,
         seed: Option<Deployment>,
         until: Instant,
-    ) -> Result<Verdict, Cancelled> {
+    ) -> Result<Ending, Cancelled> {
         let settings = self.settings;
         let rules = Rules {
             success: settings.success_statuses.clone(),
             failure: settings.failure_statuses.clone(),
+            deploy_number: settings.names.name(&DEPLOY_NUMBER),
         };
         let jitter = self.jitter();
         let schedule = Schedule::new(settings.poll_interval, settings.max_poll_interval, jitter);

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::api::ApiError;
+use crate::ending::Ending;
 use crate::model::{Deployment, Listing};
 use crate::poll::{Machine, News};
 use crate::schedule::Schedule;
@@ -25,24 +26,6 @@ pub const ATTACH_GRACE_POLLS: u32 = 4;
 /// …or missing for this long since the first list, whichever comes first. A list may lag behind
 /// a trigger an earlier step just made; it does not lag for long.
 pub const ATTACH_GRACE: Duration = Duration::from_secs(30);
-
-/// How the wait ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Ours reached a success status.
-    Success,
-    /// Ours reached a failure status.
-    Failure,
-    /// The deadline came first.
-    Timeout,
-    /// The API refused a poll (token revoked, application deleted).
-    Refused(ApiError),
-    /// Attach mode: the number was never listed within the grace; `newest` is the newest listed.
-    NotListed {
-        /// The highest deploy number the list showed (0 for none).
-        newest: u64,
-    },
-}
 
 /// Something worth a log line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +59,8 @@ pub struct Rules {
     pub success: Vec<String>,
     /// Statuses meaning failure.
     pub failure: Vec<String>,
+    /// What the user calls the `deploy_number` input: an attach number never listed names it.
+    pub deploy_number: String,
 }
 
 /// Waiting for one deployment, identified by its `deploy_number`.
@@ -94,7 +79,7 @@ pub struct Watch {
     /// Lists that answered without ours, before ours was ever seen, and when the first came.
     missing: u32,
     first_list: Option<Instant>,
-    verdict: Option<Verdict>,
+    verdict: Option<Ending>,
 }
 
 impl Watch {
@@ -188,7 +173,7 @@ impl Watch {
                 wait = wait.max(retry_after.unwrap_or_default());
             }
             Err(refused @ ApiError::Refused { .. }) => {
-                self.verdict = Some(Verdict::Refused(refused));
+                self.verdict = Some(Ending::RefusedWhileWaiting { error: refused });
             }
             // Once ours exists, even a TLS failure is waited out until the deadline: it may be a
             // proxy being replaced, and giving up early would report nothing better.
@@ -216,7 +201,10 @@ impl Watch {
         self.missing += 1;
         let first = *self.first_list.get_or_insert(now);
         if self.missing >= ATTACH_GRACE_POLLS || now.duration_since(first) >= ATTACH_GRACE {
-            self.verdict = Some(Verdict::NotListed { newest });
+            self.verdict = Some(Ending::NotListed {
+                newest,
+                deploy_number: self.rules.deploy_number.clone(),
+            });
         }
     }
 
@@ -250,20 +238,22 @@ impl Watch {
             }
             self.status = Some(key.clone());
         }
+        // The status reached, as the API sent it.
+        let status = self.status().unwrap_or_default().to_string();
         if self.rules.success.contains(&key) {
-            self.verdict = Some(Verdict::Success);
+            self.verdict = Some(Ending::Succeeded { status });
         } else if self.rules.failure.contains(&key) {
-            self.verdict = Some(Verdict::Failure);
+            self.verdict = Some(Ending::Failed { status });
         }
     }
 }
 
 impl Machine for Watch {
     type Answer = Result<Listing, ApiError>;
-    type Verdict = Verdict;
+    type Verdict = Ending;
     type Event = Event;
 
-    fn verdict(&self) -> Option<Verdict> {
+    fn verdict(&self) -> Option<Ending> {
         self.verdict.clone()
     }
 
@@ -271,8 +261,8 @@ impl Machine for Watch {
         self.due
     }
 
-    fn timed_out(&self) -> Verdict {
-        Verdict::Timeout
+    fn timed_out(&self) -> Ending {
+        Ending::TimedOut
     }
 
     fn observe(&mut self, now: Instant, answer: Result<Listing, ApiError>) -> (Vec<Event>, News) {
@@ -302,6 +292,7 @@ mod tests {
             failure: ["failed", "error", "expired", "canceled", "cancelled"]
                 .map(String::from)
                 .to_vec(),
+            deploy_number: "NODION_DEPLOY_NUMBER".into(),
         }
     }
 
@@ -343,7 +334,7 @@ mod tests {
         w: &mut Waiting,
         t0: Instant,
         mut list: impl FnMut(f64) -> Result<Vec<Deployment>, ApiError>,
-    ) -> (Verdict, u32, Duration, Vec<Event>) {
+    ) -> (Ending, u32, Duration, Vec<Event>) {
         w.drive(t0, |t| list(t).map(listing))
     }
 
@@ -386,7 +377,7 @@ mod tests {
                 &[(0.0, "created"), (4.0, "waiting"), (20.0, "available")],
             )
         });
-        assert_eq!(v, Verdict::Success);
+        assert!(matches!(v, Ending::Succeeded { .. }), "{v:?}");
         assert_eq!(statuses(&events), ["created", "waiting", "available"]);
         assert_eq!(w.status(), Some("available"));
     }
@@ -397,7 +388,7 @@ mod tests {
             let t0 = Instant::now();
             let mut w = watch(t0);
             let (v, ..) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying"), (10.0, status)]));
-            assert_eq!(v, Verdict::Failure, "{status}");
+            assert!(matches!(v, Ending::Failed { .. }), "{status}: {v:?}");
         }
     }
 
@@ -408,7 +399,7 @@ mod tests {
         let (v, ..) = drive(&mut w, t0, |t| {
             at(t, &[(0.0, "Created"), (5.0, "AVAILABLE")])
         });
-        assert_eq!(v, Verdict::Success);
+        assert!(matches!(v, Ending::Succeeded { .. }), "{v:?}");
     }
 
     #[test]
@@ -416,7 +407,7 @@ mod tests {
         let t0 = Instant::now();
         let mut w = watch_with(t0, 100 * S, 2 * S, 15 * S);
         let (v, _, finished, _) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
-        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(v, Ending::TimedOut);
         assert_eq!(finished, 100 * S);
         assert_eq!(w.status(), Some("deploying"));
     }
@@ -439,7 +430,7 @@ mod tests {
         let mut w = watch_with(t0, 30 * S, 2 * S, 15 * S);
         // The older #2 is available and #1 failed: neither is ours, so this times out.
         let (v, ..) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
-        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(v, Ending::TimedOut);
     }
 
     #[test]
@@ -449,7 +440,7 @@ mod tests {
         let (v, _, _, events) = drive(&mut w, t0, |t| {
             at(t, &[(12.0, "deploying"), (30.0, "available")])
         });
-        assert_eq!(v, Verdict::Success);
+        assert!(matches!(v, Ending::Succeeded { .. }), "{v:?}");
         assert_eq!(events.iter().filter(|e| **e == Event::NotListed).count(), 1);
     }
 
@@ -458,7 +449,7 @@ mod tests {
         let t0 = Instant::now();
         let mut w = watch_with(t0, 120 * S, 2 * S, 15 * S);
         let (v, _, _, events) = drive(&mut w, t0, |t| at(t, &[(0.0, "rolling_out")]));
-        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(v, Ending::TimedOut);
         let unknown: Vec<_> = events
             .iter()
             .filter(|e| matches!(e, Event::UnknownStatus(_)))
@@ -473,7 +464,7 @@ mod tests {
         let (v, ..) = drive(&mut w, t0, |t| {
             at(t, &[(0.0, "rolling_out"), (20.0, "available")])
         });
-        assert_eq!(v, Verdict::Success);
+        assert!(matches!(v, Ending::Succeeded { .. }), "{v:?}");
     }
 
     #[test]
@@ -487,7 +478,7 @@ mod tests {
                 delivery: Delivery::Unknown,
             })
         });
-        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(v, Ending::TimedOut);
         assert!(polls >= 5);
         assert!(events.iter().all(|e| matches!(e, Event::Retrying(_))));
     }
@@ -507,7 +498,7 @@ mod tests {
                 at(t, &[(0.0, "deploying"), (30.0, "available")])
             }
         });
-        assert_eq!(v, Verdict::Success);
+        assert!(matches!(v, Ending::Succeeded { .. }), "{v:?}");
     }
 
     #[test]
@@ -543,7 +534,7 @@ mod tests {
                     at(t, &[(0.0, "deploying")])
                 }
             });
-            assert_eq!(v, Verdict::Refused(refused));
+            assert_eq!(v, Ending::RefusedWhileWaiting { error: refused });
             assert_eq!(polls, 3, "two good polls (2 s, 5 s), then the refusal");
         }
     }
@@ -576,7 +567,7 @@ mod tests {
         let mut w = watch_with(t0, 30 * S, 2 * S, 15 * S);
         w.seed(t0, with_id(3, "created", "ours"));
         let (v, ..) = drive(&mut w, t0, |_| Ok(vec![with_id(3, "available", "theirs")]));
-        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(v, Ending::TimedOut);
         assert_eq!(w.status(), Some("created"));
     }
 
@@ -590,7 +581,7 @@ mod tests {
                 with_id(3, "failed", "b"),
             ])
         });
-        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(v, Ending::TimedOut);
         assert!(events.iter().all(|e| matches!(e, Event::Retrying(_))));
     }
 
@@ -604,7 +595,7 @@ mod tests {
             ..Deployment::default()
         };
         let (v, ..) = drive(&mut w, t0, |_| Ok(vec![nameless.clone()]));
-        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(v, Ending::TimedOut);
         assert_eq!(w.status(), Some("deploying"));
         assert_eq!(w.deployment().unwrap().id.as_deref(), Some("ours"));
     }
@@ -631,7 +622,13 @@ mod tests {
         let t0 = Instant::now();
         let mut w = attached(t0, 2 * S, 15 * S);
         let (v, polls, took, _) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
-        assert_eq!(v, Verdict::NotListed { newest: 3 });
+        assert_eq!(
+            v,
+            Ending::NotListed {
+                newest: 3,
+                deploy_number: "NODION_DEPLOY_NUMBER".into()
+            }
+        );
         assert_eq!(polls, ATTACH_GRACE_POLLS);
         assert!(took <= ATTACH_GRACE, "{took:?}");
     }
@@ -642,7 +639,13 @@ mod tests {
         let t0 = Instant::now();
         let mut w = attached(t0, 20 * S, 60 * S);
         let (v, polls, took, _) = drive(&mut w, t0, |_| Ok(vec![dep(5, "available")]));
-        assert_eq!(v, Verdict::NotListed { newest: 5 });
+        assert_eq!(
+            v,
+            Ending::NotListed {
+                newest: 5,
+                deploy_number: "NODION_DEPLOY_NUMBER".into()
+            }
+        );
         assert!(polls < ATTACH_GRACE_POLLS, "{polls}");
         assert!(
             took >= ATTACH_GRACE && took <= ATTACH_GRACE + 20 * S,
@@ -665,7 +668,7 @@ mod tests {
             }
             Ok(list)
         });
-        assert_eq!(v, Verdict::Success);
+        assert!(matches!(v, Ending::Succeeded { .. }), "{v:?}");
     }
 
     /// After a trigger the list may lag as long as it likes: only attach mode gives up.
@@ -674,7 +677,7 @@ mod tests {
         let t0 = Instant::now();
         let mut w = watch_with(t0, 120 * S, 2 * S, 15 * S);
         let (v, polls, ..) = drive(&mut w, t0, |_| Ok(vec![dep(2, "available")]));
-        assert_eq!(v, Verdict::Timeout);
+        assert_eq!(v, Ending::TimedOut);
         assert!(polls > ATTACH_GRACE_POLLS);
     }
 
@@ -699,7 +702,7 @@ mod tests {
             let (v, _, finished, _) = drive(&mut w, t0, |t| {
                 at(t, &[(0.0, "deploying"), (done, "available")])
             });
-            assert_eq!(v, Verdict::Success);
+            assert!(matches!(v, Ending::Succeeded { .. }), "{v:?}");
             assert!(
                 finished.as_secs_f64() - done <= 15.0,
                 "done at {done}, seen at {finished:?}"
