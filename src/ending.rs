@@ -50,32 +50,14 @@ pub enum Ending {
         triggering: bool,
     },
     /// The API refused a request before a deployment was ours (a non-retryable 4xx).
-    Refused {
-        /// What the request was for (`trigger a deployment`).
-        doing: &'static str,
-        /// The API's answer.
-        error: ApiError,
-        /// The input to check, as the user set it (`: check NODION_API_TOKEN`), or nothing.
-        check: String,
-    },
+    Refused(Refused),
     /// The API refused a poll while we waited: our deployment goes on at Nodion.
     RefusedWhileWaiting {
         /// The API's answer.
         error: ApiError,
     },
     /// The API could not be reached, or answered unusably, before a deployment was ours.
-    Unreachable {
-        /// What the request was for.
-        doing: &'static str,
-        /// The last failure.
-        error: ApiError,
-        /// Why retrying stopped (`gave up after 6 retries`), when it was retried.
-        gave_up: Option<String>,
-        /// The input to check, as the user set it, or nothing.
-        check: String,
-        /// The trigger's answer may have been lost and the last look at the list failed too.
-        maybe_created: bool,
-    },
+    Unreachable(Unreachable),
     /// The trigger's answer was lost, and what appeared since the snapshot cannot be adopted.
     NotAdopted(NotAdopted),
     /// The inputs were refused (before anything was sent), or a dry run read that the real run
@@ -90,6 +72,70 @@ pub enum Ending {
     },
     /// A failure of the tool itself (a thread that cannot start, a panic).
     Internal(String),
+}
+
+/// A request the API refused before a deployment was ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// What the request was for (`trigger a deployment`).
+    pub doing: &'static str,
+    /// The application it was for.
+    pub application: String,
+    /// The API's answer.
+    pub error: ApiError,
+    /// The input to check, as the user set it (`: check NODION_API_TOKEN`), or nothing.
+    pub check: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Refused {
+            doing,
+            application,
+            error,
+            check,
+        } = self;
+        write!(
+            f,
+            "the API refused to {doing} for application {application} ({error}){check}"
+        )
+    }
+}
+
+/// A request that got no usable answer before a deployment was ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreachable {
+    /// What the request was for.
+    pub doing: &'static str,
+    /// The last failure.
+    pub error: ApiError,
+    /// Why retrying stopped (`gave up after 6 retries`), when it was retried.
+    pub gave_up: Option<String>,
+    /// The input to check, as the user set it, or nothing.
+    pub check: String,
+    /// The trigger's answer may have been lost and the last look at the list failed too.
+    pub maybe_created: bool,
+}
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Unreachable {
+            doing,
+            error,
+            gave_up,
+            check,
+            maybe_created,
+        } = self;
+        write!(f, "could not {doing}: {error}")?;
+        if let Some(why) = gave_up {
+            write!(f, " ({why})")?;
+        }
+        f.write_str(check)?;
+        if *maybe_created {
+            f.write_str("; a deployment may have been created: check Nodion")?;
+        }
+        Ok(())
+    }
 }
 
 /// Why a deployment that appeared after a lost answer was not adopted.
@@ -173,8 +219,8 @@ impl Ending {
                 signal: Signal::Terminate,
                 ..
             } => EXIT_SIGTERM,
-            Ending::Refused { .. } | Ending::RefusedWhileWaiting { .. } => EXIT_REFUSED,
-            Ending::Unreachable { .. } | Ending::NotAdopted(_) | Ending::Internal(_) => {
+            Ending::Refused(_) | Ending::RefusedWhileWaiting { .. } => EXIT_REFUSED,
+            Ending::Unreachable(_) | Ending::NotAdopted(_) | Ending::Internal(_) => {
                 EXIT_UNREACHABLE
             }
             Ending::Invalid(_) | Ending::NotListed { .. } => EXIT_INPUT,
@@ -190,9 +236,9 @@ impl Ending {
             Ending::TimedOut => "timeout",
             Ending::NotServing { .. } | Ending::NoSuchHost { .. } => "unverified",
             Ending::Cancelled { .. } => "cancelled",
-            Ending::Refused { .. }
+            Ending::Refused(_)
             | Ending::RefusedWhileWaiting { .. }
-            | Ending::Unreachable { .. }
+            | Ending::Unreachable(_)
             | Ending::NotAdopted(_)
             | Ending::Invalid(_)
             | Ending::NotListed { .. }
@@ -211,9 +257,9 @@ impl Ending {
                 Some("Nodion deployment not serving")
             }
             Ending::Cancelled { .. } => Some("Nodion deployment cancelled"),
-            Ending::Refused { .. }
+            Ending::Refused(_)
             | Ending::RefusedWhileWaiting { .. }
-            | Ending::Unreachable { .. }
+            | Ending::Unreachable(_)
             | Ending::NotAdopted(_)
             | Ending::Internal(_) => Some("Nodion deployment error"),
             Ending::Invalid(_) | Ending::NotListed { .. } => {
@@ -280,82 +326,37 @@ pub const EXIT_CODES: &[(&str, &str)] = &[
 mod tests {
     use super::*;
 
-    /// Every ending, with the exit code, `result` and annotation title SPEC §4/§5 give it.
+    const ERROR: Option<&str> = Some("Nodion deployment error");
+    const INVALID: Option<&str> = Some("Nodion deployment: invalid inputs");
+
+    /// Each ending has the exit code, `result` and annotation title SPEC §4/§5 give it.
+    fn assert_each(table: Vec<(Ending, u8, &str, Option<&str>)>) {
+        for (ending, code, result, title) in table {
+            assert_eq!(ending.exit_code(), code, "{ending:?}");
+            assert_eq!(ending.result(), result, "{ending:?}");
+            assert_eq!(ending.annotation_title(), title, "{ending:?}");
+        }
+    }
+
     #[test]
-    fn every_ending_has_the_spec_exit_code_result_and_title() {
-        let error = ApiError::Refused {
-            status: 403,
-            message: "no".into(),
-        };
+    fn every_end_of_our_deployment_has_the_spec_exit_code_result_and_title() {
         let status = || "s".to_string();
-        let (ok, failed, timed_out, unverified, cancelled, error_title, invalid) = (
-            None,
-            Some("Nodion deployment failed"),
-            Some("Nodion deployment timed out"),
-            Some("Nodion deployment not serving"),
-            Some("Nodion deployment cancelled"),
-            Some("Nodion deployment error"),
-            Some("Nodion deployment: invalid inputs"),
-        );
+        let unverified = Some("Nodion deployment not serving");
         let cancel = |signal| Ending::Cancelled {
             signal,
             triggering: false,
         };
-        let table = [
-            (Ending::Succeeded { status: status() }, 0, "success", ok),
-            (Ending::NotWaited, 0, "triggered", ok),
-            (Ending::DryRunPassed, 0, "success", ok),
-            (Ending::Failed { status: status() }, 1, "failure", failed),
-            (Ending::Invalid("x".into()), 2, "error", invalid),
+        let cancelled = Some("Nodion deployment cancelled");
+        assert_each(vec![
+            (Ending::Succeeded { status: status() }, 0, "success", None),
+            (Ending::NotWaited, 0, "triggered", None),
+            (Ending::DryRunPassed, 0, "success", None),
             (
-                Ending::NotListed {
-                    newest: 0,
-                    deploy_number: "deploy_number".into(),
-                },
-                2,
-                "error",
-                invalid,
+                Ending::Failed { status: status() },
+                1,
+                "failure",
+                Some("Nodion deployment failed"),
             ),
-            (
-                Ending::Refused {
-                    doing: "x",
-                    error: error.clone(),
-                    check: String::new(),
-                },
-                3,
-                "error",
-                error_title,
-            ),
-            (
-                Ending::RefusedWhileWaiting {
-                    error: error.clone(),
-                },
-                3,
-                "error",
-                error_title,
-            ),
-            (
-                Ending::Unreachable {
-                    doing: "x",
-                    error,
-                    gave_up: None,
-                    check: String::new(),
-                    maybe_created: false,
-                },
-                4,
-                "error",
-                error_title,
-            ),
-            (
-                Ending::NotAdopted(NotAdopted::Several {
-                    numbers: vec![3, 4],
-                    more: false,
-                }),
-                4,
-                "error",
-                error_title,
-            ),
-            (Ending::Internal("x".into()), 4, "error", error_title),
             (
                 Ending::NotServing {
                     status: status(),
@@ -375,14 +376,52 @@ mod tests {
                 "unverified",
                 unverified,
             ),
-            (Ending::TimedOut, 124, "timeout", timed_out),
+            (
+                Ending::TimedOut,
+                124,
+                "timeout",
+                Some("Nodion deployment timed out"),
+            ),
             (cancel(Signal::Interrupt), 130, "cancelled", cancelled),
             (cancel(Signal::Terminate), 143, "cancelled", cancelled),
-        ];
-        for (ending, code, result, title) in table {
-            assert_eq!(ending.exit_code(), code, "{ending:?}");
-            assert_eq!(ending.result(), result, "{ending:?}");
-            assert_eq!(ending.annotation_title(), title, "{ending:?}");
-        }
+        ]);
+    }
+
+    #[test]
+    fn every_error_has_the_spec_exit_code_result_and_title() {
+        let error = ApiError::Refused {
+            status: 403,
+            message: "no".into(),
+        };
+        let not_listed = Ending::NotListed {
+            newest: 0,
+            deploy_number: "deploy_number".into(),
+        };
+        let refused = Ending::Refused(Refused {
+            doing: "x",
+            application: "app-1".into(),
+            error: error.clone(),
+            check: String::new(),
+        });
+        let unreachable = Ending::Unreachable(Unreachable {
+            doing: "x",
+            error: error.clone(),
+            gave_up: None,
+            check: String::new(),
+            maybe_created: false,
+        });
+        let several = Ending::NotAdopted(NotAdopted::Several {
+            numbers: vec![3, 4],
+            more: false,
+        });
+        assert_each(vec![
+            (Ending::Invalid("x".into()), 2, "error", INVALID),
+            (not_listed, 2, "error", INVALID),
+            (refused, 3, "error", ERROR),
+            (Ending::RefusedWhileWaiting { error }, 3, "error", ERROR),
+            (unreachable, 4, "error", ERROR),
+            (several, 4, "error", ERROR),
+            (Ending::Internal("x".into()), 4, "error", ERROR),
+        ]);
     }
 }

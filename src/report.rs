@@ -63,57 +63,75 @@ impl Origin {
     }
 }
 
+/// What every summary line may name: the run's facts, as shown.
+struct Said<'a> {
+    app: &'a str,
+    took: String,
+    /// Our deployment's number (`#3`; `#0` when none was ours).
+    ours: String,
+    /// Whether a deployment became ours.
+    had_one: bool,
+    /// Its status as last seen.
+    seen: Option<String>,
+    result: &'static str,
+    url: &'a str,
+    dry_run: bool,
+}
+
+impl Said<'_> {
+    /// The line of a run stopped before a deployment was ours: the reason, as it is.
+    fn stopped(&self, detail: impl std::fmt::Display) -> String {
+        let (result, took) = (self.result, &self.took);
+        match self.dry_run {
+            true => format!("{result}: {detail} (dry run)"),
+            false => format!("{result} after {took}: {detail}"),
+        }
+    }
+}
+
 impl Report {
+    fn said(&self) -> Said<'_> {
+        let number = self.deployment.as_ref().and_then(|d| d.deploy_number);
+        Said {
+            app: &self.application_id,
+            took: duration::text(self.elapsed, Precision::Seconds),
+            ours: format!("#{}", number.unwrap_or_default()),
+            had_one: number.is_some(),
+            seen: (self.deployment.as_ref()).and_then(|d| d.status.as_deref().map(escape::shown)),
+            result: self.ending.result(),
+            url: self.url.as_deref().unwrap_or_default(),
+            dry_run: self.dry_run,
+        }
+    }
+
     /// The one-line verdict: the summary line without its `nodion-deploy: ` prefix, and the
     /// message of the error annotation a run that did not succeed gets.
     pub fn verdict(&self) -> String {
-        let took = duration::text(self.elapsed, Precision::Seconds);
-        let app = &self.application_id;
-        let number = self.deployment.as_ref().and_then(|d| d.deploy_number);
-        let ours = format!("#{}", number.unwrap_or_default());
-        let seen = self.deployment.as_ref().and_then(|d| d.status.as_deref());
-        let seen = seen.map(escape::shown);
-        let result = self.ending.result();
-        let url = self.url.as_deref().unwrap_or_default();
-        // Stopped before a deployment was ours: the reason, as it is.
-        let stopped = |detail: &dyn std::fmt::Display| match self.dry_run {
-            true => format!("{result}: {detail} (dry run)"),
-            false => format!("{result} after {took}: {detail}"),
-        };
+        let said = self.said();
+        let Said {
+            app,
+            took,
+            ours,
+            seen,
+            result,
+            url,
+            ..
+        } = &said;
+        let shown = escape::shown;
         match &self.ending {
-            Ending::Refused {
-                doing,
-                error,
-                check,
-            } => stopped(&format!(
-                "the API refused to {doing} for application {app} ({error}){check}"
-            )),
-            Ending::Unreachable {
-                doing,
-                error,
-                gave_up,
-                check,
-                maybe_created,
-            } => stopped(&format!(
-                "could not {doing}: {error}{}{check}{}",
-                gave_up
-                    .as_ref()
-                    .map(|why| format!(" ({why})"))
-                    .unwrap_or_default(),
-                match maybe_created {
-                    true => "; a deployment may have been created: check Nodion",
-                    false => "",
-                }
-            )),
-            Ending::NotAdopted(why) => stopped(why),
-            Ending::Invalid(why) => stopped(why),
-            Ending::Succeeded { status } => format!(
-                "success: deployment {ours} of {app} is {} after {took}",
-                escape::shown(status)
-            ),
+            Ending::Refused(why) => said.stopped(why),
+            Ending::Unreachable(why) => said.stopped(why),
+            Ending::NotAdopted(why) => said.stopped(why),
+            Ending::Invalid(why) => said.stopped(why),
+            Ending::Succeeded { status } => {
+                format!(
+                    "success: deployment {ours} of {app} is {} after {took}",
+                    shown(status)
+                )
+            }
             Ending::NotServing { status, answered } => format!(
                 "{result}: deployment {ours} of {app} is {}, but {url} {answered} after {took}",
-                escape::shown(status)
+                shown(status)
             ),
             Ending::NoSuchHost {
                 status,
@@ -121,11 +139,11 @@ impl Report {
                 input,
             } => format!(
                 "{result}: deployment {ours} of {app} is {}, but the host {host} of {url} does not resolve after {took}: check {input}",
-                escape::shown(status)
+                shown(status)
             ),
             Ending::Failed { status } => format!(
                 "failure: deployment {ours} of {app} ended with status {} after {took}",
-                escape::shown(status)
+                shown(status)
             ),
             Ending::TimedOut => format!(
                 "{result}: deployment {ours} of {app} is still {} after {took}; it goes on at Nodion",
@@ -138,9 +156,7 @@ impl Report {
                 "triggered: deployment {ours} of {app} is {}; not waiting (wait=false)",
                 seen.as_deref().unwrap_or("created")
             ),
-            Ending::Cancelled { signal, triggering } => {
-                cancelled(*signal, app, number.map(|_| (ours, seen)), *triggering)
-            }
+            Ending::Cancelled { signal, triggering } => cancelled(*signal, &said, *triggering),
             Ending::DryRunPassed => format!(
                 "dry run passed: the token works and application {app} exists; nothing was triggered"
             ),
@@ -148,17 +164,16 @@ impl Report {
             Ending::NotListed {
                 newest,
                 deploy_number,
-            } => {
-                let newest = match newest {
+            } => format!(
+                "{result}: deployment {ours} of {app} is not listed ({}) after {took}: check {deploy_number}; nothing was triggered",
+                match newest {
                     0 => "none is listed".to_string(),
                     n => format!("the newest is #{n}"),
-                };
-                format!(
-                    "{result}: deployment {ours} of {app} is not listed ({newest}) after {took}: check {deploy_number}; nothing was triggered"
-                )
-            }
+                }
+            ),
         }
     }
+
     /// The last line of the log.
     pub fn summary(&self) -> String {
         format!("nodion-deploy: {}", self.verdict())
@@ -185,22 +200,19 @@ impl Report {
 }
 
 /// What a cancelled run says: the deployment it leaves going on, or that one may have been created.
-fn cancelled(
-    signal: Signal,
-    app: &str,
-    ours: Option<(String, Option<String>)>,
-    triggering: bool,
-) -> String {
-    let name = signal.name();
-    match ours {
-        Some((ours, status)) => format!(
-            "cancelled by {name}: deployment {ours} of {app} goes on at Nodion (last status: {})",
-            status.as_deref().unwrap_or("none seen")
-        ),
-        None if triggering => format!(
+fn cancelled(signal: Signal, said: &Said, triggering: bool) -> String {
+    let (name, app, ours) = (signal.name(), said.app, &said.ours);
+    if said.had_one {
+        let status = said.seen.as_deref().unwrap_or("none seen");
+        format!(
+            "cancelled by {name}: deployment {ours} of {app} goes on at Nodion (last status: {status})"
+        )
+    } else if triggering {
+        format!(
             "cancelled by {name} while triggering a deployment of {app}: one may have been created; check Nodion"
-        ),
-        None => format!("cancelled by {name} before anything was triggered for {app}"),
+        )
+    } else {
+        format!("cancelled by {name} before anything was triggered for {app}")
     }
 }
 
@@ -208,7 +220,7 @@ fn cancelled(
 pub(crate) mod tests {
     use super::*;
     use crate::api::{ApiError, Delivery};
-    use crate::ending::NotAdopted;
+    use crate::ending::{NotAdopted, Refused, Unreachable};
 
     /// What the summary line says of a run that stopped with `ending` before a deployment was
     /// ours, after its `error after 0s: ` (for the unit tests of the stops).
@@ -328,6 +340,13 @@ pub(crate) mod tests {
                 ),
                 "error: the API refused to list deployments (HTTP 401: bad token) after 1m 35s; deployment #3 goes on at Nodion",
             ),
+        ]);
+    }
+
+    /// So does every end after a success (`verify_url`), without a wait, or of an attach number never listed.
+    #[test]
+    fn each_end_after_a_success_or_without_a_wait_has_its_summary_line() {
+        assert_says(&[
             (
                 ended(
                     Ending::NotServing {
@@ -367,7 +386,7 @@ pub(crate) mod tests {
     }
 
     fn unreachable(gave_up: Option<&str>, maybe_created: bool) -> Ending {
-        Ending::Unreachable {
+        Ending::Unreachable(Unreachable {
             doing: "list deployments",
             error: ApiError::Transient {
                 reason: "reset".into(),
@@ -377,20 +396,21 @@ pub(crate) mod tests {
             gave_up: gave_up.map(String::from),
             check: String::new(),
             maybe_created,
-        }
+        })
     }
 
-    /// So does every way a run ends before or without a wait.
+    /// So does every way a run stops before a deployment is ours, dry run or not.
     #[test]
-    fn each_other_ending_has_its_summary_line() {
-        let refused = Ending::Refused {
+    fn each_stop_before_a_deployment_was_ours_has_its_summary_line() {
+        let refused = Ending::Refused(Refused {
             doing: "read the application",
+            application: "app-1".into(),
             error: ApiError::Refused {
                 status: 404,
                 message: "Not found".into(),
             },
             check: ": check NODION_APPLICATION_ID".into(),
-        };
+        });
         let mut dry_run = report(refused.clone(), None);
         dry_run.dry_run = true;
         let several = NotAdopted::Several {
@@ -425,6 +445,13 @@ pub(crate) mod tests {
                 ),
                 "error after 1m 35s: invalid inputs (NODION_TIMEOUT); nothing was sent",
             ),
+        ]);
+    }
+
+    /// So does a cancellation, a dry run that passed and an internal error.
+    #[test]
+    fn each_cancellation_dry_run_and_internal_error_has_its_summary_line() {
+        assert_says(&[
             (
                 ended(
                     Ending::Cancelled {

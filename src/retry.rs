@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::api::{ApiError, Delivery};
 use crate::clock::Clock;
 use crate::duration::{self, Precision};
-use crate::ending::Ending;
+use crate::ending::{Ending, Refused, Unreachable};
 use crate::inputs::{API_TOKEN, API_URL, APPLICATION_ID, PROJECT_ID, Settings};
 use crate::log::Log;
 use crate::schedule::{JitterSource, Schedule};
@@ -139,18 +139,19 @@ impl<'a> Retrier<'a> {
         };
         // Said once, by the summary line the run ends with.
         match error {
-            ApiError::Refused { status, .. } => Ending::Refused {
+            ApiError::Refused { status, .. } => Ending::Refused(Refused {
                 doing,
+                application: self.settings.application_id.clone(),
                 error,
                 check: what_to_check(self.settings, status),
-            },
-            ApiError::Unreachable { .. } => Ending::Unreachable {
+            }),
+            ApiError::Unreachable { .. } => Ending::Unreachable(Unreachable {
                 doing,
                 error,
                 gave_up: None,
                 check: String::new(),
                 maybe_created: false,
-            },
+            }),
             ApiError::Transient { delivery, .. } => {
                 // Nothing ever answered there: the URL itself is the likely mistake (SPEC §4).
                 let check = match delivery {
@@ -161,13 +162,13 @@ impl<'a> Retrier<'a> {
                     ),
                     _ => String::new(),
                 };
-                Ending::Unreachable {
+                Ending::Unreachable(Unreachable {
                     doing,
                     error,
                     gave_up,
                     check,
                     maybe_created: false,
-                }
+                })
             }
         }
     }

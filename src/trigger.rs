@@ -247,7 +247,7 @@ impl<'a> Trigger<'a> {
         attempt: u32,
         stop: Ending,
     ) -> Result<(Deployment, Origin), Ending> {
-        if matches!(stop, Ending::Refused { .. } | Ending::Cancelled { .. }) {
+        if matches!(stop, Ending::Refused(_) | Ending::Cancelled { .. }) {
             return Err(stop);
         }
         match self
@@ -260,8 +260,8 @@ impl<'a> Trigger<'a> {
             },
             Err(_) => {
                 let mut stop = stop;
-                if let Ending::Unreachable { maybe_created, .. } = &mut stop {
-                    *maybe_created = true;
+                if let Ending::Unreachable(unreachable) = &mut stop {
+                    unreachable.maybe_created = true;
                 }
                 Err(stop)
             }

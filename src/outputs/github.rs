@@ -97,9 +97,9 @@ fn summary(report: &Report, why: Option<&str>) -> String {
         | Ending::NotServing { .. }
         | Ending::NoSuchHost { .. }
         | Ending::Cancelled { .. }
-        | Ending::Refused { .. }
+        | Ending::Refused(_)
         | Ending::RefusedWhileWaiting { .. }
-        | Ending::Unreachable { .. }
+        | Ending::Unreachable(_)
         | Ending::NotAdopted(_)
         | Ending::Invalid(_)
         | Ending::NotListed { .. }
@@ -244,7 +244,7 @@ fn last_logs(report: &Report) -> String {
 mod tests {
     use super::*;
     use crate::api::ApiError;
-    use crate::ending::Ending;
+    use crate::ending::{Ending, Refused};
     use crate::outputs::OUTPUTS;
     use crate::outputs::fixture::report;
 
@@ -292,14 +292,15 @@ mod tests {
         r.timeline.clear();
         // No verify_url: with one, a row would say it was not checked.
         (r.url, r.verified) = (None, None);
-        r.ending = Ending::Refused {
+        r.ending = Ending::Refused(Refused {
             doing: "trigger a deployment",
+            application: "app-1".into(),
             error: ApiError::Refused {
                 status: 401,
                 message: "Invalid API token".into(),
             },
             check: String::new(),
-        };
+        });
         let summary = github_summary(&r);
         let lines: Vec<&str> = summary.lines().collect();
         assert_eq!(lines[0], "### Nodion deployment of app\\-1: error");
