@@ -5,6 +5,7 @@
 //! these tables. Both include this file.
 
 use std::cell::Cell;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use nodion_deploy::clock::Clock;
@@ -381,4 +382,19 @@ pub fn regenerate(doc: &str, tables: &[Table]) -> Result<(String, Vec<&'static s
     }
     out += rest;
     Ok((out, found))
+}
+
+/// The documents: every Markdown file at the root and in `docs/`.
+pub fn documents(root: &Path) -> Vec<PathBuf> {
+    let mut docs = Vec::new();
+    for dir in [root.to_path_buf(), root.join("docs")] {
+        for entry in std::fs::read_dir(&dir).expect("readable") {
+            let path = entry.expect("readable").path();
+            if path.extension().is_some_and(|e| e == "md") {
+                docs.push(path);
+            }
+        }
+    }
+    docs.sort();
+    docs
 }

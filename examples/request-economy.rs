@@ -7,28 +7,13 @@
 //! `cargo run --example request-economy -- --write` writes them into every document that has the
 //! markers (what `tests/it/economy.rs` asks for when a document's table differs)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 // The test that includes it too uses the rest.
 #[path = "../bench/economy.rs"]
 #[allow(dead_code)]
 mod economy;
-
-/// The documents: every Markdown file at the root and in `docs/`.
-fn documents(root: &Path) -> Vec<PathBuf> {
-    let mut docs = Vec::new();
-    for dir in [root.to_path_buf(), root.join("docs")] {
-        for entry in std::fs::read_dir(&dir).expect("readable") {
-            let path = entry.expect("readable").path();
-            if path.extension().is_some_and(|e| e == "md") {
-                docs.push(path);
-            }
-        }
-    }
-    docs.sort();
-    docs
-}
 
 fn main() -> ExitCode {
     let tables = economy::tables();
@@ -47,7 +32,7 @@ fn main() -> ExitCode {
         }
         Some("--write") => {
             let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-            for path in documents(root) {
+            for path in economy::documents(root) {
                 let doc = std::fs::read_to_string(&path).expect("readable");
                 let shown = path.strip_prefix(root).unwrap_or(&path).display();
                 match economy::regenerate(&doc, &tables) {

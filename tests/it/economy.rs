@@ -6,7 +6,7 @@
 #[path = "../../bench/economy.rs"]
 mod sim;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -122,22 +122,6 @@ fn no_jitter_costs_more_than_the_worst_case() {
     }
 }
 
-/// The documents: every Markdown file at the root and in `docs/`.
-fn documents() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut docs = Vec::new();
-    for dir in [root.to_path_buf(), root.join("docs")] {
-        for entry in std::fs::read_dir(&dir).expect("readable") {
-            let path = entry.expect("readable").path();
-            if path.extension().is_some_and(|e| e == "md") {
-                docs.push(path);
-            }
-        }
-    }
-    docs.sort();
-    docs
-}
-
 /// Every table a document shows between `request-economy` markers is the one the code computes,
 /// and each stands where `PLACES` says.
 #[test]
@@ -145,7 +129,7 @@ fn every_document_shows_the_request_economy_the_code_computes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut found = Vec::new();
     let mut stale = Vec::new();
-    for path in documents() {
+    for path in sim::documents(Path::new(env!("CARGO_MANIFEST_DIR"))) {
         let name = path
             .strip_prefix(root)
             .unwrap()
