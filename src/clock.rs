@@ -25,39 +25,40 @@ impl Clock for SystemClock {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::cell::{Cell, RefCell};
+    use std::sync::Mutex;
 
     use super::*;
 
-    /// Time that moves only when the code under test sleeps, and the sleeps it was asked for.
+    /// Time that moves only when the code under test sleeps, and the sleeps it was asked for
+    /// (shareable across threads, as the retries' clock is).
     pub(crate) struct FakeClock {
-        now: Cell<Instant>,
-        slept: RefCell<Vec<Duration>>,
+        now: Mutex<Instant>,
+        slept: Mutex<Vec<Duration>>,
     }
 
     impl FakeClock {
         /// A clock at `now`.
         pub(crate) fn at(now: Instant) -> FakeClock {
             FakeClock {
-                now: Cell::new(now),
-                slept: RefCell::default(),
+                now: Mutex::new(now),
+                slept: Mutex::default(),
             }
         }
 
         /// Every sleep so far, in order.
         pub(crate) fn slept(&self) -> Vec<Duration> {
-            self.slept.borrow().clone()
+            self.slept.lock().unwrap().clone()
         }
     }
 
     impl Clock for FakeClock {
         fn now(&self) -> Instant {
-            self.now.get()
+            *self.now.lock().unwrap()
         }
 
         fn sleep(&self, duration: Duration) {
-            self.now.set(self.now.get() + duration);
-            self.slept.borrow_mut().push(duration);
+            *self.now.lock().unwrap() += duration;
+            self.slept.lock().unwrap().push(duration);
         }
     }
 }

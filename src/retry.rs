@@ -213,8 +213,8 @@ fn what_to_check(settings: &Settings, status: u16) -> String {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use crate::clock::tests::FakeClock;
     use std::collections::HashMap;
-    use std::sync::Mutex;
 
     use super::*;
     use crate::log::Flavor;
@@ -233,24 +233,11 @@ pub(crate) mod tests {
         Settings::from_env(&env).expect("valid settings")
     }
 
-    /// A clock whose sleeps pass at once.
-    struct Instantly(Mutex<Instant>);
-
-    impl Clock for Instantly {
-        fn now(&self) -> Instant {
-            *self.0.lock().unwrap()
-        }
-
-        fn sleep(&self, duration: Duration) {
-            *self.0.lock().unwrap() += duration;
-        }
-    }
-
     /// Why a retrier over `settings` stopped after `answers`, one per attempt (the last repeated).
     fn stopped(settings: &Settings, answers: &[ApiError]) -> String {
         let log = Log::to(Box::new(std::io::sink()), Flavor::Plain, false);
         let start = Instant::now();
-        let clock: SharedClock = Arc::new(Instantly(Mutex::new(start)));
+        let clock: SharedClock = Arc::new(FakeClock::at(start));
         let deadline = start + Duration::from_secs(600);
         let retrier = Retrier::new(&log, settings, clock, deadline, Box::new(0.0_f64));
         let at = |attempt: u32| answers[(attempt as usize - 1).min(answers.len() - 1)].clone();
@@ -301,7 +288,7 @@ pub(crate) mod tests {
         let s = settings(&[]);
         let log = Log::to(Box::new(std::io::sink()), Flavor::Plain, false);
         let start = Instant::now();
-        let clock: SharedClock = Arc::new(Instantly(Mutex::new(start)));
+        let clock: SharedClock = Arc::new(FakeClock::at(start));
         let retrier = Retrier::new(
             &log,
             &s,

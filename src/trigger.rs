@@ -311,27 +311,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::clock::Clock;
+    use crate::clock::tests::FakeClock;
     use crate::log::Flavor;
     use crate::report::tests::stopped;
     use crate::retry::{RETRY_FIRST, RETRY_LONGEST};
-
-    /// Time that moves only when the code under test sleeps.
-    struct FakeClock {
-        now: Mutex<Instant>,
-        slept: Mutex<Vec<Duration>>,
-    }
-
-    impl Clock for FakeClock {
-        fn now(&self) -> Instant {
-            *self.now.lock().unwrap()
-        }
-
-        fn sleep(&self, duration: Duration) {
-            *self.now.lock().unwrap() += duration;
-            self.slept.lock().unwrap().push(duration);
-        }
-    }
 
     /// An API that answers from scripts and records what was asked; an unscripted request fails
     /// the test.
@@ -418,10 +401,7 @@ mod tests {
         wanted: Wanted,
     ) -> Ran {
         let start = Instant::now();
-        let clock = Arc::new(FakeClock {
-            now: Mutex::new(start),
-            slept: Mutex::default(),
-        });
+        let clock = Arc::new(FakeClock::at(start));
         let lines = Lines::default();
         let log = Log::to(Box::new(lines.clone()), Flavor::Plain, false);
         let sent = Cell::new(0);
@@ -449,7 +429,7 @@ mod tests {
         Ran {
             result,
             asked: api.asked.into_inner().unwrap(),
-            slept: clock.slept.lock().unwrap().clone(),
+            slept: clock.slept(),
             log,
             sent_notice: sent.get(),
         }
