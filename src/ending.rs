@@ -72,6 +72,92 @@ pub enum Ending {
     },
     /// A failure of the tool itself (a thread that cannot start, a panic).
     Internal(String),
+    /// Our deployment failed or was not serving, and `rollback` was asked (§9): how ours ended,
+    /// and how putting the last good image back went.
+    RolledBack {
+        /// How our deployment ended (a failure status, or not serving).
+        ours: Box<Ending>,
+        /// The rollback.
+        rollback: Box<Rollback>,
+    },
+}
+
+/// The deployment a rollback deploys the image of again: the last good one before ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Its deploy number.
+    pub deploy_number: u64,
+    /// Its image, as listed.
+    pub image_reference: String,
+    /// The tag deployed again.
+    pub tag: String,
+}
+
+/// A rollback, once one was needed: its target, its own deployment and how it went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rollback {
+    /// What was deployed again; `None` when there was nothing to roll back to.
+    pub target: Option<Target>,
+    /// The rollback's own deployment as last seen; `None` when none was triggered.
+    pub deployment: Option<crate::model::Deployment>,
+    /// Its status changes, with the time since its trigger.
+    pub timeline: Vec<(std::time::Duration, String)>,
+    /// How it went.
+    pub result: RollbackResult,
+}
+
+/// How a rollback went (the `rollback` output).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RollbackResult {
+    /// The target's image is deployed again and reached this success status (and served, with
+    /// `verify_url`), this long after the rollback's trigger.
+    Succeeded {
+        /// The success status it reached.
+        status: String,
+        /// Time from its trigger.
+        took: std::time::Duration,
+    },
+    /// It was triggered (or tried) but did not put the image back: why.
+    Failed(String),
+    /// There was nothing to roll back to: why.
+    Impossible(String),
+}
+
+impl RollbackResult {
+    /// The `rollback` output's value.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RollbackResult::Succeeded { .. } => "succeeded",
+            RollbackResult::Failed(_) => "failed",
+            RollbackResult::Impossible(_) => "impossible",
+        }
+    }
+}
+
+/// What the summary line adds for a rollback: `rolled back to #14 (1.4.2), available after 41s`, or
+/// why it did not happen and that production may be serving the broken version.
+impl std::fmt::Display for Rollback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let number = self.deployment.as_ref().and_then(|d| d.deploy_number);
+        let tag = self.target.as_ref().map(|t| crate::escape::shown(&t.tag));
+        let broken = "production may be serving the broken version";
+        match &self.result {
+            RollbackResult::Succeeded { status, took } => write!(
+                f,
+                "rolled back to #{} ({}), {} after {}",
+                number.unwrap_or_default(),
+                tag.unwrap_or_default(),
+                crate::escape::shown(status),
+                crate::duration::text(*took, crate::duration::Precision::Seconds)
+            ),
+            RollbackResult::Failed(why) => write!(
+                f,
+                "the rollback to {} did not put it back ({why}); {broken}",
+                tag.unwrap_or_default()
+            ),
+            RollbackResult::Impossible(why) => write!(f, "no rollback: {why}; {broken}"),
+        }
+    }
 }
 
 /// A request the API refused before a deployment was ours.
@@ -224,6 +310,10 @@ impl Ending {
                 EXIT_UNREACHABLE
             }
             Ending::Invalid(_) | Ending::NotListed { .. } => EXIT_INPUT,
+            Ending::RolledBack { ours, rollback } => match rollback.result {
+                RollbackResult::Succeeded { .. } => ours.exit_code(),
+                RollbackResult::Failed(_) | RollbackResult::Impossible(_) => EXIT_ROLLBACK_FAILED,
+            },
         }
     }
 
@@ -243,6 +333,7 @@ impl Ending {
             | Ending::Invalid(_)
             | Ending::NotListed { .. }
             | Ending::Internal(_) => "error",
+            Ending::RolledBack { ours, .. } => ours.result(),
         }
     }
 
@@ -265,6 +356,12 @@ impl Ending {
             Ending::Invalid(_) | Ending::NotListed { .. } => {
                 Some("Nodion deployment: invalid inputs")
             }
+            Ending::RolledBack { ours, rollback } => match rollback.result {
+                RollbackResult::Succeeded { .. } => ours.annotation_title(),
+                RollbackResult::Failed(_) | RollbackResult::Impossible(_) => {
+                    Some("Nodion deployment failed and was not rolled back")
+                }
+            },
         }
     }
 }
@@ -284,6 +381,8 @@ pub const EXIT_UNREACHABLE: u8 = 4;
 pub const EXIT_OUTPUTS_UNWRITTEN: u8 = 5;
 /// Our deployment succeeded, but `verify_url` did not serve the new version before the timeout.
 pub const EXIT_NOT_SERVING: u8 = 6;
+/// A rollback was needed but failed or was impossible: production may be serving a broken version.
+pub const EXIT_ROLLBACK_FAILED: u8 = 7;
 /// A deployment was ours but reached no terminal status before the timeout.
 pub const EXIT_TIMEOUT: u8 = 124;
 /// Interrupted by SIGINT.
@@ -314,6 +413,10 @@ pub const EXIT_CODES: &[(&str, &str)] = &[
     (
         "6",
         "our deployment succeeded, but verify_url did not answer 2xx (with verify_contains in the body, when set) before the timeout",
+    ),
+    (
+        "7",
+        "a rollback was needed (rollback: true) but failed or was impossible: production may be serving a broken version",
     ),
     (
         "124",

@@ -9,7 +9,6 @@
 
 pub mod api;
 pub mod clock;
-pub mod dry_run;
 pub mod duration;
 pub mod ending;
 pub mod env;
@@ -32,6 +31,7 @@ pub mod run;
 pub mod schedule;
 pub mod session;
 pub mod signals;
+mod stream;
 pub mod tls;
 pub mod trigger;
 pub mod unknown;

@@ -25,6 +25,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// Whether it was a dry run (a stop says so).
     pub dry_run: bool,
+    /// Whether `rollback` was asked (the summary says why none happened).
+    pub rollback_asked: bool,
     /// `verify_url`, when set (the `url` output).
     pub url: Option<String>,
     /// Whether the app served the new version: `None` when it was not checked.
@@ -107,6 +109,41 @@ impl Report {
     /// The one-line verdict: the summary line without its `nodion-deploy: ` prefix, and the
     /// message of the error annotation a run that did not succeed gets.
     pub fn verdict(&self) -> String {
+        let verdict = self.verdict_of(&self.ending);
+        match self.not_rolled_back() {
+            Some(why) => format!("{verdict}; not rolled back: {why}"),
+            None => verdict,
+        }
+    }
+
+    /// Why a run that asked for `rollback` did not roll back, when the summary should say so.
+    fn not_rolled_back(&self) -> Option<&'static str> {
+        if !self.rollback_asked {
+            return None;
+        }
+        match &self.ending {
+            Ending::Failed { .. } | Ending::NotServing { .. } | Ending::NoSuchHost { .. } => {
+                // Only attach mode ends so with rollback asked: the deployment is not this run's.
+                Some("attach mode waits for a deployment this run did not trigger")
+            }
+            Ending::TimedOut => Some("a timeout is not a failure: it may still be rolling out"),
+            Ending::Cancelled { .. } => Some("the job was cancelled"),
+            Ending::NotWaited => Some("wait=false does not wait for the outcome"),
+            Ending::Refused(_)
+            | Ending::RefusedWhileWaiting { .. }
+            | Ending::Unreachable(_)
+            | Ending::NotAdopted(_)
+            | Ending::Internal(_) => Some("an error is not a failed deployment"),
+            Ending::Succeeded { .. }
+            | Ending::DryRunPassed
+            | Ending::Invalid(_)
+            | Ending::NotListed { .. }
+            | Ending::RolledBack { .. } => None,
+        }
+    }
+
+    /// The verdict for `ending`, with what was seen of our deployment.
+    fn verdict_of(&self, ending: &Ending) -> String {
         let said = self.said();
         let Said {
             app,
@@ -118,7 +155,7 @@ impl Report {
             ..
         } = &said;
         let shown = escape::shown;
-        match &self.ending {
+        match ending {
             Ending::Refused(why) => said.stopped(why),
             Ending::Unreachable(why) => said.stopped(why),
             Ending::NotAdopted(why) => said.stopped(why),
@@ -161,6 +198,9 @@ impl Report {
                 "dry run passed: the token works and application {app} exists; nothing was triggered"
             ),
             Ending::Internal(detail) => format!("{result}: {detail}"),
+            Ending::RolledBack { ours, rollback } => {
+                format!("{}; {rollback}", self.verdict_of(ours))
+            }
             Ending::NotListed {
                 newest,
                 deploy_number,
@@ -241,6 +281,7 @@ pub(crate) mod tests {
             logs: Vec::new(),
             elapsed: Duration::ZERO,
             dry_run: false,
+            rollback_asked: false,
             url: Some("https://app.test/health".into()),
             verified: None,
             origin: None,

@@ -177,6 +177,7 @@ fn refused_report(refused: &Refused, elapsed: Duration) -> Report {
         logs: Vec::new(),
         elapsed,
         dry_run: false,
+        rollback_asked: false,
         url: None,
         verified: None,
         origin: None,

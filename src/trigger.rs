@@ -108,12 +108,23 @@ impl<'a> Trigger<'a> {
     /// Snapshots the list, then triggers exactly once; returns our deployment and how it became
     /// ours.
     pub fn run(&self) -> Result<(Deployment, Origin), Ending> {
-        let before = self
-            .retrier
-            .request("list deployments", |attempt| {
-                self.api.list(self.deadline, attempt, Keep::Nothing)
-            })?
-            .highest;
+        let ((deployment, origin), ()) = self.run_with(Keep::Nothing, |_| Ok(()))?;
+        Ok((deployment, origin))
+    }
+
+    /// [`Trigger::run`], with the snapshot keeping what `keep` asks for and read by `snapshot`
+    /// before anything is sent: what it returns comes back beside our deployment, and an ending
+    /// it returns stops the run with nothing sent.
+    pub fn run_with<T>(
+        &self,
+        keep: Keep,
+        snapshot: impl FnOnce(&Listing) -> Result<T, Ending>,
+    ) -> Result<((Deployment, Origin), T), Ending> {
+        let listing = self.retrier.request("list deployments", |attempt| {
+            self.api.list(self.deadline, attempt, keep)
+        })?;
+        let before = listing.highest;
+        let read = snapshot(&listing)?;
         // Only the snapshot's success restarts the waits: a reconciliation list that succeeds
         // between failed triggers says nothing about the trigger getting through.
         self.retrier.restart();
@@ -122,13 +133,14 @@ impl<'a> Trigger<'a> {
             n => format!("Latest deployment before ours: #{n}"),
         });
         let mut attempts = Attempts::default();
-        match self
+        let ours = match self
             .retrier
             .retrying(|_| self.attempt(before, &mut attempts))
         {
             Err(stop) if attempts.unsure => self.last_check(before, attempts.checks + 1, stop),
             result => result,
-        }
+        }?;
+        Ok((ours, read))
     }
 
     /// One attempt: a look at the list when an answer may have been lost, then one trigger.

@@ -5,7 +5,7 @@
 
 use crate::env::Env;
 use crate::inputs::INPUTS;
-use crate::outputs::{OUTPUTS, ROLLBACK_OUTPUTS};
+use crate::outputs::OUTPUTS;
 
 /// The `NODION_*` names the project uses that are neither an input nor an output.
 const OWN: &[&str] = &[
@@ -41,8 +41,6 @@ pub fn unknown_variables(env: &dyn Env) -> Vec<String> {
 fn known(name: &str) -> bool {
     INPUTS.iter().any(|input| input.variable() == name)
         || OUTPUTS.iter().any(|output| output.variable == name)
-        // The rollback outputs SPEC §5 names: later jobs will inherit them.
-        || ROLLBACK_OUTPUTS.iter().any(|(_, variable)| *variable == name)
         || OWN.contains(&name)
 }
 
@@ -118,7 +116,6 @@ mod tests {
     fn inputs_outputs_and_the_projects_own_names_get_no_warning() {
         let mut names: Vec<String> = INPUTS.iter().flat_map(|i| i.variables()).collect();
         names.extend(OUTPUTS.iter().map(|o| o.variable.to_string()));
-        names.extend(ROLLBACK_OUTPUTS.iter().map(|(_, v)| v.to_string()));
         names.extend(OWN.iter().map(|n| n.to_string()));
         // Not ours to judge: another tool's, or an action's other inputs.
         names.extend(["INPUT_TIMOUT", "GITHUB_OUTPUT", "NODIONTIMEOUT"].map(String::from));

@@ -31,6 +31,10 @@ check verified "$VERIFIED" '^$'
 # Our own trigger's deployment (never attached to, nor adopted), of the application we were given.
 check origin "$ORIGIN" '^triggered$'
 check application_id "$APPLICATION_ID" "^$APP\$"
+# A success needs no rollback (and none was asked).
+check rollback "$ROLLBACK" '^$'
+check rollback_deploy_number "$ROLLBACK_DEPLOY_NUMBER" '^$'
+check rollback_image_tag "$ROLLBACK_IMAGE_TAG" '^$'
 if [ "$problems" != 0 ]; then
   echo "::error title=outputs::$problems output(s) not as expected"
   exit 1

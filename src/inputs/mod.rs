@@ -56,6 +56,10 @@ pub struct Settings {
     pub verify_url: Option<String>,
     /// Text the application's answer must contain to count as the new version.
     pub verify_contains: Option<String>,
+    /// When our deployment fails or is not serving, deploy the last good image again (§9).
+    pub rollback: bool,
+    /// The rollback's deadline, from its trigger.
+    pub rollback_timeout: Duration,
     /// Check and trigger nothing.
     pub dry_run: bool,
     /// How many log lines to show on failure.
@@ -123,6 +127,8 @@ impl Settings {
                 deploy_number: parts.deploy_number.value,
                 verify_url: parts.verify_url.value,
                 verify_contains: parts.verify_contains.value,
+                rollback: parts.rollback,
+                rollback_timeout: parts.rollback_timeout?,
                 dry_run: parts.dry_run,
                 failure_logs: parts.failure_logs?,
                 extra_roots: extra_roots.unwrap_or_default(),
@@ -162,6 +168,8 @@ struct Parts {
     deploy_number: Field<u64>,
     verify_url: Field<String>,
     verify_contains: Field<String>,
+    rollback: bool,
+    rollback_timeout: Option<Duration>,
     dry_run: bool,
     failure_logs: Option<u32>,
     debug: bool,
@@ -194,6 +202,8 @@ impl Parts {
             deploy_number: r.read(&DEPLOY_NUMBER, parse_deploy_number),
             verify_url: r.read(&VERIFY_URL, parse_verify_url),
             verify_contains: r.read(&VERIFY_CONTAINS, parse_verify_contains),
+            rollback: r.read(&ROLLBACK, parse_bool).value.unwrap_or(false),
+            rollback_timeout: r.read(&ROLLBACK_TIMEOUT, parse_duration).value,
             dry_run: r.read(&DRY_RUN, parse_bool).value.unwrap_or(false),
             failure_logs: r.read(&FAILURE_LOGS, parse_failure_logs).value,
             debug: r.read(&DEBUG, parse_bool).value.unwrap_or(false) || debug_switch(env),
@@ -592,6 +602,8 @@ mod tests {
             Some("my-app.example.com"),
         ),
         (VERIFY_CONTAINS, "v2", Some("a\nb")),
+        (ROLLBACK, "true", Some("maybe")),
+        (ROLLBACK_TIMEOUT, "5m", Some("0s")),
         (DRY_RUN, "yes", Some("maybe")),
         (DOTENV_FILE, "out.env", None),
         (RESULT_FILE, "-", None),

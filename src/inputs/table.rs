@@ -80,6 +80,8 @@ pub const INPUTS: &[Input] = &[
     DEPLOY_NUMBER,
     VERIFY_URL,
     VERIFY_CONTAINS,
+    ROLLBACK,
+    ROLLBACK_TIMEOUT,
     DRY_RUN,
     DOTENV_FILE,
     RESULT_FILE,
@@ -215,6 +217,22 @@ pub const VERIFY_CONTAINS: Input = Input {
     kind: Kind::Text,
     default: Default::None,
     help: "with verify_url: text the answer's body must contain (the git SHA or image tag deployed), so the old version's 200 does not count",
+};
+
+/// The `rollback` input.
+pub const ROLLBACK: Input = Input {
+    name: "rollback",
+    kind: Kind::Boolean,
+    default: Default::Value("false"),
+    help: "prebuilt-image applications only: when our deployment fails or is not serving, deploy the image of the last good deployment again, once (the run still fails)",
+};
+
+/// The `rollback_timeout` input.
+pub const ROLLBACK_TIMEOUT: Input = Input {
+    name: "rollback_timeout",
+    kind: Kind::Text,
+    default: Default::Value("10m"),
+    help: "the deadline for the rollback, counted from its trigger",
 };
 
 /// The `dry_run` input.

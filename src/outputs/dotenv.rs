@@ -54,7 +54,10 @@ mod tests {
                 "NODION_URL",
                 "NODION_VERIFIED",
                 "NODION_ORIGIN",
-                "NODION_DEPLOYED_APPLICATION_ID"
+                "NODION_DEPLOYED_APPLICATION_ID",
+                "NODION_ROLLBACK_RESULT",
+                "NODION_ROLLBACK_DEPLOY_NUMBER",
+                "NODION_ROLLBACK_IMAGE_TAG"
             ]
         );
         assert!(text.contains("NODION_DEPLOYMENT_NUMBER=3\n"));
@@ -81,7 +84,7 @@ mod tests {
         r.url = Some(format!("https://{}", "u".repeat(10_000)));
         r.application_id = "a".repeat(128);
         let text = dotenv(&r);
-        assert_eq!(text.lines().count(), 13);
+        assert_eq!(text.lines().count(), 16);
         assert!(text.len() < 5 * 1024);
         let results: Vec<&str> = text
             .lines()

@@ -103,7 +103,8 @@ fn summary(report: &Report, why: Option<&str>) -> String {
         | Ending::NotAdopted(_)
         | Ending::Invalid(_)
         | Ending::NotListed { .. }
-        | Ending::Internal(_) => {}
+        | Ending::Internal(_)
+        | Ending::RolledBack { .. } => {}
     }
     let d = report.deployment.clone().unwrap_or_default();
     let number = d.deploy_number.map(|n| format!("#{n}"));

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::ending::{EXIT_OUTPUTS_UNWRITTEN, EXIT_SUCCESS};
+use crate::ending::{EXIT_OUTPUTS_UNWRITTEN, EXIT_SUCCESS, Ending, Rollback};
 use crate::escape;
 use crate::log::Log;
 use crate::model::Deployment;
@@ -181,16 +181,44 @@ pub const OUTPUTS: &[OutputSpec] = &[
             id => Value::String(id.into()),
         },
     ),
+    one_line(
+        "rollback",
+        "NODION_ROLLBACK_RESULT",
+        "succeeded, failed or impossible when rollback was needed (rollback: true); empty when it was not needed or not allowed",
+        |r| match rollback(r) {
+            Some(rollback) => Value::String(rollback.result.as_str().into()),
+            None => Value::Null,
+        },
+    ),
+    one_line(
+        "rollback_deploy_number",
+        "NODION_ROLLBACK_DEPLOY_NUMBER",
+        "the rollback's deployment; empty when none was triggered",
+        |r| {
+            let deployment = rollback(r).and_then(|r| r.deployment.as_ref());
+            let number = deployment.and_then(|d| d.deploy_number);
+            number.map(Value::from).unwrap_or(Value::Null)
+        },
+    ),
+    one_line(
+        "rollback_image_tag",
+        "NODION_ROLLBACK_IMAGE_TAG",
+        "the image tag deployed again; empty when none",
+        |r| {
+            let triggered = rollback(r).filter(|r| r.deployment.is_some());
+            text(triggered.and_then(|r| r.target.as_ref()).map(|t| &t.tag))
+        },
+    ),
 ];
 
-/// The outputs SPEC §5 already names for rollback (§9), not written yet: each name and the variable
-/// it will be handed on as. Their variables are kept apart from the inputs' like every output's,
-/// and are never warned about as misspelt inputs.
-pub const ROLLBACK_OUTPUTS: &[(&str, &str)] = &[
-    ("rollback", "NODION_ROLLBACK_RESULT"),
-    ("rollback_deploy_number", "NODION_ROLLBACK_DEPLOY_NUMBER"),
-    ("rollback_image_tag", "NODION_ROLLBACK_IMAGE_TAG"),
-];
+/// The rollback, when the run needed one.
+fn rollback(report: &Report) -> Option<&Rollback> {
+    if let Ending::RolledBack { rollback, .. } = &report.ending {
+        Some(rollback)
+    } else {
+        None
+    }
+}
 
 /// The value of each output in [`OUTPUTS`] order: text, a number, or null when absent.
 pub fn values(report: &Report) -> Vec<(&'static OutputSpec, Value)> {
@@ -360,10 +388,6 @@ mod tests {
                     .map(|n| (n, spec.name)),
             );
         }
-        for (name, variable) in ROLLBACK_OUTPUTS {
-            let azure = format!("{README_AZURE_STEP}_{name}").to_ascii_uppercase();
-            handed_on.extend([(variable.to_string(), *name), (azure, *name)]);
-        }
         for (variable, output) in &handed_on {
             assert!(
                 !inputs.contains(variable),
@@ -451,6 +475,7 @@ mod fixture {
             logs: Vec::new(),
             elapsed: Duration::from_millis(42_900),
             dry_run: false,
+            rollback_asked: false,
             url: Some("https://app-1.example.com/health".into()),
             verified: Some(true),
             origin: Some(Origin::Triggered),

@@ -30,7 +30,10 @@ fn success_writes_every_github_output_of_the_triggered_deployment() {
             "url",
             "verified",
             "origin",
-            "application_id"
+            "application_id",
+            "rollback",
+            "rollback_deploy_number",
+            "rollback_image_tag"
         ]
     );
     assert_eq!(ran.output("result"), "success");
@@ -73,7 +76,10 @@ fn success_writes_the_gitlab_dotenv_report() {
             "NODION_URL",
             "NODION_VERIFIED",
             "NODION_ORIGIN",
-            "NODION_DEPLOYED_APPLICATION_ID"
+            "NODION_DEPLOYED_APPLICATION_ID",
+            "NODION_ROLLBACK_RESULT",
+            "NODION_ROLLBACK_DEPLOY_NUMBER",
+            "NODION_ROLLBACK_IMAGE_TAG"
         ]
     );
     let get = |k: &str| dotenv.iter().find(|(key, _)| key == k).unwrap().1.clone();

@@ -2,13 +2,15 @@
 //! for our deployment (watch.rs), and the application's logs after a failure or timeout
 //! (failure_logs.rs). It ends in a [`Report`]; the session (session.rs) writes it out.
 
+mod dry_run;
+mod rollback;
+
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::api::Api;
-use crate::dry_run;
 use crate::duration::{self, Precision};
-use crate::ending::{Ending, Signal};
+use crate::ending::{Ending, Signal, Target};
 use crate::escape::shown;
 use crate::failure_logs;
 use crate::inputs::{DEPLOY_NUMBER, Settings};
@@ -36,6 +38,10 @@ pub struct Seen {
     pub triggering: bool,
     /// How our deployment became ours, once one did.
     pub origin: Option<Origin>,
+    /// With `rollback`: the last good deployment before ours, read from the snapshot.
+    pub rollback_target: Option<Target>,
+    /// The rollback's deployment as last seen, and its status changes since its trigger.
+    pub rollback: Option<(Deployment, Vec<(Duration, String)>)>,
 }
 
 /// [`Seen`], shared with the main thread for a run that ends from outside the flow (a signal, a
@@ -71,6 +77,7 @@ impl Progress {
             logs: Vec::new(),
             elapsed,
             dry_run: settings.dry_run,
+            rollback_asked: settings.rollback,
             url: settings.verify_url.clone(),
             verified: None,
             origin: seen.origin,
@@ -88,6 +95,22 @@ pub fn cancelled(
     let triggering = progress.triggering();
     let ending = Ending::Cancelled { signal, triggering };
     progress.report(ending, settings, elapsed)
+}
+
+/// One wait for a deployment: ours, or the rollback's.
+struct Waiting {
+    /// Its deploy number.
+    number: u64,
+    /// What its trigger answered (none in attach mode: it may be finished already).
+    seed: Option<Deployment>,
+    /// When polling ends (ours: the deadline, less the logs reserve).
+    until: Instant,
+    /// What each request is bounded by.
+    deadline: Instant,
+    /// When it started: times in the log count from here.
+    since: Instant,
+    /// The rollback's: recorded apart from ours, inside the rollback's section of the log.
+    rollback: bool,
 }
 
 /// One run of the flow, with its collaborators injected.
@@ -127,12 +150,17 @@ impl<'a> Run<'a> {
 
     /// The retries before a deployment is ours (the trigger's, or a dry run's).
     fn retrier(&mut self) -> Retrier<'a> {
+        self.retrier_until(self.deadline())
+    }
+
+    /// Retries whose waits end before `deadline` (the rollback's).
+    fn retrier_until(&mut self, deadline: Instant) -> Retrier<'a> {
         let jitter = self.jitter();
         Retrier::new(
             self.log,
             self.settings,
             self.clock.clone(),
-            self.deadline(),
+            deadline,
             jitter,
         )
     }
@@ -214,10 +242,18 @@ impl<'a> Run<'a> {
             self.cancelled,
             &sending,
         );
-        let (deployment, origin) = trigger.run()?;
+        let (keep, settings, log) = (
+            rollback::snapshot_keep(self.settings),
+            self.settings,
+            self.log,
+        );
+        let ((deployment, origin), target) = trigger.run_with(keep, |listing| {
+            rollback::before_trigger(settings, log, listing)
+        })?;
         progress.update(|seen| {
             seen.deployment = Some(deployment.clone());
             seen.origin = Some(origin);
+            seen.rollback_target = target;
         });
         Ok(deployment)
     }
@@ -232,7 +268,15 @@ impl<'a> Run<'a> {
         } else {
             Duration::ZERO
         };
-        let ending = match self.watch(ours, seed, self.deadline() - reserve) {
+        let waiting = Waiting {
+            number: ours,
+            seed,
+            until: self.deadline() - reserve,
+            deadline: self.deadline(),
+            since: self.started,
+            rollback: false,
+        };
+        let ending = match self.watch(waiting) {
             Ok(ending) => ending,
             Err(cancelled) => return self.noticed(cancelled),
         };
@@ -243,40 +287,53 @@ impl<'a> Run<'a> {
             Vec::new()
         };
         // A success is checked at `verify_url`, when set; every other end of the wait is the run's.
-        let mut report = if let Ending::Succeeded { status } = ending {
-            self.verify(status)
+        let (ending, verified) = if let Ending::Succeeded { status } = ending {
+            match self.verify(status) {
+                Ok(verified) => verified,
+                Err(cancelled) => return self.noticed(cancelled),
+            }
         } else {
-            self.report(ending)
+            (ending, None)
         };
-        report.logs = logs;
+        let ending = match self.roll_back_if_due(ending) {
+            Ok(ending) => ending,
+            Err(cancelled) => return self.noticed(cancelled),
+        };
+        let mut report = self.report(ending);
+        (report.logs, report.verified) = (logs, verified);
         report
     }
 
     /// After our deployment succeeded: checks `verify_url`, when set, within what is left of the
     /// deadline (the logs reserve is only for a failure or timeout, so all of it).
-    fn verify(&mut self, status: String) -> Report {
+    fn verify(&mut self, status: String) -> Result<(Ending, Option<bool>), Cancelled> {
         let Some(url) = self.settings.verify_url.as_deref() else {
-            return self.report(Ending::Succeeded { status });
+            return Ok((Ending::Succeeded { status }, None));
         };
+        let served = self.until_serving(self.settings, url, self.deadline())?;
+        let verified = Some(served.is_ok());
+        match served {
+            Ok(()) => Ok((Ending::Succeeded { status }, verified)),
+            Err(not) => Ok((not.ending(self.settings, status), verified)),
+        }
+    }
+
+    /// Checks `url` as `settings` say until it serves or `deadline` passes.
+    fn until_serving(
+        &mut self,
+        settings: &Settings,
+        url: &str,
+        deadline: Instant,
+    ) -> Result<Result<(), verify::NotServing>, Cancelled> {
         let cx = verify::Context {
-            settings: self.settings,
+            settings,
             log: self.log,
             clock: self.clock.clone(),
             started: self.started,
             lookup: self.lookup.clone(),
             cancelled: self.cancelled,
         };
-        let served = match verify::until_serving(&cx, url, self.deadline(), self.jitter()) {
-            Ok(served) => served,
-            Err(cancelled) => return self.noticed(cancelled),
-        };
-        let verified = served.is_ok();
-        let mut report = match served {
-            Ok(()) => self.report(Ending::Succeeded { status }),
-            Err(not) => self.report(not.ending(self.settings, status)),
-        };
-        report.verified = Some(verified);
-        report
+        verify::until_serving(&cx, url, deadline, self.jitter())
     }
 
     /// The report of a run cancelled while polling: the flow noticed the signal before the main
@@ -285,14 +342,9 @@ impl<'a> Run<'a> {
         cancelled(self.settings, self.progress, signal, self.elapsed())
     }
 
-    /// Polls until our deployment is terminal, `until` passes or the API refuses; no poll is sent
+    /// Polls until the deployment is terminal, `until` passes or the API refuses; no poll is sent
     /// once the job is cancelled.
-    fn watch(
-        &mut self,
-        ours: u64,
-        seed: Option<Deployment>,
-        until: Instant,
-    ) -> Result<Ending, Cancelled> {
+    fn watch(&mut self, w: Waiting) -> Result<Ending, Cancelled> {
         let settings = self.settings;
         let rules = Rules {
             success: settings.success_statuses.clone(),
@@ -301,42 +353,55 @@ impl<'a> Run<'a> {
         };
         let jitter = self.jitter();
         let schedule = Schedule::new(settings.poll_interval, settings.max_poll_interval, jitter);
-        let now = self.clock.now();
-        let mut watch = Watch::new(ours, rules, self.started, schedule, now, seed.is_none());
-        self.log.begin_section(
-            "nodion_deploy_wait",
-            &format!(
-                "Waiting for deployment #{ours} (timeout {}, success: {}, failure: {})",
-                duration::text(settings.timeout, Precision::Exact),
-                settings.success_statuses.join(","),
-                settings.failure_statuses.join(",")
-            ),
-        );
-        if let Some(seed) = seed {
-            let events = watch.seed(self.clock.now(), seed);
-            self.record(ours, &watch, events);
+        let (number, now) = (w.number, self.clock.now());
+        let mut watch = Watch::new(number, rules, w.since, schedule, now, w.seed.is_none());
+        if !w.rollback {
+            self.log.begin_section(
+                "nodion_deploy_wait",
+                &format!(
+                    "Waiting for deployment #{number} (timeout {}, success: {}, failure: {})",
+                    duration::text(settings.timeout, Precision::Exact),
+                    settings.success_statuses.join(","),
+                    settings.failure_statuses.join(",")
+                ),
+            );
         }
-        let poller = Poller::new(&*self.clock, Deadline::at(until), self.cancelled);
+        if let Some(seed) = w.seed.clone() {
+            let events = watch.seed(self.clock.now(), seed);
+            self.record(&w, &watch, events);
+        }
+        let poller = Poller::new(&*self.clock, Deadline::at(w.until), self.cancelled);
         let verdict = poller.run(
             &mut watch,
-            |polls| self.api.list(self.deadline(), polls, Keep::Number(ours)),
-            |watch, event| self.record(ours, watch, [event]),
+            |polls| self.api.list(w.deadline, polls, Keep::Number(number)),
+            |watch, event| self.record(&w, watch, [event]),
         );
-        self.log.end_section();
+        if !w.rollback {
+            self.log.end_section();
+        }
         verdict
     }
 
-    /// Records what the wait saw (the deployment, each status change) and logs its events.
-    fn record(&self, ours: u64, watch: &Watch, events: impl IntoIterator<Item = Event>) {
+    /// Records what the wait saw (the deployment, each status change: ours, or the rollback's)
+    /// and logs its events.
+    fn record(&self, w: &Waiting, watch: &Watch, events: impl IntoIterator<Item = Event>) {
         for event in events {
             if let Event::Status { status, elapsed } = &event {
                 let deployment = watch.deployment().cloned();
-                self.progress.update(|seen| {
-                    seen.deployment = deployment;
-                    seen.timeline.push((*elapsed, status.clone()));
+                let change = (*elapsed, status.clone());
+                self.progress.update(|seen| match w.rollback {
+                    false => {
+                        seen.deployment = deployment;
+                        seen.timeline.push(change);
+                    }
+                    true => {
+                        let (seen, timeline) = seen.rollback.get_or_insert_default();
+                        *seen = deployment.unwrap_or_default();
+                        timeline.push(change);
+                    }
                 });
             }
-            self.log.line(&self.describe(ours, event));
+            self.log.line(&self.describe(w.number, event));
         }
     }
 

@@ -11,6 +11,8 @@ use crate::log::Log;
 use crate::model::Keep;
 use crate::retry::Retrier;
 
+use super::rollback;
+
 /// Reads the application and the latest deployment and says what a real run would meet.
 pub fn check(
     settings: &Settings,
@@ -39,7 +41,11 @@ pub fn check(
     ));
     retrier.restart();
     let listing = retrier.request("list deployments", |attempt| {
-        api.list(deadline, attempt, Keep::Latest)
+        let keep = match settings.rollback {
+            true => Keep::Recent,
+            false => Keep::Latest,
+        };
+        api.list(deadline, attempt, keep)
     })?;
     match listing.kept.first() {
         Some(latest) => log.line(&format!(
@@ -54,12 +60,18 @@ pub fn check(
         )),
         None => log.line("No deployments yet"),
     }
-    let refused = refusals(
-        settings,
-        application.strategy.as_deref(),
-        listing.highest,
-        log,
-    );
+    let strategy = application.strategy.as_deref();
+    let mut refused = refusals(settings, strategy, listing.highest, log);
+    if settings.rollback {
+        let latest = listing.kept.first().and_then(|d| d.strategy.as_deref());
+        match rollback::refusal(settings, strategy.or(latest)) {
+            Some(problem) => refused.push(problem),
+            None => log.line(&rollback::describe(
+                settings,
+                rollback::target(&listing, &settings.success_statuses).as_ref(),
+            )),
+        }
+    }
     if !refused.is_empty() {
         return Err(Ending::Invalid(refused.join("; ")));
     }
