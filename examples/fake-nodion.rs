@@ -1,6 +1,11 @@
 //! Serves the fake Nodion API on a local port, to try `nodion-deploy` by hand.
 //!
 //! `cargo run --example fake-nodion -- --port 8080 --lifecycle created:2s,waiting:3s,deploying:5s,available`
+//!
+//! A prebuilt-image application whose 1.5.0 fails, to try a rollback to 1.4.2:
+//! `cargo run --example fake-nodion -- --port 8080 --image registry.example.com/shop
+//! --existing 0 --existing-images 1.4.2=available,1.4.3=failed
+//! --tag-lifecycle 1.5.0=created:2s,deploying:3s,failed`
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -16,11 +21,20 @@ Options:
   --port N          port to listen on (default 0: any free port)
   --token T         bearer token to accept (default test-token)
   --app ID          application id to serve (default app-1)
-  --existing N      deployments #1..#N already exist as available (default 2)
+  --existing N      git deployments #1..#N already exist as available (default 2)
+  --image REPO      serve a prebuilt-image application of this image repository, e.g.
+                    registry.example.com/shop: a trigger deploys REPO:TAG from its image_tag
+                    (REPO:latest without one); without it, a git-based application
+  --existing-images TAG=STATUS,...
+                    image deployments that already exist after the --existing ones, oldest
+                    first, e.g. 1.4.2=available,1.4.3=failed
   --lifecycle SPEC  statuses a new deployment goes through, comma-separated, each
                     STATUS:HOLD with HOLD as Ns, Nms or Nlists; the last may omit HOLD
                     to stay forever
                     (default created:2s,waiting:3s,deploying:5s,available)
+  --tag-lifecycle TAG=SPEC
+                    the lifecycle of deployments triggered with image tag TAG instead,
+                    SPEC as for --lifecycle; may be given once per tag
   -h, --help        print this help";
 
 const DEFAULT_LIFECYCLE: &str = "created:2s,waiting:3s,deploying:5s,available";
@@ -48,13 +62,26 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let lifecycle = describe_lifecycle(&opts.lifecycle);
+    let mut lifecycles = vec![format!(
+        "  lifecycle:      {}",
+        describe_lifecycle(&opts.lifecycle)
+    )];
+    for (tag, stages) in &opts.tag_lifecycles {
+        lifecycles.push(format!(
+            "    with tag {tag}: {}",
+            describe_lifecycle(stages)
+        ));
+    }
+    let image = opts.image.clone();
     let fake = FakeNodion::start(opts);
     let (url, token, app) = (fake.url(), fake.token(), fake.application_id());
     println!("Fake Nodion API listening on {url}");
     println!("  token:          {token}");
     println!("  application id: {app}");
-    println!("  lifecycle:      {lifecycle}");
+    if let Some(image) = image {
+        println!("  image:          {image} (a prebuilt-image application)");
+    }
+    println!("{}", lifecycles.join("\n"));
     println!();
     println!("Point nodion-deploy at it:");
     println!("  export NODION_API_URL={url}");
@@ -70,10 +97,10 @@ fn main() -> ExitCode {
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let mut opts = Options {
         log_requests: true,
-        lifecycle: parse_lifecycle(DEFAULT_LIFECYCLE)?,
-        existing: seeds(2),
+        lifecycle: parse_lifecycle("--lifecycle", DEFAULT_LIFECYCLE)?,
         ..Options::default()
     };
+    let (mut git_seeds, mut image_seeds) = (2, Vec::new());
     let mut args = args.iter();
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
@@ -102,13 +129,42 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
                 let n = v
                     .parse()
                     .map_err(|_| format!("--existing: not a count: {v}"))?;
-                opts.existing = seeds(n);
+                git_seeds = n;
             }
-            "--lifecycle" => opts.lifecycle = parse_lifecycle(&value()?)?,
+            "--image" => opts.image = Some(non_empty(name, value()?)?),
+            "--existing-images" => image_seeds = parse_image_seeds(&value()?)?,
+            "--lifecycle" => opts.lifecycle = parse_lifecycle(name, &value()?)?,
+            "--tag-lifecycle" => {
+                let v = value()?;
+                let (tag, spec) = tag_and(name, &v)?;
+                opts.tag_lifecycles
+                    .insert(tag, parse_lifecycle(name, spec)?);
+            }
             _ => return Err(format!("unknown argument: {flag}")),
         }
     }
+    opts.existing = seeds(git_seeds);
+    for (n, (tag, status)) in (git_seeds + 1..).zip(image_seeds) {
+        opts.existing.push(Seed::image(n, &status, &tag));
+    }
     Ok(Some(opts))
+}
+
+/// `TAG=REST` → (TAG, REST), both non-empty.
+fn tag_and<'a>(name: &str, value: &'a str) -> Result<(String, &'a str), String> {
+    match value.split_once('=') {
+        Some((tag, rest)) if !tag.trim().is_empty() && !rest.trim().is_empty() => {
+            Ok((tag.trim().to_string(), rest.trim()))
+        }
+        _ => Err(format!("{name}: expected TAG=…, got `{value}`")),
+    }
+}
+
+/// `1.4.2=available,1.4.3=failed` → (tag, status) pairs, oldest first.
+fn parse_image_seeds(spec: &str) -> Result<Vec<(String, String)>, String> {
+    spec.split(',')
+        .map(|part| tag_and("--existing-images", part).map(|(t, s)| (t, s.to_string())))
+        .collect()
 }
 
 fn non_empty(name: &str, value: String) -> Result<String, String> {
@@ -124,43 +180,43 @@ fn seeds(count: u64) -> Vec<Seed> {
 }
 
 /// `created:2s,waiting:3lists,available` → stages; only the last may leave out its hold.
-fn parse_lifecycle(spec: &str) -> Result<Vec<Stage>, String> {
+fn parse_lifecycle(flag: &str, spec: &str) -> Result<Vec<Stage>, String> {
     let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
     let mut stages = Vec::new();
     for (i, part) in parts.iter().enumerate() {
         let last = i + 1 == parts.len();
         let (status, hold) = match part.split_once(':') {
-            Some((status, hold)) => (status.trim(), parse_hold(hold.trim())?),
+            Some((status, hold)) => (status.trim(), parse_hold(flag, hold.trim())?),
             None if last => (*part, Hold::Forever),
             None => {
                 return Err(format!(
-                    "--lifecycle: stage `{part}` needs a hold, e.g. {part}:5s"
+                    "{flag}: stage `{part}` needs a hold, e.g. {part}:5s"
                 ));
             }
         };
         if status.is_empty() {
-            return Err(format!("--lifecycle: empty status in `{spec}`"));
+            return Err(format!("{flag}: empty status in `{spec}`"));
         }
         stages.push(Stage::new(status, hold));
     }
     Ok(stages)
 }
 
-fn parse_hold(hold: &str) -> Result<Hold, String> {
+fn parse_hold(flag: &str, hold: &str) -> Result<Hold, String> {
     let digits = hold.len() - hold.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     let (number, unit) = hold.split_at(digits);
     let number: u64 = number
         .parse()
-        .map_err(|_| format!("--lifecycle: `{hold}` does not start with a number"))?;
+        .map_err(|_| format!("{flag}: `{hold}` does not start with a number"))?;
     match unit {
         "ms" => Ok(Hold::For(Duration::from_millis(number))),
         "s" => Ok(Hold::For(Duration::from_secs(number))),
         "m" => Ok(Hold::For(Duration::from_secs(number * 60))),
         "list" | "lists" => u32::try_from(number)
             .map(Hold::Lists)
-            .map_err(|_| format!("--lifecycle: too many lists: {number}")),
+            .map_err(|_| format!("{flag}: too many lists: {number}")),
         _ => Err(format!(
-            "--lifecycle: unknown unit in `{hold}` (use ms, s, m or lists)"
+            "{flag}: unknown unit in `{hold}` (use ms, s, m or lists)"
         )),
     }
 }

@@ -9,10 +9,13 @@
 mod http;
 mod proxy;
 mod server;
+mod source;
 mod state;
 pub mod testcerts;
 mod text;
+mod timeline;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,6 +29,7 @@ use server::Shared;
 use state::State;
 
 pub use proxy::ConnectProxy;
+pub use timeline::{Hold, Seed, Stage};
 
 /// A running fake Nodion API; dropping it stops the server.
 pub struct FakeNodion {
@@ -44,8 +48,18 @@ pub struct Options {
     pub application_id: String,
     /// The application's name, also used to build image references.
     pub app_name: String,
-    /// The statuses a new deployment goes through, in order; the last holds forever (none: `created`).
+    /// The image repository of a prebuilt-image application, e.g. `registry.example.com/shop`:
+    /// every trigger deploys `<image>:<image_tag>` (`latest` without a tag). None: a git-based
+    /// application, whose triggers with an `image_tag` deploy `docker.io/<app_name>:<image_tag>`.
+    pub image: Option<String>,
+    /// The statuses a new deployment goes through, in order, unless `lifecycles` or
+    /// `tag_lifecycles` give it its own; the last holds forever (none: `created`).
     pub lifecycle: Vec<Stage>,
+    /// Lifecycles for the next deployments that triggers create, one each, in order; once they are
+    /// used up, `tag_lifecycles` and then `lifecycle` apply.
+    pub lifecycles: Vec<Vec<Stage>>,
+    /// Lifecycles by the image tag a deployment was triggered with, instead of `lifecycle`.
+    pub tag_lifecycles: BTreeMap<String, Vec<Stage>>,
     /// Deployments that exist before the first request; each keeps its status forever.
     pub existing: Vec<Seed>,
     /// The commit message of newly triggered git deployments.
@@ -105,67 +119,21 @@ impl Default for Options {
             token: "test-token".into(),
             application_id: "app-1".into(),
             app_name: "demo-app".into(),
+            image: None,
             lifecycle: vec![
                 Stage::new("created", Hold::Lists(1)),
                 Stage::new("waiting", Hold::Lists(1)),
                 Stage::new("deploying", Hold::Lists(1)),
                 Stage::new("available", Hold::Forever),
             ],
+            lifecycles: Vec::new(),
+            tag_lifecycles: BTreeMap::new(),
             existing: Vec::new(),
             commit_message: "Fix the login page".into(),
             committer_name: "Jane Doe".into(),
             port: 0,
             log_requests: false,
             tls: None,
-        }
-    }
-}
-
-/// One status in a deployment's lifecycle and how long it lasts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stage {
-    /// The status shown while in this stage.
-    pub status: String,
-    /// When the deployment moves on to the next stage.
-    pub hold: Hold,
-}
-
-impl Stage {
-    /// A stage showing `status` until `hold` is over.
-    pub fn new(status: &str, hold: Hold) -> Stage {
-        Stage {
-            status: status.to_string(),
-            hold,
-        }
-    }
-}
-
-/// How long a [`Stage`] lasts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hold {
-    /// Until this many successful List answers have shown the deployment in this stage.
-    Lists(u32),
-    /// Until this much wall time has passed since the deployment entered this stage.
-    For(Duration),
-    /// For good.
-    Forever,
-}
-
-/// A deployment that already exists when the fake starts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Seed {
-    /// Its deploy number.
-    pub deploy_number: u64,
-    /// Its status, held forever.
-    pub status: String,
-}
-
-impl Seed {
-    /// An existing deployment `deploy_number` with `status`.
-    pub fn new(deploy_number: u64, status: &str) -> Seed {
-        Seed {
-            deploy_number,
-            status: status.to_string(),
         }
     }
 }
@@ -365,9 +333,20 @@ impl FakeNodion {
         self.state().deployments()
     }
 
-    /// Sets the lifecycle of deployments triggered from now on.
+    /// Sets the default lifecycle of deployments triggered from now on.
     pub fn set_lifecycle(&self, lifecycle: Vec<Stage>) {
         self.state().set_lifecycle(lifecycle);
+    }
+
+    /// Queues a lifecycle for one deployment a trigger creates, after those already queued;
+    /// it wins over [`Options::tag_lifecycles`] and [`Options::lifecycle`].
+    pub fn queue_lifecycle(&self, lifecycle: Vec<Stage>) {
+        self.state().queue_lifecycle(lifecycle);
+    }
+
+    /// Sets the lifecycle of deployments triggered from now on with this image tag.
+    pub fn set_tag_lifecycle(&self, image_tag: &str, lifecycle: Vec<Stage>) {
+        self.state().set_tag_lifecycle(image_tag, lifecycle);
     }
 
     /// Forces a deployment's status and holds it there forever.

@@ -1,11 +1,12 @@
 //! What the fake remembers, and how it answers a request that no fault intercepts.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value, json};
 
 use crate::http::{Request, Response};
+use crate::source::Source;
 use crate::text::{Rng, iso8601, wall_time_of};
 use crate::{Fault, Hold, Options, Recorded, Route, Stage};
 
@@ -14,15 +15,20 @@ const DEFAULT_LOG_LIMIT: usize = 200;
 const MAX_LOG_LIMIT: usize = 2500;
 /// Enough canned lines that the default limit cuts some off, as it would on a busy app.
 const CANNED_LOG_LINES: usize = 300;
+/// What a prebuilt-image application deploys when a trigger names no tag.
+const DEFAULT_IMAGE_TAG: &str = "latest";
 
 pub(crate) struct State {
     pub token: String,
     pub application_id: String,
     app_name: String,
+    image: Option<String>,
     commit_message: String,
     committer_name: String,
     pub log_requests: bool,
     lifecycle: Vec<Stage>,
+    queued_lifecycles: VecDeque<Vec<Stage>>,
+    tag_lifecycles: BTreeMap<String, Vec<Stage>>,
     deployments: Vec<Deployment>,
     pub requests: Vec<Recorded>,
     faults: HashMap<Route, VecDeque<Fault>>,
@@ -87,36 +93,19 @@ impl Deployment {
     }
 }
 
-/// `Jane Doe` → (`jane.doe@example.com`, `janedoe`), so the committer fields agree with each other.
-fn committer_handles(name: &str) -> (String, String) {
-    let words: Vec<String> = name
-        .split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect::<String>()
-                .to_ascii_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect();
-    let local = if words.is_empty() {
-        "committer".to_string()
-    } else {
-        words.join(".")
-    };
-    (format!("{local}@example.com"), local.replace('.', ""))
-}
-
 impl State {
     pub fn new(opts: &Options) -> State {
         let mut state = State {
             token: opts.token.clone(),
             application_id: opts.application_id.clone(),
             app_name: opts.app_name.clone(),
+            image: opts.image.clone(),
             commit_message: opts.commit_message.clone(),
             committer_name: opts.committer_name.clone(),
             log_requests: opts.log_requests,
             lifecycle: opts.lifecycle.clone(),
+            queued_lifecycles: opts.lifecycles.iter().cloned().collect(),
+            tag_lifecycles: opts.tag_lifecycles.clone(),
             deployments: Vec::new(),
             requests: Vec::new(),
             faults: HashMap::new(),
@@ -132,8 +121,9 @@ impl State {
                 .checked_sub(Duration::from_secs(hours_ago * 3600))
                 .unwrap_or(now);
             let message = format!("Earlier change #{}", seed.deploy_number);
+            let source = state.source(seed.image_tag.as_deref(), seed.git_sha.clone(), message);
             let stages = vec![Stage::new(&seed.status, Hold::Forever)];
-            state.insert(seed.deploy_number, None, &message, created, stages);
+            state.insert(seed.deploy_number, source, created, stages);
         }
         state
     }
@@ -141,50 +131,11 @@ impl State {
     fn insert(
         &mut self,
         number: u64,
-        image_tag: Option<&str>,
-        commit_message: &str,
+        source: Source,
         created: SystemTime,
         stages: Vec<Stage>,
     ) -> &Deployment {
-        let created_at = iso8601(created);
-        let fields = match image_tag {
-            Some(tag) => json!({
-                "id": self.rng.uuid(),
-                "deploy_number": number,
-                "git_sha": null,
-                "commit_message": format!("Image: {}:{tag}", self.app_name),
-                "committer_name": "Container Registry",
-                "committer_email": "deploy@nodion.com",
-                "committer_username": "Container Registry",
-                "commit_timestamp": created_at,
-                "strategy": "prebuilt_image",
-                "image_reference": format!("docker.io/{}:{tag}", self.app_name),
-                "created_at": created_at,
-            }),
-            None => {
-                let (email, username) = committer_handles(&self.committer_name);
-                // The commit is pushed a little before the deployment that builds it.
-                let committed = created
-                    .checked_sub(Duration::from_secs(7 * 60))
-                    .unwrap_or(created);
-                json!({
-                    "id": self.rng.uuid(),
-                    "deploy_number": number,
-                    "git_sha": self.rng.git_sha(),
-                    "commit_message": commit_message,
-                    "committer_name": self.committer_name,
-                    "committer_email": email,
-                    "committer_username": username,
-                    "commit_timestamp": iso8601(committed),
-                    "strategy": "dockerfile",
-                    "image_reference": null,
-                    "created_at": created_at,
-                })
-            }
-        };
-        let Value::Object(fields) = fields else {
-            unreachable!("json! of an object literal is an object")
-        };
+        let fields = source.fields(&mut self.rng, number, created);
         self.deployments.push(Deployment {
             number,
             fields,
@@ -218,6 +169,47 @@ impl State {
 
     pub fn set_lifecycle(&mut self, lifecycle: Vec<Stage>) {
         self.lifecycle = lifecycle;
+    }
+
+    pub fn queue_lifecycle(&mut self, lifecycle: Vec<Stage>) {
+        self.queued_lifecycles.push_back(lifecycle);
+    }
+
+    pub fn set_tag_lifecycle(&mut self, image_tag: &str, lifecycle: Vec<Stage>) {
+        self.tag_lifecycles.insert(image_tag.to_string(), lifecycle);
+    }
+
+    /// The lifecycle of the deployment a trigger creates now: the next queued one, else its
+    /// image tag's, else the default.
+    fn next_lifecycle(&mut self, image_tag: Option<&str>) -> Vec<Stage> {
+        if let Some(queued) = self.queued_lifecycles.pop_front() {
+            return queued;
+        }
+        image_tag
+            .and_then(|tag| self.tag_lifecycles.get(tag))
+            .unwrap_or(&self.lifecycle)
+            .clone()
+    }
+
+    /// What a deployment deploys: with an image tag, `<repository>:<tag>` of the application's
+    /// image repository (for a git-based application, one named after it on Docker Hub); without
+    /// one, a commit with this message.
+    fn source(&self, image_tag: Option<&str>, sha: Option<String>, message: String) -> Source {
+        match (image_tag, &self.image) {
+            (Some(tag), Some(repository)) => Source::Image {
+                reference: format!("{repository}:{tag}"),
+                sha,
+            },
+            (Some(tag), None) => Source::Image {
+                reference: format!("docker.io/{}:{tag}", self.app_name),
+                sha,
+            },
+            (None, _) => Source::Commit {
+                sha,
+                message,
+                committer: self.committer_name.clone(),
+            },
+        }
     }
 
     pub fn set_status(&mut self, deploy_number: u64, status: &str) {
@@ -293,30 +285,29 @@ impl State {
             Some(Value::String(tag)) if !tag.is_empty() => Some(tag.clone()),
             Some(_) => return Response::error(400, "Image tag is invalid"),
         };
+        // A prebuilt-image application deploys its default tag when none is given.
+        let image_tag = image_tag.or_else(|| self.image.as_ref().map(|_| DEFAULT_IMAGE_TAG.into()));
         let number = self.deployments.iter().map(|d| d.number).max().unwrap_or(0) + 1;
-        let stages = self.lifecycle.clone();
-        let message = self.commit_message.clone();
-        let created = self.insert(
-            number,
-            image_tag.as_deref(),
-            &message,
-            SystemTime::now(),
-            stages,
-        );
+        let stages = self.next_lifecycle(image_tag.as_deref());
+        let source = self.source(image_tag.as_deref(), None, self.commit_message.clone());
+        let created = self.insert(number, source, SystemTime::now(), stages);
         Response::json(200, &json!({ "deployment": created.to_json() }))
     }
 
     fn application(&self) -> Response {
-        Response::json(
-            200,
-            &json!({ "application": {
-                "id": self.application_id,
-                "name": self.app_name,
-                "status": "running",
-                "state": "active",
-                "deployment_strategy": "dockerfile",
-            }}),
-        )
+        let mut application = json!({
+            "id": self.application_id,
+            "name": self.app_name,
+            "status": "running",
+            "state": "active",
+            "deployment_strategy": "dockerfile",
+        });
+        if let Some(image) = &self.image {
+            application["deployment_strategy"] = "prebuilt_image".into();
+            application["image_name"] = image.as_str().into();
+            application["image_tag"] = DEFAULT_IMAGE_TAG.into();
+        }
+        Response::json(200, &json!({ "application": application }))
     }
 
     fn logs(&self, limit: Option<&str>) -> Response {

@@ -1,0 +1,77 @@
+//! What a deployment goes through, its [`Stage`]s, and the deployments that exist at start,
+//! the [`Seed`]s.
+
+use std::time::Duration;
+
+/// One status in a deployment's lifecycle and how long it lasts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stage {
+    /// The status shown while in this stage.
+    pub status: String,
+    /// When the deployment moves on to the next stage.
+    pub hold: Hold,
+}
+
+impl Stage {
+    /// A stage showing `status` until `hold` is over.
+    pub fn new(status: &str, hold: Hold) -> Stage {
+        Stage {
+            status: status.to_string(),
+            hold,
+        }
+    }
+}
+
+/// How long a [`Stage`] lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hold {
+    /// Until this many successful List answers have shown the deployment in this stage.
+    Lists(u32),
+    /// Until this much wall time has passed since the deployment entered this stage.
+    For(Duration),
+    /// For good.
+    Forever,
+}
+
+/// A deployment that already exists when the fake starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seed {
+    /// Its deploy number.
+    pub deploy_number: u64,
+    /// Its status, held forever.
+    pub status: String,
+    /// The image tag it deployed: a prebuilt-image deployment of the application's image
+    /// repository (none: a git deployment).
+    pub image_tag: Option<String>,
+    /// Its `git_sha` (none: a random one for a git deployment, null for an image).
+    pub git_sha: Option<String>,
+}
+
+impl Seed {
+    /// An existing git deployment `deploy_number` with `status`.
+    pub fn new(deploy_number: u64, status: &str) -> Seed {
+        Seed {
+            deploy_number,
+            status: status.to_string(),
+            image_tag: None,
+            git_sha: None,
+        }
+    }
+
+    /// An existing prebuilt-image deployment `deploy_number` with `status` that deployed
+    /// `image_tag`: its `image_reference` is `<Options::image>:<image_tag>`.
+    pub fn image(deploy_number: u64, status: &str, image_tag: &str) -> Seed {
+        Seed {
+            image_tag: Some(image_tag.to_string()),
+            ..Seed::new(deploy_number, status)
+        }
+    }
+
+    /// The same deployment with this `git_sha`.
+    pub fn with_git_sha(self, git_sha: &str) -> Seed {
+        Seed {
+            git_sha: Some(git_sha.to_string()),
+            ..self
+        }
+    }
+}
