@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::api::Api;
+use crate::deployed::Mismatch;
 use crate::dry_run;
 use crate::duration::{self, Precision};
 use crate::ending::{Ending, Signal};
@@ -63,6 +64,14 @@ impl Progress {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
+        // Attach mode waits for a deployment someone else triggered (an earlier step's is said by
+        // that step, wait=false or not): only this run's own is compared with what it asked for.
+        let mismatch = match seen.origin {
+            Some(Origin::Triggered | Origin::Adopted) => seen.deployment.as_ref().and_then(|d| {
+                Mismatch::of(d, settings.commit.as_deref(), settings.image_tag.as_deref())
+            }),
+            Some(Origin::Attached) | None => None,
+        };
         Report {
             ending,
             application_id: settings.application_id.clone(),
@@ -74,6 +83,7 @@ impl Progress {
             url: settings.verify_url.clone(),
             verified: None,
             origin: seen.origin,
+            mismatch,
         }
     }
 }

@@ -118,6 +118,10 @@ fn summary(report: &Report, why: Option<&str>) -> String {
             Origin::adopted(n)
         ));
     }
+    if let Some(mismatch) = &report.mismatch {
+        let warning = escape::markdown(&mismatch.warning());
+        out.push_str(&format!("**Warning:** {warning}\n\n"));
+    }
     out.push_str(&table(report, &d, number));
     if !report.timeline.is_empty() {
         out.push_str(&timeline(&report.timeline));
@@ -322,6 +326,24 @@ mod tests {
                 "| Duration | 42s |"
             ]
         );
+    }
+
+    #[test]
+    fn a_mismatch_is_a_warning_line_above_the_table() {
+        let mut r = report();
+        r.mismatch = Some(crate::deployed::Mismatch::Commit {
+            deployed: "0123456".into(),
+            ours: "d77ead8".into(),
+        });
+        let summary = github_summary(&r);
+        assert_eq!(
+            summary.lines().nth(2),
+            Some(
+                "**Warning:** Nodion deployed commit 0123456\\, not this pipeline\\'s d77ead8\\: it deploys the head of the application\\'s connected branch\\, not the commit a pipeline runs for"
+            ),
+            "{summary}"
+        );
+        assert_eq!(summary.lines().nth(4), Some("| | |"), "{summary}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod ci_steps;
 mod component;
 mod deploy;
+mod deployed;
 mod doc_names;
 mod dry_run;
 mod economy;
