@@ -4,11 +4,13 @@
 //! The binary (`main.rs`) owns the process — arguments, the signal handlers, the panic hook, the
 //! exit code; everything else lives here, and the binary, the demo and the tests all run it through
 //! one entry point, [`session::run`]. Read top-down: `session` → `inputs` → `run` (with `trigger`,
-//! `watch` and `verify` polled by `poll`, `dry_run`) → `ending` and `report` → `outputs`, over `api`
-//! (on `http`) and `model`, with `escape`, `duration` and `log` for everything shown.
+//! `watch` and `verify` polled by `poll`, `dry_run`) → `ending` and `report` (with `deployed`) →
+//! `outputs`, over `api` (on `http`) and `model`, with `escape`, `duration` and `log` for
+//! everything shown.
 
 pub mod api;
 pub mod clock;
+pub mod deployed;
 pub mod duration;
 pub mod ending;
 pub mod env;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::deployed::Mismatch;
 use crate::duration::{self, Precision};
 use crate::ending::{Ending, Signal};
 use crate::escape;
@@ -33,6 +34,8 @@ pub struct Report {
     pub verified: Option<bool>,
     /// How our deployment became ours: `None` when none did.
     pub origin: Option<Origin>,
+    /// What our deployment deploys, when it is not what the pipeline asked for (deployed.rs).
+    pub mismatch: Option<Mismatch>,
 }
 
 /// How a deployment became this run's (the `origin` output).
@@ -107,11 +110,15 @@ impl Report {
     }
 
     /// The one-line verdict: the summary line without its `nodion-deploy: ` prefix, and the
-    /// message of the error annotation a run that did not succeed gets.
+    /// message of the error annotation a run that did not succeed gets. It ends by saying what
+    /// our deployment deploys when that is not what the pipeline asked for.
     pub fn verdict(&self) -> String {
-        let verdict = self.verdict_of(&self.ending);
-        match self.not_rolled_back() {
-            Some(why) => format!("{verdict}; not rolled back: {why}"),
+        let mut verdict = self.verdict_of(&self.ending);
+        if let Some(why) = self.not_rolled_back() {
+            verdict = format!("{verdict}; not rolled back: {why}");
+        }
+        match &self.mismatch {
+            Some(mismatch) => format!("{verdict}; {mismatch}"),
             None => verdict,
         }
     }
@@ -234,6 +241,7 @@ impl Report {
                 .iter()
                 .map(|line| escape::redact(line, secret))
                 .collect(),
+            mismatch: self.mismatch.as_ref().map(|m| m.redacted(secret)),
             ..self.clone()
         }
     }
@@ -285,6 +293,7 @@ pub(crate) mod tests {
             url: Some("https://app.test/health".into()),
             verified: None,
             origin: None,
+            mismatch: None,
         }
     }
 
@@ -305,6 +314,10 @@ pub(crate) mod tests {
         report.timeline = vec![(Duration::from_secs(1), format!("[{token}]"))];
         report.logs = vec![format!("echo {token}"), "ok".into()];
         report.url = Some(format!("https://x.test/?k={token}"));
+        report.mismatch = Some(Mismatch::ImageTag {
+            deployed: format!("v{token}"),
+            asked: "v1".into(),
+        });
         let report = report.redacted(token);
         let text = format!("{report:?}");
         assert!(!text.contains(token), "{text}");
@@ -422,6 +435,39 @@ pub(crate) mod tests {
                     Some(""),
                 ),
                 "error: deployment #3 of app-1 is not listed (the newest is #2) after 1m 35s: check deploy_number; nothing was triggered",
+            ),
+        ]);
+    }
+
+    /// Whatever the ending, the line ends saying what our deployment deploys when it is not what
+    /// the pipeline asked for.
+    #[test]
+    fn a_mismatch_ends_the_summary_line() {
+        let mismatch = Mismatch::Commit {
+            deployed: "0123456".into(),
+            ours: "d77ead8".into(),
+        };
+        let said = |ending: Ending| {
+            let deployment = Deployment {
+                deploy_number: Some(3),
+                status: Some("deploying".into()),
+                ..Deployment::default()
+            };
+            let mut report = report(ending, Some(deployment));
+            report.mismatch = Some(mismatch.clone());
+            report.summary()
+        };
+        let succeeded = Ending::Succeeded {
+            status: status("available"),
+        };
+        assert_says(&[
+            (
+                said(succeeded),
+                "success: deployment #3 of app-1 is available after 0s; it deploys commit 0123456, not this pipeline's d77ead8",
+            ),
+            (
+                said(Ending::TimedOut),
+                "timeout: deployment #3 of app-1 is still deploying after 0s; it goes on at Nodion; it deploys commit 0123456, not this pipeline's d77ead8",
             ),
         ]);
     }

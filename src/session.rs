@@ -181,6 +181,7 @@ fn refused_report(refused: &Refused, elapsed: Duration) -> Report {
         url: None,
         verified: None,
         origin: None,
+        mismatch: None,
     }
 }
 
@@ -350,6 +351,10 @@ fn write_out(settings: &Settings, log: &Log, report: Report, rng: &mut fastrand:
     log.end_section();
     let secret = settings.token.expose();
     let report = report.redacted(secret);
+    // What Nodion deployed, when it is not what the pipeline asked for: said once, never failing.
+    if let Some(mismatch) = &report.mismatch {
+        log.warning_annotation(mismatch.title(), &mismatch.warning());
+    }
     let written = outputs::write_everywhere(&settings.destinations, secret, &report, log, rng);
     let failed = if written.all() {
         report.ending.annotation_title()

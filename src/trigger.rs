@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use crate::api::{Api, ApiError, Delivery};
+use crate::deployed::{same_commit, short_sha};
 use crate::ending::{Ending, NotAdopted, Signal};
 use crate::escape::{self, shown};
 use crate::log::Log;
@@ -63,15 +64,6 @@ pub struct Wanted<'a> {
     /// application's branch, which may be another commit, so a deployment of another commit is
     /// neither adopted nor a reason to trigger again.
     pub commit: Option<&'a str>,
-}
-
-/// Whether two commit SHAs name the same commit: equal, or one abbreviates the other (7 or more
-/// hex digits), ignoring case.
-pub fn same_commit(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim().to_ascii_lowercase(), b.trim().to_ascii_lowercase());
-    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
-    let shorter = a.len().min(b.len());
-    shorter >= 7 && hex(&a) && hex(&b) && a.as_bytes()[..shorter] == b.as_bytes()[..shorter]
 }
 
 /// What the trigger loop knows between attempts.
@@ -279,11 +271,6 @@ impl<'a> Trigger<'a> {
             }
         }
     }
-}
-
-/// The first seven characters of a commit SHA, as shown.
-fn short_sha(sha: &str) -> String {
-    shown(&sha.chars().take(7).collect::<String>())
 }
 
 /// What a deployment is, for the log: its id, strategy, and image or commit.
@@ -599,15 +586,6 @@ mod tests {
             (Some(4), Origin::Triggered)
         );
         assert!(ran.log.contains("Triggered deployment #4"), "{}", ran.log);
-    }
-
-    #[test]
-    fn commits_match_when_one_abbreviates_the_other() {
-        assert!(same_commit(OURS, &OURS[..7]));
-        assert!(same_commit(&OURS.to_ascii_uppercase(), OURS));
-        assert!(!same_commit(OURS, &OURS[..6]));
-        assert!(!same_commit(OURS, "d77ead8d"));
-        assert!(!same_commit("main", "main"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{append, clean_text, values, written};
 use crate::duration::{self, Precision};
-use crate::ending::{EXIT_SUCCESS, Ending};
+use crate::ending::{EXIT_SUCCESS, Ending, Rollback};
 use crate::escape;
 use crate::log::Log;
 use crate::model::Deployment;
@@ -119,14 +119,48 @@ fn summary(report: &Report, why: Option<&str>) -> String {
             Origin::adopted(n)
         ));
     }
+    if let Some(mismatch) = &report.mismatch {
+        let warning = escape::markdown(&mismatch.warning());
+        out.push_str(&format!("**Warning:** {warning}\n\n"));
+    }
     out.push_str(&table(report, &d, number));
     if !report.timeline.is_empty() {
         out.push_str(&timeline(&report.timeline));
+    }
+    if let Ending::RolledBack { rollback, .. } = &report.ending {
+        out.push_str(&rollback_section(rollback));
     }
     if !report.logs.is_empty() {
         out.push_str(&last_logs(report));
     }
     out.push('\n');
+    out
+}
+
+/// The rollback as its own section: the target, its deployment, how it went, its status changes.
+fn rollback_section(rollback: &Rollback) -> String {
+    let target = rollback.target.as_ref().map(|t| {
+        let image = escape::markdown(&t.image_reference);
+        format!("#{}, {image}", t.deploy_number)
+    });
+    let number = rollback.deployment.as_ref().and_then(|d| d.deploy_number);
+    let rows = [
+        ("Target", target),
+        ("Deploy number", number.map(|n| format!("#{n}"))),
+        ("Result", Some(rollback.result.as_str().to_string())),
+    ];
+    let mut out = format!(
+        "\n#### Rollback\n\n{}\n\n| | |\n|---|---|\n",
+        escape::markdown(&rollback.to_string())
+    );
+    for (name, value) in rows {
+        if let Some(value) = value {
+            out.push_str(&format!("| {name} | {value} |\n"));
+        }
+    }
+    if !rollback.timeline.is_empty() {
+        out.push_str(&timeline(&rollback.timeline));
+    }
     out
 }
 
@@ -323,6 +357,24 @@ mod tests {
                 "| Duration | 42s |"
             ]
         );
+    }
+
+    #[test]
+    fn a_mismatch_is_a_warning_line_above_the_table() {
+        let mut r = report();
+        r.mismatch = Some(crate::deployed::Mismatch::Commit {
+            deployed: "0123456".into(),
+            ours: "d77ead8".into(),
+        });
+        let summary = github_summary(&r);
+        assert_eq!(
+            summary.lines().nth(2),
+            Some(
+                "**Warning:** Nodion deployed commit 0123456\\, not this pipeline\\'s d77ead8\\: it deploys the head of the application\\'s connected branch\\, not the commit a pipeline runs for"
+            ),
+            "{summary}"
+        );
+        assert_eq!(summary.lines().nth(4), Some("| | |"), "{summary}");
     }
 
     #[test]

@@ -479,6 +479,7 @@ mod fixture {
             url: Some("https://app-1.example.com/health".into()),
             verified: Some(true),
             origin: Some(Origin::Triggered),
+            mismatch: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::api::Api;
+use crate::deployed::Mismatch;
 use crate::duration::{self, Precision};
 use crate::ending::{Ending, Signal, Target};
 use crate::escape::shown;
@@ -69,6 +70,14 @@ impl Progress {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
+        // Attach mode waits for a deployment someone else triggered (an earlier step's is said by
+        // that step, wait=false or not): only this run's own is compared with what it asked for.
+        let mismatch = match seen.origin {
+            Some(Origin::Triggered | Origin::Adopted) => seen.deployment.as_ref().and_then(|d| {
+                Mismatch::of(d, settings.commit.as_deref(), settings.image_tag.as_deref())
+            }),
+            Some(Origin::Attached) | None => None,
+        };
         Report {
             ending,
             application_id: settings.application_id.clone(),
@@ -81,6 +90,7 @@ impl Progress {
             url: settings.verify_url.clone(),
             verified: None,
             origin: seen.origin,
+            mismatch,
         }
     }
 }

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use super::{Progress, Run, Waiting};
+use crate::deployed::tag_of;
 use crate::duration::{self, Precision};
 use crate::ending::{Ending, Rollback, RollbackResult, Target};
 use crate::escape::shown;
@@ -24,17 +25,6 @@ pub(super) fn snapshot_keep(settings: &Settings) -> Keep {
     }
 }
 
-/// The tag of an image reference: the part after the last `:` that follows the last `/`. A
-/// digest reference (`…@sha256:…`) has none.
-pub fn image_tag(reference: &str) -> Option<&str> {
-    if reference.contains('@') {
-        return None;
-    }
-    let name = reference.rsplit('/').next()?;
-    let (_, tag) = name.rsplit_once(':')?;
-    (!tag.is_empty()).then_some(tag)
-}
-
 /// The last good deployment in `listing`: the highest-numbered one with a status in `success`
 /// and an image with a tag.
 pub(super) fn target(listing: &Listing, success: &[String]) -> Option<Target> {
@@ -43,7 +33,7 @@ pub(super) fn target(listing: &Listing, success: &[String]) -> Option<Target> {
         let image_reference = d.image_reference.clone()?;
         Some(Target {
             deploy_number: d.deploy_number?,
-            tag: image_tag(&image_reference)?.to_string(),
+            tag: tag_of(&image_reference)?.to_string(),
             image_reference,
         })
     };
@@ -256,6 +246,7 @@ impl Run<'_> {
             deployment,
             elapsed: self.clock.now().saturating_duration_since(since),
             rollback_asked: false,
+            mismatch: None,
             ..self.progress.report(ending, self.settings, self.elapsed())
         };
         RollbackResult::Failed(report.verdict())

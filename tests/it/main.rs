@@ -4,6 +4,7 @@
 mod ci_steps;
 mod component;
 mod deploy;
+mod deployed;
 mod doc_names;
 mod dry_run;
 mod economy;
@@ -23,6 +24,7 @@ mod readme;
 mod refusals;
 mod release;
 mod reliability;
+mod rollback;
 mod session;
 mod support;
 mod verify;

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::github_output::read_github_output;
+use nodion_deploy::deployed::Mismatch;
 use nodion_deploy::ending::Ending;
 use nodion_deploy::escape;
 use nodion_deploy::model::{self, Deployment, Keep};
@@ -36,22 +37,25 @@ fn nasty() -> impl Strategy<Value = String> {
 
 fn report(fields: Vec<String>, number: Option<u64>) -> Report {
     let f = |i: usize| fields.get(i).cloned();
+    let deployment = Deployment {
+        id: f(0),
+        status: f(1),
+        deploy_number: number,
+        git_sha: f(2),
+        commit_message: f(3),
+        committer_name: f(4),
+        strategy: f(5),
+        image_reference: f(6),
+        created_at: f(7),
+    };
+    // The step summary says it too: an image's tag as the API sent it, against another asked for.
+    let mismatch = Mismatch::of(&deployment, None, Some("asked"));
     Report {
         ending: Ending::Failed {
             status: f(1).unwrap_or_default(),
         },
         application_id: "app".into(),
-        deployment: Some(Deployment {
-            id: f(0),
-            status: f(1),
-            deploy_number: number,
-            git_sha: f(2),
-            commit_message: f(3),
-            committer_name: f(4),
-            strategy: f(5),
-            image_reference: f(6),
-            created_at: f(7),
-        }),
+        deployment: Some(deployment),
         timeline: vec![(
             Duration::from_secs(1),
             fields.get(1).cloned().unwrap_or_default(),
@@ -63,6 +67,7 @@ fn report(fields: Vec<String>, number: Option<u64>) -> Report {
         url: f(8),
         verified: None,
         origin: None,
+        mismatch,
     }
 }
 
@@ -193,6 +198,7 @@ fn sample_report() -> Report {
         url: Some("https://app-1.example.com/health".into()),
         verified: Some(true),
         origin: None,
+        mismatch: None,
     }
 }
 

@@ -265,6 +265,7 @@ const WHEN_THINGS_GO_WRONG: &[(&str, Scenario)] = &[
         crate::verify::unresolvable_host,
     ),
     ("the job was cancelled", job_cancelled),
+    ("built another commit", crate::deployed::another_commit),
 ];
 
 fn no_token() -> Ran {
