@@ -76,6 +76,32 @@ impl<'a> Retrier<'a> {
         self.schedule.borrow_mut().restart();
     }
 
+    /// Now, on the retries' clock.
+    pub(crate) fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// Waits `wait` on the retries' clock, unless the wait would end at or past the deadline:
+    /// then returns false at once, without waiting.
+    pub(crate) fn pause(&self, wait: Duration) -> bool {
+        if self.clock.now() + wait >= self.deadline {
+            return false;
+        }
+        self.clock.sleep(wait);
+        true
+    }
+
+    /// The poll schedule without jitter (`poll_interval`, growing to `max_poll_interval`): how
+    /// far apart looks at the list are when waiting for something to show in it.
+    pub(crate) fn poll_schedule(&self) -> Schedule {
+        let settings = self.settings;
+        Schedule::new(
+            settings.poll_interval,
+            settings.max_poll_interval,
+            Box::new(0.0_f64),
+        )
+    }
+
     /// Runs the request `op` (given its attempt number) until it succeeds, fails for good, or the
     /// budget is spent; `doing` names it in the log and the summary.
     pub fn request<T>(

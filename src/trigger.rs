@@ -1,17 +1,35 @@
 //! The time before a deployment is ours: snapshot the list, trigger exactly once, and reconcile an
-//! answer that may have been lost against the list before anything is sent again. The retries run
-//! in `retry.rs` over an injected clock, so the unit tests below drive them without sleeping.
+//! answer that may have been lost against the list before anything is sent again: over a grace of
+//! several looks, since the list may lag behind the trigger. The retries and the grace's waits run
+//! on `retry.rs`'s injected clock, so the unit tests below drive them without sleeping.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::api::{Api, ApiError, Delivery};
 use crate::deployed::{same_commit, short_sha};
-use crate::ending::{Ending, NotAdopted, Signal};
+use crate::duration::{self, Precision};
+use crate::ending::{Ending, NotAdopted, Signal, Unreachable};
 use crate::escape::{self, shown};
 use crate::log::Log;
 use crate::model::{Deployment, Keep, Listing};
 use crate::report::Origin;
 use crate::retry::{Failure, Retrier};
+use crate::schedule::Schedule;
+use crate::watch::{ATTACH_GRACE, ATTACH_GRACE_POLLS};
+
+/// After an answer that may have been acted on was lost, "nothing was created" is concluded only
+/// once this many looks at the list answered without a new deployment (a list may lag behind the
+/// trigger for a look or two): the attach grace's count.
+pub const LOST_ANSWER_LOOKS: u32 = ATTACH_GRACE_POLLS;
+/// The looks are spaced like polls (`poll_interval`, growing to `max_poll_interval`: 2 s, 3 s and
+/// 4.5 s with the defaults), but span at most this long, the attach grace's time; none is due past
+/// the deadline. Unlike the attach grace's, this time never ends the grace by itself: failed looks
+/// in between can make the fourth look later, not a lagging list's lag shorter.
+pub const LOST_ANSWER_GRACE: Duration = ATTACH_GRACE;
+/// The longest wait between two looks after a lost answer, so that they span at most
+/// [`LOST_ANSWER_GRACE`] (10 s).
+pub const LOST_ANSWER_LONGEST_WAIT: Duration =
+    Duration::from_secs(LOST_ANSWER_GRACE.as_secs() / (LOST_ANSWER_LOOKS as u64 - 1));
 
 /// What the trigger needs of the API: the real client, or a scripted one in tests.
 pub trait Deployments {
@@ -69,10 +87,32 @@ pub struct Wanted<'a> {
 /// What the trigger loop knows between attempts.
 #[derive(Default)]
 struct Attempts {
-    /// An answer may have been lost: check the list before sending again.
-    unsure: bool,
+    /// The last answer may have been lost, and the list has not said yet what became of it.
+    lost: Option<Grace>,
     checks: u32,
     sends: u32,
+}
+
+/// Looking for what a lost answer may have created, in a list that may lag behind the trigger.
+struct Grace {
+    /// The lost answer, for a run that must stop before the grace is over.
+    error: ApiError,
+    /// When it was lost.
+    since: Instant,
+    /// The looks that answered without a new deployment so far.
+    looks: u32,
+    /// The waits between looks.
+    schedule: Schedule,
+}
+
+/// What the looks after a lost answer found.
+enum Settled {
+    /// The one deployment that appeared since the snapshot: ours.
+    Adopted(Deployment),
+    /// None appeared over the whole grace: the trigger did not get through.
+    Nothing { looks: u32, over: Duration },
+    /// The deadline comes before the next look is due.
+    Cut,
 }
 
 impl<'a> Trigger<'a> {
@@ -129,30 +169,30 @@ impl<'a> Trigger<'a> {
             .retrier
             .retrying(|_| self.attempt(before, &mut attempts))
         {
-            Err(stop) if attempts.unsure => self.last_check(before, attempts.checks + 1, stop),
+            Err(stop) if attempts.lost.is_some() => self.last_check(before, &mut attempts, stop),
             result => result,
         }?;
         Ok((ours, read))
     }
 
-    /// One attempt: a look at the list when an answer may have been lost, then one trigger.
+    /// One attempt: when an answer may have been lost, the looks at the list until its grace is
+    /// over; then one trigger.
     fn attempt(&self, before: u64, state: &mut Attempts) -> Result<(Deployment, Origin), Failure> {
-        if state.unsure {
-            state.checks += 1;
-            let listing = self
-                .api
-                .list(self.deadline, state.checks, Keep::NewerThan(before))
-                .map_err(|error| Failure::Request {
-                    doing: "check for a deployment after a lost answer",
-                    error,
-                })?;
-            // The list answered: whatever it said, there is nothing left to look for at the end.
-            state.unsure = false;
-            if let Some(adopted) = self.reconcile(listing).map_err(Failure::Stop)? {
-                return Ok((adopted, Origin::Adopted));
+        if let Attempts {
+            lost: Some(grace),
+            checks,
+            ..
+        } = state
+        {
+            match self.settle(before, grace, checks)? {
+                Settled::Adopted(adopted) => return Ok((adopted, Origin::Adopted)),
+                Settled::Nothing { looks, over } => self.log.line(&format!(
+                    "{}: triggering again",
+                    nothing_appeared(looks, over)
+                )),
+                Settled::Cut => return Err(Failure::Stop(cut_short(grace))),
             }
-            self.log
-                .line("No deployment appeared since the snapshot: triggering again");
+            state.lost = None;
         }
         if let Some(signal) = (self.cancelled)() {
             return Err(Failure::Stop(Ending::Cancelled {
@@ -162,10 +202,21 @@ impl<'a> Trigger<'a> {
         }
         (self.sending)();
         state.sends += 1;
-        let error = match self
+        let answer = self
             .api
-            .trigger(self.wanted.image_tag, self.deadline, state.sends)
-        {
+            .trigger(self.wanted.image_tag, self.deadline, state.sends);
+        self.answered(before, answer, state)
+    }
+
+    /// What the trigger's answer means: ours, or a failure; an answer that may have been acted on
+    /// starts a grace (none for a request that never left, nor for a 408 or 429).
+    fn answered(
+        &self,
+        before: u64,
+        answer: Result<Deployment, ApiError>,
+        state: &mut Attempts,
+    ) -> Result<(Deployment, Origin), Failure> {
+        let error = match answer {
             Ok(deployment) if deployment.deploy_number.is_some_and(|n| n > before) => {
                 self.log.line(&format!(
                     "Triggered deployment #{} ({})",
@@ -190,12 +241,47 @@ impl<'a> Trigger<'a> {
             ..
         } = error
         {
-            state.unsure = true;
+            state.lost = Some(Grace {
+                error: error.clone(),
+                since: self.retrier.now(),
+                looks: 0,
+                schedule: self.retrier.poll_schedule(),
+            });
         }
         Err(Failure::Request {
             doing: "trigger a deployment",
             error,
         })
+    }
+
+    /// After a lost answer: looks at the list, spaced like polls, until the deployment the trigger
+    /// may have created shows, or the grace is over. A failed look is the retrier's to retry (the
+    /// grace goes on after it); a deployment that cannot be adopted stops the run.
+    fn settle(&self, before: u64, grace: &mut Grace, checks: &mut u32) -> Result<Settled, Failure> {
+        loop {
+            *checks += 1;
+            let listing = self
+                .api
+                .list(self.deadline, *checks, Keep::NewerThan(before))
+                .map_err(|error| Failure::Request {
+                    doing: "check for a deployment after a lost answer",
+                    error,
+                })?;
+            if let Some(adopted) = self.reconcile(listing).map_err(Failure::Stop)? {
+                return Ok(Settled::Adopted(adopted));
+            }
+            grace.looks += 1;
+            if grace.looks >= LOST_ANSWER_LOOKS {
+                return Ok(Settled::Nothing {
+                    looks: grace.looks,
+                    over: self.retrier.now().saturating_duration_since(grace.since),
+                });
+            }
+            let wait = grace.schedule.next_wait().min(LOST_ANSWER_LONGEST_WAIT);
+            if !self.retrier.pause(wait) {
+                return Ok(Settled::Cut);
+            }
+        }
     }
 
     /// After an answer was lost: the one deployment that appeared since the snapshot is ours;
@@ -243,34 +329,51 @@ impl<'a> Trigger<'a> {
         }
     }
 
-    /// Giving up after an answer may have been lost: one last look at the list, so a deployment
-    /// that exists is adopted (or at least mentioned) rather than left unsaid.
+    /// Giving up while a lost answer's grace is not over: the rest of its looks (failed ones are
+    /// not retried), so that a deployment that exists is adopted, or at least said to be possible,
+    /// rather than left unsaid.
     fn last_check(
         &self,
         before: u64,
-        attempt: u32,
+        state: &mut Attempts,
         stop: Ending,
     ) -> Result<(Deployment, Origin), Ending> {
-        if matches!(stop, Ending::Refused(_) | Ending::Cancelled { .. }) {
+        let (Ending::Unreachable(mut unreachable), Some(grace)) = (stop.clone(), &mut state.lost)
+        else {
+            return Err(stop);
+        };
+        if unreachable.maybe_created {
             return Err(stop);
         }
-        match self
-            .api
-            .list(self.deadline, attempt, Keep::NewerThan(before))
-        {
-            Ok(listing) => match self.reconcile(listing)? {
-                Some(adopted) => Ok((adopted, Origin::Adopted)),
-                None => Err(stop),
-            },
-            Err(_) => {
-                let mut stop = stop;
-                if let Ending::Unreachable(unreachable) = &mut stop {
-                    unreachable.maybe_created = true;
-                }
-                Err(stop)
-            }
+        match self.settle(before, grace, &mut state.checks) {
+            Ok(Settled::Adopted(adopted)) => return Ok((adopted, Origin::Adopted)),
+            Ok(Settled::Nothing { looks, over }) => self.log.line(&nothing_appeared(looks, over)),
+            Err(Failure::Stop(stop)) => return Err(stop),
+            Ok(Settled::Cut) | Err(Failure::Request { .. }) => unreachable.maybe_created = true,
         }
+        Err(Ending::Unreachable(unreachable))
     }
+}
+
+/// The log line of a grace over without a new deployment.
+fn nothing_appeared(looks: u32, over: Duration) -> String {
+    format!(
+        "No deployment appeared since the snapshot after {looks} look{} over {}",
+        if looks == 1 { "" } else { "s" },
+        duration::text(over, Precision::Millis)
+    )
+}
+
+/// How a run ends when the deadline comes before a lost answer's grace is over: the trigger may
+/// have created a deployment that the list does not show yet.
+fn cut_short(grace: &Grace) -> Ending {
+    Ending::Unreachable(Unreachable {
+        doing: "trigger a deployment",
+        error: grace.error.clone(),
+        gave_up: Some("the timeout leaves no time to look at the list again".into()),
+        check: String::new(),
+        maybe_created: true,
+    })
 }
 
 /// What a deployment is, for the log: its id, strategy, and image or commit.
@@ -300,6 +403,9 @@ fn describe(d: &Deployment) -> String {
     }
     parts.join(", ")
 }
+
+#[cfg(test)]
+mod proptests;
 
 #[cfg(test)]
 mod tests {
@@ -571,8 +677,12 @@ mod tests {
     {
         let theirs = deploying(3, None, Some("registry.example.com/shop:1.4.1"));
         let ours = deploying(4, None, Some("registry.example.com/shop:1.4.2"));
+        // Ours may still show behind theirs, in a list that lags: the grace's four looks first.
+        let lists = std::iter::once(listing(2, &[]))
+            .chain((0..LOST_ANSWER_LOOKS).map(|_| listing_of(3, vec![theirs.clone()])))
+            .collect();
         let api = script(
-            vec![listing(2, &[]), listing_of(3, vec![theirs])],
+            lists,
             vec![Err(transient(Delivery::Unknown, None)), Ok(ours)],
         );
         let wanted = Wanted {
@@ -588,28 +698,124 @@ mod tests {
         assert!(ran.log.contains("Triggered deployment #4"), "{}", ran.log);
     }
 
+    /// The poll schedule's first waits with the default `poll_interval` (2 s), without jitter: the
+    /// waits between a grace's four looks.
+    const GRACE_WAITS: [Duration; 3] = [
+        Duration::from_secs(2),
+        Duration::from_secs(3),
+        Duration::from_millis(4500),
+    ];
+
+    /// `n` lists that show nothing newer than #2.
+    fn empty_looks(n: usize) -> impl Iterator<Item = Result<Listing, ApiError>> {
+        (0..n).map(|_| listing(2, &[]))
+    }
+
     #[test]
-    fn a_lost_answer_with_nothing_created_is_sent_again_once() {
+    fn a_lost_answer_with_nothing_created_is_sent_again_once_after_four_looks() {
+        let lists = std::iter::once(listing(2, &[]))
+            .chain(empty_looks(4))
+            .collect();
         let api = script(
-            vec![listing(2, &[]), listing(2, &[])],
+            lists,
             vec![Err(transient(Delivery::Unknown, None)), Ok(deployment(3))],
         );
         let ran = run(api, LONG, None);
         assert_eq!(ran.result.unwrap().0.deploy_number, Some(3));
-        assert_eq!(
-            ran.asked,
-            [
-                "list Nothing",
-                "trigger None",
-                "list NewerThan(2)",
-                "trigger None"
-            ]
-        );
+        // The list may lag behind the trigger: four looks, not one, before sending again.
+        let mut asked = vec!["list Nothing", "trigger None"];
+        asked.extend(["list NewerThan(2)"; LOST_ANSWER_LOOKS as usize]);
+        asked.push("trigger None");
+        assert_eq!(ran.asked, asked);
         assert_eq!(ran.sent_notice, 2);
+        // The first look after the retry's wait, the others spaced like polls.
+        assert_eq!(ran.slept[0], RETRY_FIRST);
+        assert_eq!(ran.slept[1..], GRACE_WAITS);
         assert!(
+            ran.log.contains(
+                "No deployment appeared since the snapshot after 4 looks over 11s: triggering again"
+            ),
+            "{}",
             ran.log
-                .contains("No deployment appeared since the snapshot: triggering again")
         );
+    }
+
+    #[test]
+    fn a_lost_answer_behind_a_list_that_lags_is_adopted_never_sent_again() {
+        // Missing from one look, then from three: the fourth look still finds it.
+        for lag in [1, 3] {
+            let lists = std::iter::once(listing(2, &[]))
+                .chain(empty_looks(lag))
+                .chain([listing(3, &[3])])
+                .collect();
+            let api = script(lists, vec![Err(transient(Delivery::Unknown, None))]);
+            let ran = run(api, LONG, None);
+            let (adopted, origin) = ran.result.unwrap();
+            assert_eq!((adopted.deploy_number, origin), (Some(3), Origin::Adopted));
+            let sends = ran
+                .asked
+                .iter()
+                .filter(|a| a.starts_with("trigger"))
+                .count();
+            assert_eq!((sends, ran.asked.len()), (1, lag + 3), "{:?}", ran.asked);
+            assert_eq!(ran.slept[1..], GRACE_WAITS[..lag]);
+            assert!(!ran.log.contains("No deployment appeared"), "{}", ran.log);
+        }
+    }
+
+    #[test]
+    fn a_failed_look_during_the_grace_is_retried_and_the_grace_goes_on() {
+        let api = script(
+            vec![
+                listing(2, &[]),
+                listing(2, &[]),
+                Err(transient(Delivery::Unknown, None)),
+                listing(3, &[3]),
+            ],
+            vec![Err(transient(Delivery::Unknown, None))],
+        );
+        let ran = run(api, LONG, None);
+        assert_eq!(ran.result.unwrap().1, Origin::Adopted);
+        // The retry's wait after the failed look, then the look at once.
+        let retry = RETRY_FIRST.mul_f64(1.5);
+        assert_eq!(ran.slept, [RETRY_FIRST, GRACE_WAITS[0], retry]);
+        assert!(ran.log.contains("retry 2 of 6"), "{}", ran.log);
+    }
+
+    #[test]
+    fn the_deadline_cuts_the_grace_short_and_the_run_says_a_deployment_may_exist() {
+        let api = script(
+            vec![listing(2, &[]), listing(2, &[])],
+            vec![Err(transient(Delivery::Unknown, None))],
+        );
+        // The second look would be due at 3.5 s.
+        let ran = run(api, Duration::from_secs(3), None);
+        let stop = ran.result.unwrap_err();
+        assert_eq!(stop.exit_code(), 4);
+        assert_eq!(
+            stopped(stop),
+            "could not trigger a deployment: HTTP 503 (the timeout leaves no time to look at the list again); a deployment may have been created: check Nodion"
+        );
+        assert_eq!(ran.slept, [RETRY_FIRST]);
+        assert_eq!(ran.sent_notice, 1);
+    }
+
+    #[test]
+    fn giving_up_during_the_grace_still_adopts_what_the_last_looks_show() {
+        let api = script(
+            vec![
+                listing(2, &[]),
+                listing(2, &[]),
+                Err(transient(Delivery::Unknown, None)),
+                listing(3, &[3]),
+            ],
+            vec![Err(transient(Delivery::Unknown, None))],
+        );
+        // After the failed look at 3.5 s, the retry's wait would end past the deadline.
+        let ran = run(api, Duration::from_secs(5), None);
+        let (adopted, origin) = ran.result.unwrap();
+        assert_eq!((adopted.deploy_number, origin), (Some(3), Origin::Adopted));
+        assert_eq!(ran.slept, [RETRY_FIRST, GRACE_WAITS[0]]);
     }
 
     #[test]
@@ -642,7 +848,7 @@ mod tests {
     #[test]
     fn a_trigger_failing_for_good_gives_up_after_six_retries_and_about_thirty_seconds() {
         let lists = std::iter::once(listing(2, &[]))
-            .chain((0..7).map(|_| listing(2, &[])))
+            .chain(empty_looks(7 * LOST_ANSWER_LOOKS as usize))
             .collect();
         let triggers = (0..7)
             .map(|_| Err(transient(Delivery::Unknown, None)))
@@ -654,43 +860,57 @@ mod tests {
             stopped(stop.clone()).contains("gave up after 6 retries"),
             "{stop:?}"
         );
-        // Seven sends, each retry after a look at the list, and one last look when giving up.
+        // Seven sends, each answer lost: each is followed by the grace's four looks at the list
+        // (the last one's when giving up), with the poll schedule's waits between them.
         let sends = ran
             .asked
             .iter()
             .filter(|a| a.starts_with("trigger"))
             .count();
         let lists = ran.asked.iter().filter(|a| a.starts_with("list")).count();
-        assert_eq!((sends, lists), (7, 8), "{:?}", ran.asked);
-        let total: Duration = ran.slept.iter().sum();
-        assert_eq!(ran.slept.len(), 6);
+        assert_eq!((sends, lists), (7, 1 + 7 * 4), "{:?}", ran.asked);
+        assert_eq!(ran.slept.len(), 6 + 7 * 3);
+        // A retry's wait then a grace's, six times; the last grace's when giving up.
+        let (retries, mut graces): (Vec<_>, Vec<_>) = ran.slept[..24]
+            .chunks(4)
+            .map(|chunk| (chunk[0], chunk[1..].to_vec()))
+            .unzip();
+        graces.push(ran.slept[24..].to_vec());
+        // The six retry waits: about 30 s, growing from 1.5 s to 10 s.
+        let total: Duration = retries.iter().sum();
         assert!(
             total >= Duration::from_secs(20) && total <= Duration::from_secs(45),
             "{total:?}"
         );
-        // The waits grow: 1.5 s, 2.25 s, … up to 10 s.
-        assert!(
-            ran.slept.windows(2).all(|w| w[0] <= w[1]),
-            "{:?}",
-            ran.slept
-        );
-        assert_eq!(*ran.slept.last().unwrap(), RETRY_LONGEST);
+        assert!(retries.windows(2).all(|w| w[0] <= w[1]), "{retries:?}");
+        assert_eq!(*retries.last().unwrap(), RETRY_LONGEST);
+        assert!(graces.iter().all(|g| g[..] == GRACE_WAITS), "{graces:?}");
+        // The last grace saw nothing: nothing was created.
+        assert!(!stopped(stop).contains("may have been created"));
     }
 
     #[test]
     fn no_retry_wait_ends_past_the_deadline() {
+        // The look after the lost answer fails; its retry would end at 3.75 s.
         let api = script(
-            vec![listing(2, &[]), listing(2, &[]), listing(2, &[])],
             vec![
+                listing(2, &[]),
                 Err(transient(Delivery::Unknown, None)),
-                Err(transient(Delivery::Unknown, None)),
+                listing(2, &[]),
             ],
+            vec![Err(transient(Delivery::Unknown, None))],
         );
         let ran = run(api, Duration::from_secs(3), None);
         let stop = ran.result.unwrap_err();
+        let said = stopped(stop.clone());
         assert!(
-            stopped(stop.clone()).contains("the timeout leaves no time to retry"),
+            said.contains("the timeout leaves no time to retry"),
             "{stop:?}"
+        );
+        // One last look, at once, saw nothing; the list may lag, so it cannot say nothing was made.
+        assert!(
+            said.ends_with("a deployment may have been created: check Nodion"),
+            "{said}"
         );
         assert_eq!(ran.slept, [RETRY_FIRST]);
         assert!(ran.slept.iter().sum::<Duration>() < Duration::from_secs(3));

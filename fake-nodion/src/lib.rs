@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod http;
+mod lag;
 mod proxy;
 mod server;
 mod source;
@@ -368,6 +369,13 @@ impl FakeNodion {
     /// If there is no such deployment: the test is wrong.
     pub fn set_deployment_field(&self, deploy_number: u64, field: &str, value: serde_json::Value) {
         self.state().set_field(deploy_number, field, value);
+    }
+
+    /// Makes List lag behind the trigger: a deployment created from now on is missing from the
+    /// next `answers` List answers after it was created (faulted Lists do not count), as an
+    /// eventually consistent API may leave it out. [`FakeNodion::deployments`] shows it all along.
+    pub fn lag_list(&self, answers: u32) {
+        self.state().lag_list(answers);
     }
 
     /// Replaces the canned runtime log messages the Logs endpoint serves, oldest first.

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Map, Value, json};
 
 use crate::http::{Request, Response};
+use crate::lag::Lag;
 use crate::source::Source;
 use crate::text::{Rng, iso8601, wall_time_of};
 use crate::{Fault, Hold, Options, Recorded, Route, Stage};
@@ -34,6 +35,8 @@ pub(crate) struct State {
     faults: HashMap<Route, VecDeque<Fault>>,
     log_messages: Option<Vec<String>>,
     rng: Rng,
+    /// A List that lags behind the trigger.
+    lag: Lag,
 }
 
 struct Deployment {
@@ -111,6 +114,7 @@ impl State {
             faults: HashMap::new(),
             log_messages: None,
             rng: Rng::new(),
+            lag: Lag::default(),
         };
         let now = SystemTime::now();
         let newest_seed = opts.existing.iter().map(|s| s.deploy_number).max();
@@ -261,11 +265,25 @@ impl State {
         }
     }
 
+    /// Deployments created from now on are missing from the next `answers` List answers.
+    pub fn lag_list(&mut self, answers: u32) {
+        let existing = self.deployments.iter().map(|d| d.number);
+        self.lag.set(answers, existing);
+    }
+
     fn list(&mut self) -> Response {
-        let deployments = self.deployments();
+        let mut deployments = self.deployments();
+        let missing = self.lag.answer(self.deployments.iter().map(|d| d.number));
+        deployments.retain(|d| {
+            !d["deploy_number"]
+                .as_u64()
+                .is_some_and(|n| missing.contains(&n))
+        });
         // Counted after rendering: the list that shows a stage is one of the lists it holds for.
         for d in &mut self.deployments {
-            d.lists_seen = d.lists_seen.saturating_add(1);
+            if !missing.contains(&d.number) {
+                d.lists_seen = d.lists_seen.saturating_add(1);
+            }
         }
         Response::json(200, &json!({ "deployments": deployments }))
     }

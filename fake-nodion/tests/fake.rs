@@ -348,6 +348,44 @@ fn a_lost_trigger_response_still_creates_the_deployment() {
     assert_eq!(numbers, [json!(4), json!(3), json!(2), json!(1)]);
 }
 
+/// The deploy numbers a List answers with, newest first.
+fn listed(fake: &FakeNodion) -> Vec<u64> {
+    list(fake)
+        .iter()
+        .map(|d| d["deploy_number"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_lagging_list_leaves_a_new_deployment_out_of_the_next_answers() {
+    let fake = seeded();
+    fake.lag_list(2);
+    fake.script(Route::Trigger, Fault::Reset { create_first: true });
+    let _ = request(
+        &fake,
+        "POST",
+        "/applications/app-1/deployments",
+        Some("test-token"),
+        Some("{}"),
+    );
+    // Created, yet missing from the next two answers; a faulted List is not one of them.
+    assert_eq!(fake.deployments().len(), 3);
+    assert_eq!(listed(&fake), [2, 1]);
+    fake.script(Route::List, Fault::status(503, "busy"));
+    assert_eq!(get(&fake, "/applications/app-1/deployments").status, 503);
+    assert_eq!(listed(&fake), [2, 1]);
+    assert_eq!(trigger(&fake, "{}").status, 200);
+    // #3 shows; #4 is missing from two answers of its own.
+    assert_eq!(listed(&fake), [3, 2, 1]);
+    assert_eq!(listed(&fake), [3, 2, 1]);
+    assert_eq!(listed(&fake), [4, 3, 2, 1]);
+    // An answer that leaves #4 out does not count toward its stage: it showed `created` once.
+    assert_eq!(status_of(&fake, 4), "waiting");
+    fake.lag_list(0);
+    assert_eq!(trigger(&fake, "{}").status, 200);
+    assert_eq!(listed(&fake), [5, 4, 3, 2, 1]);
+}
+
 #[test]
 fn a_raw_fault_sends_exactly_its_bytes() {
     let fake = FakeNodion::start(Options::default());

@@ -14,6 +14,7 @@ mod install;
 mod messages;
 mod modules;
 mod network;
+mod never_twice;
 mod outputs_lost;
 mod packaging;
 mod pipelines;
