@@ -18,6 +18,11 @@ const OWN: &[&str] = &[
     "NODION_CI_APP_2_API_URL",
     "NODION_ACT_CARGO_TARGET_DIR",
     "NODION_UPDATE_GOLDEN",
+    // The live contract test (tests/live.rs, .github/workflows/live.yml); the binary it runs never
+    // sees them.
+    "NODION_LIVE_API_TOKEN",
+    "NODION_LIVE_APPLICATION_ID",
+    "NODION_LIVE_API_URL",
 ];
 
 /// The prefix of every input's own variable.

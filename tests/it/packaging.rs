@@ -2,7 +2,8 @@
 //! the same tables), so it cannot drift from the code; and the composite action's two steps are
 //! run by bash, with stand-ins for install.sh, cargo and the binary, for what they must do: get the
 //! binary as the SPEC says and exec it, with every input as `INPUT_<NAME>`. Every output is the
-//! binary's own, the runs of the action check each one, and no expression is expanded in a script.
+//! binary's own, the runs of the action check each one, and no expression is expanded in a script
+//! of any workflow. The live contract test's workflow gives its secrets to the test's step alone.
 //! `NODION_UPDATE_GOLDEN=1 cargo test --test it packaging::` rewrites action.yml from the tables.
 
 use std::fs;
@@ -441,15 +442,30 @@ fn the_action_is_composite_and_runs_the_binary_with_every_input_and_output() {
     }
 }
 
+/// Every workflow of `.github/workflows/`, as paths from the repository's root.
+fn workflows() -> Vec<String> {
+    let mut files: Vec<String> = fs::read_dir(Path::new(ROOT).join(".github/workflows"))
+        .expect(".github/workflows/ exists")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yml") || name.ends_with(".yaml"))
+        .map(|name| format!(".github/workflows/{name}"))
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
 fn no_expression_is_expanded_inside_a_script() {
     // Expressions go into env: only; text pasted into a script could run as code.
-    for file in [
-        "action.yml",
-        ".github/workflows/ci.yml",
-        ".github/workflows/example-deploy.yml",
-        ".ci/act/workflow.yml",
-    ] {
+    let workflows = workflows();
+    for named in ["ci.yml", "example-deploy.yml", "release.yml", "live.yml"] {
+        assert!(
+            workflows.contains(&format!(".github/workflows/{named}")),
+            "{named}"
+        );
+    }
+    let others = ["action.yml".to_owned(), ".ci/act/workflow.yml".to_owned()];
+    for file in workflows.iter().chain(&others) {
         let text = read(file);
         assert!(!text.is_empty(), "{file} is missing");
         let parsed = yaml(&text);
@@ -462,6 +478,41 @@ fn no_expression_is_expanded_inside_a_script() {
             );
         }
     }
+}
+
+#[test]
+fn the_live_workflow_runs_nightly_one_at_a_time_and_gives_its_secrets_to_the_test_alone() {
+    let text = read(".github/workflows/live.yml");
+    let workflow = yaml(&text);
+    assert_eq!(keys(&workflow["on"]), ["schedule", "workflow_dispatch"]);
+    assert_eq!(workflow["permissions"], yaml("contents: read"));
+    // Two runs never deploy at once, and none is cancelled in the middle of a deploy.
+    let concurrency = &workflow["concurrency"];
+    assert!(concurrency["group"].as_str().is_some_and(|g| !g.is_empty()));
+    assert_eq!(concurrency["cancel-in-progress"], Value::Bool(false));
+    // The secrets reach the env: of the step that runs the live test, and nothing else.
+    let secrets = ["NODION_LIVE_API_TOKEN", "NODION_LIVE_APPLICATION_ID"];
+    let mut given = Vec::new();
+    for step in step_lists(&workflow).concat() {
+        let runs_live = shell_commands(script(&step)).iter().any(|words| {
+            words.starts_with(&["cargo".to_owned(), "test".to_owned()])
+                && words.windows(2).any(|w| w == ["--test", "live"])
+                && !words.contains(&"--no-run".to_owned())
+        });
+        for (name, value) in step_env(&step) {
+            if value.contains("secrets.") {
+                assert!(runs_live, "{name}: a step that does not run the live test");
+                assert_eq!(value, format!("${{{{ secrets.{name} }}}}"));
+                given.push(name);
+            }
+        }
+    }
+    assert_eq!(given, secrets, "the test step gets both secrets, once");
+    assert_eq!(
+        text.matches("secrets.").count(),
+        2,
+        "no other use of a secret"
+    );
 }
 
 #[test]
