@@ -452,7 +452,8 @@ mod tests {
         })
     }
 
-    fn deployment(number: u64) -> Deployment {
+    /// Deployment `number`, `created`, as the trigger answers it.
+    pub(super) fn deployment(number: u64) -> Deployment {
         Deployment {
             deploy_number: Some(number),
             id: Some(format!("id-{number}")),
@@ -763,9 +764,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_failed_look_during_the_grace_is_retried_and_the_grace_goes_on() {
-        let api = script(
+    /// A lost answer; then the grace's first look shows nothing, the second fails, and the third
+    /// shows #3.
+    fn a_failed_look_then_ours() -> Scripted {
+        script(
             vec![
                 listing(2, &[]),
                 listing(2, &[]),
@@ -773,7 +775,12 @@ mod tests {
                 listing(3, &[3]),
             ],
             vec![Err(transient(Delivery::Unknown, None))],
-        );
+        )
+    }
+
+    #[test]
+    fn a_failed_look_during_the_grace_is_retried_and_the_grace_goes_on() {
+        let api = a_failed_look_then_ours();
         let ran = run(api, LONG, None);
         assert_eq!(ran.result.unwrap().1, Origin::Adopted);
         // The retry's wait after the failed look, then the look at once.
@@ -802,15 +809,7 @@ mod tests {
 
     #[test]
     fn giving_up_during_the_grace_still_adopts_what_the_last_looks_show() {
-        let api = script(
-            vec![
-                listing(2, &[]),
-                listing(2, &[]),
-                Err(transient(Delivery::Unknown, None)),
-                listing(3, &[3]),
-            ],
-            vec![Err(transient(Delivery::Unknown, None))],
-        );
+        let api = a_failed_look_then_ours();
         // After the failed look at 3.5 s, the retry's wait would end past the deadline.
         let ran = run(api, Duration::from_secs(5), None);
         let (adopted, origin) = ran.result.unwrap();

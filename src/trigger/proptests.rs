@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 
+use super::tests::deployment;
 use super::*;
 use crate::clock::Clock;
 use crate::clock::tests::FakeClock;
@@ -98,15 +99,6 @@ fn failed(reason: &str, delivery: Delivery, retry_after: Option<u64>) -> ApiErro
         reason: reason.into(),
         retry_after: retry_after.map(Duration::from_secs),
         delivery,
-    }
-}
-
-fn deployment(number: u64) -> Deployment {
-    Deployment {
-        deploy_number: Some(number),
-        id: Some(format!("id-{number}")),
-        status: Some("created".into()),
-        ..Deployment::default()
     }
 }
 
