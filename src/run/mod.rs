@@ -8,7 +8,7 @@ mod wait;
 
 use wait::Waiting;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::api::Api;
@@ -50,25 +50,23 @@ pub struct Seen {
 pub struct Progress(Arc<Mutex<Seen>>);
 
 impl Progress {
+    /// What has been seen; a panic elsewhere never hides it.
+    fn seen(&self) -> MutexGuard<'_, Seen> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn update(&self, change: impl FnOnce(&mut Seen)) {
-        change(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        change(&mut self.seen());
     }
 
     /// Whether a trigger was (or is being) sent.
     pub fn triggering(&self) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .triggering
+        self.seen().triggering
     }
 
     /// A report of what has been seen so far, for a run that ends as `ending` says.
     pub fn report(&self, ending: Ending, settings: &Settings, elapsed: Duration) -> Report {
-        let seen = self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let seen = self.seen().clone();
         // Attach mode waits for a deployment someone else triggered (an earlier step's is said by
         // that step, wait=false or not): only this run's own is compared with what it asked for.
         let mismatch = match seen.origin {

@@ -93,19 +93,13 @@ pub(super) fn before_trigger(
 impl Progress {
     /// How our deployment became ours, and the rollback target read from the snapshot.
     fn rollback_state(&self) -> (Option<Origin>, Option<Target>) {
-        let seen = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let seen = self.seen();
         (seen.origin, seen.rollback_target.clone())
     }
 
     /// The rollback's deployment as last seen, and its status changes.
     fn rollback_seen(&self) -> (Option<Deployment>, Vec<(std::time::Duration, String)>) {
-        let seen = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let seen = self.seen();
         match seen.rollback.clone() {
             Some((deployment, timeline)) => (Some(deployment), timeline),
             None => (None, Vec::new()),
