@@ -206,16 +206,19 @@ pub(crate) fn pinned_lines(install_sh: &str) -> Vec<(String, String)> {
 fn the_pinned_block_when_present_names_exactly_the_five_release_assets() {
     let install_sh = std::fs::read_to_string(Path::new(ROOT).join("install.sh")).unwrap();
     let assets = release_assets(&install_sh);
-    // The release workflow builds the same five (its matrix), so the list cannot drift.
-    let workflow =
-        std::fs::read_to_string(Path::new(ROOT).join(".github/workflows/release.yml")).unwrap();
+    // The release script builds the same five, so the list cannot drift.
+    let release = std::fs::read_to_string(Path::new(ROOT).join("scripts/release")).unwrap();
+    let built = release
+        .lines()
+        .find_map(|l| l.strip_prefix("TARGETS=\""))
+        .expect("scripts/release names its TARGETS");
     for asset in &assets {
         let target = asset
             .trim_start_matches("nodion-deploy-")
             .trim_end_matches(".exe");
         assert!(
-            workflow.contains(&format!("- {target}\n")),
-            "release.yml builds no {target}"
+            built.split(['"', ' ']).any(|t| t == target),
+            "scripts/release builds no {target}"
         );
     }
     assert_eq!(assets.len(), 5, "{assets:?}");
