@@ -2,6 +2,13 @@
 # Installs nodion-deploy: downloads a release binary, checks its SHA-256, then puts it in place.
 # The version installed when --version is not given; always equal to Cargo.toml's `version`:
 DEFAULT_VERSION=1.0.0-dev
+# The SHA-256 of that version's five release binaries, in sha256sum format (SPEC §8, "Pinned
+# checksums"): a release commit, the one its tag vX.Y.Z points at, carries them between these
+# markers, written by `scripts/set-version X.Y.Z --checksums SHA256SUMS`; a version commit and a
+# -dev checkout carry none (PINNED_SHA256SUMS='').
+# BEGIN PINNED CHECKSUMS
+PINNED_SHA256SUMS=''
+# END PINNED CHECKSUMS
 #
 # Usage:
 #   sh install.sh [--version X.Y.Z] [--to DIR] [--target TRIPLE]
@@ -19,11 +26,14 @@ DEFAULT_VERSION=1.0.0-dev
 #   NODION_DEPLOY_DOWNLOAD_URL   a mirror of the release downloads (http:// or https://); default
 #                                https://github.com/nodion-deploy/nodion-deploy/releases/download
 #
-# What it does: <base>/v<version>/SHA256SUMS and <base>/v<version>/nodion-deploy-<target> are
-# downloaded (curl, else wget: GNU or busybox) into a private temporary directory inside DIR. The
-# binary's SHA-256 (sha256sum, else shasum -a 256, else openssl) must match its SHA256SUMS line, and
-# it must run and print exactly "nodion-deploy <version>" for `--version` (whatever --target says:
-# a binary that does not run here is refused) before it is renamed over DIR/nodion-deploy (an
+# What it does: <base>/v<version>/nodion-deploy-<target> is downloaded (curl, else wget: GNU or
+# busybox) into a private temporary directory inside DIR. Its SHA-256 (sha256sum, else shasum -a
+# 256, else openssl) must match the line pinned above when <version> is DEFAULT_VERSION and lines
+# are pinned: no SHA256SUMS is downloaded then, so none can vouch for other bytes. Otherwise (a
+# -dev or version checkout, or another --version, which gets one note on stderr that this check is
+# weaker) it must match its line in <base>/v<version>/SHA256SUMS, downloaded first. And it must
+# run and print exactly "nodion-deploy <version>" for `--version` (whatever --target says: a
+# binary that does not run here is refused) before it is renamed over DIR/nodion-deploy (an
 # atomic rename: an existing binary is either untouched or replaced whole). Transient download
 # failures (no connection, timeouts, HTTP 408, 429, 5xx) are tried 3 times, 1 s then 2 s apart;
 # HTTP 404 is not retried.
@@ -39,8 +49,9 @@ DEFAULT_VERSION=1.0.0-dev
 #   5   no SHA-256 tool: none of sha256sum, shasum, openssl
 #   6   download failed: network or mirror error (after retries), or an HTTP error other than 404
 #   7   not found (HTTP 404/410): no such release, or no such asset in it
-#   8   verification failed: checksum mismatch, the asset is not listed in SHA256SUMS, or the
-#       binary's --version does not print exactly "nodion-deploy <version>"
+#   8   verification failed: checksum mismatch (with the pinned line, else SHA256SUMS's), the
+#       asset is not listed there, or the binary's --version does not print exactly
+#       "nodion-deploy <version>"
 #   9   the downloaded binary does not run on this machine
 #   10  DIR cannot be created or written
 #   130 / 143  interrupted by SIGINT / SIGTERM
@@ -49,6 +60,9 @@ set -eu
 umask 022
 
 DEFAULT_BASE=https://github.com/nodion-deploy/nodion-deploy/releases/download
+# The release targets (SPEC §8): each has an asset nodion-deploy-<target> (.exe on Windows).
+# scripts/set-version and tests/it/release.rs read this line.
+TARGETS='x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-gnu'
 TRIES=3
 
 tmp=''
@@ -70,8 +84,8 @@ usage() {
     printf '%s\n' \
         'Usage: sh install.sh [--version X.Y.Z] [--to DIR] [--target TRIPLE]' \
         '' \
-        'Downloads nodion-deploy, checks its SHA-256 against the release'"'"'s SHA256SUMS, and installs' \
-        'DIR/nodion-deploy.' \
+        'Downloads nodion-deploy, checks its SHA-256 (against the checksums this script pins for its' \
+        'default version, else the release'"'"'s SHA256SUMS), and installs DIR/nodion-deploy.' \
         '' \
         "  --version X.Y.Z   release to install (default: $DEFAULT_VERSION)" \
         '  --to DIR          install directory (default: /usr/local/bin if writable, else ~/.local/bin)' \
@@ -157,13 +171,13 @@ check_version() {
 # Sets target and exe (".exe" on Windows).
 pick_target() {
     if [ -n "$target" ]; then
-        case $target in
-            x86_64-unknown-linux-musl | aarch64-unknown-linux-musl | x86_64-apple-darwin | aarch64-apple-darwin) ;;
-            x86_64-pc-windows-gnu) ;;
-            *)
-                usage_error "--target '$target' is not one of x86_64-unknown-linux-musl, aarch64-unknown-linux-musl, x86_64-apple-darwin, aarch64-apple-darwin, x86_64-pc-windows-gnu"
-                ;;
-        esac
+        known=''
+        listed=''
+        for t in $TARGETS; do
+            [ "$t" != "$target" ] || known=1
+            listed=${listed:+$listed, }$t
+        done
+        [ -n "$known" ] || usage_error "--target '$target' is not one of $listed"
     else
         os=$(uname -s 2>/dev/null) || os=unknown
         arch=$(uname -m 2>/dev/null) || arch=unknown
@@ -392,6 +406,39 @@ make_tmp() {
         die 10 "cannot write to $to_abs; pass --to DIR with a directory you can write to (or run as a user who can)"
 }
 
+# The checksum of $asset in sha256sum-format file $1 (lower case; empty when none).
+checksum_in() {
+    awk -v name="$asset" '
+        { sub(/\r$/, "") }
+        NF == 2 {
+            f = $2
+            sub(/^\*/, "", f)
+            if (f == name && length($1) == 64 && $1 ~ /^[0-9A-Fa-f]+$/) { print tolower($1); exit }
+        }' "$1" || die 1 "could not read $2"
+}
+
+# Sets expected from the lines pinned above (DEFAULT_VERSION's): no SHA256SUMS is downloaded.
+expected_pinned() {
+    checked_by=pinned
+    printf '%s\n' "$PINNED_SHA256SUMS" >"$tmp/PINNED" || die 1 "could not write to $to_abs"
+    expected=$(checksum_in "$tmp/PINNED" "the pinned checksums")
+    [ -n "$expected" ] ||
+        die 8 "this install.sh pins no checksum for $asset v$version, so it cannot be verified and was not installed; check --target"
+}
+
+# Sets expected from the release's SHA256SUMS, downloaded; says once when this install.sh pins
+# checksums for another version (a SHA256SUMS served beside the binary is a weaker check).
+expected_downloaded() {
+    checked_by=SHA256SUMS
+    if [ -n "$PINNED_SHA256SUMS" ]; then
+        say "note: v$version is not the version this install.sh pins checksums for (v$DEFAULT_VERSION), so its binary is checked against the SHA256SUMS served beside it, a weaker check (whoever can replace the binary can replace that list); for a pinned check use the install.sh of v$version"
+    fi
+    fetch "$release/SHA256SUMS" "$tmp/SHA256SUMS" "there is no release v$version"
+    expected=$(checksum_in "$tmp/SHA256SUMS" SHA256SUMS)
+    [ -n "$expected" ] ||
+        die 8 "SHA256SUMS of v$version has no checksum for $asset, so it cannot be verified and was not installed; check --target and the mirror"
+}
+
 # What a binary printed, fit to quote in one line: its first line, at most 100 characters, only
 # letters, digits, space and . _ + - (no control character, nor anything a CI log reads as a command).
 shown_of() {
@@ -447,19 +494,17 @@ main() {
     bin=nodion-deploy$exe
     release=$base/v$version
 
-    fetch "$release/SHA256SUMS" "$tmp/SHA256SUMS" "there is no release v$version"
-    expected=$(awk -v name="$asset" '
-        { sub(/\r$/, "") }
-        NF == 2 {
-            f = $2
-            sub(/^\*/, "", f)
-            if (f == name && length($1) == 64 && $1 ~ /^[0-9A-Fa-f]+$/) { print tolower($1); exit }
-        }' "$tmp/SHA256SUMS") || die 1 "could not read SHA256SUMS"
-    [ -n "$expected" ] ||
-        die 8 "SHA256SUMS of v$version has no checksum for $asset, so it cannot be verified and was not installed; check --target and the mirror"
+    if [ -n "$PINNED_SHA256SUMS" ] && [ "$version" = "$DEFAULT_VERSION" ]; then
+        expected_pinned
+    else
+        expected_downloaded
+    fi
 
     fetch "$release/$asset" "$tmp/$bin" "release v$version has no $asset"
     actual=$(sha256_of "$tmp/$bin")
+    if [ "$actual" != "$expected" ] && [ "$checked_by" = pinned ]; then
+        die 8 "checksum mismatch for $asset v$version (this install.sh pins $expected, the download is $actual): it is not the binary released as v$version, whatever the mirror's SHA256SUMS says, and was not installed; check the mirror (NODION_DEPLOY_DOWNLOAD_URL), then run this again"
+    fi
     [ "$actual" = "$expected" ] ||
         die 8 "checksum mismatch for $asset v$version (SHA256SUMS says $expected, the download is $actual): it is corrupt or was tampered with and was not installed; run this again, and check the mirror if it persists"
 

@@ -25,6 +25,9 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+/// A release checkout's install.sh, which pins its version's checksums.
+mod pinned;
+
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/install.sh");
 const BIN: &str = env!("CARGO_BIN_EXE_nodion-deploy");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -583,8 +586,13 @@ impl Sandbox {
     }
 
     fn command(&self, mirror: &Mirror, args: &[&str]) -> Command {
+        self.command_of(Path::new(SCRIPT), mirror, args)
+    }
+
+    /// `script` (an install.sh) run in the sandbox.
+    fn command_of(&self, script: &Path, mirror: &Mirror, args: &[&str]) -> Command {
         let mut cmd = self.setup.shell_command().unwrap();
-        cmd.arg(SCRIPT)
+        cmd.arg(script)
             .args(args)
             .env_clear()
             .env("PATH", self.bin())

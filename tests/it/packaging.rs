@@ -3,7 +3,8 @@
 //! run by bash, with stand-ins for install.sh, cargo and the binary, for what they must do: get the
 //! binary as the SPEC says and exec it, with every input as `INPUT_<NAME>`. Every output is the
 //! binary's own, the runs of the action check each one, and no expression is expanded in a script
-//! of any workflow. The live contract test's workflow gives its secrets to the test's step alone.
+//! of any workflow, and every third-party action is pinned by commit SHA with its version beside it.
+//! The live contract test's workflow gives its secrets to the test's step alone.
 //! `NODION_UPDATE_GOLDEN=1 cargo test --test it packaging::` rewrites action.yml from the tables.
 
 use std::fs;
@@ -478,6 +479,35 @@ fn no_expression_is_expanded_inside_a_script() {
             );
         }
     }
+}
+
+#[test]
+fn every_third_party_action_is_pinned_by_commit_with_its_version() {
+    // zizmor's unpinned-uses audit (.ci/run) wants the full SHA; Dependabot and a reader want the
+    // version beside it: `owner/repo@<40 hex> # vX.Y.Z`. This repository's own action is `./`.
+    let pinned = regex::Regex::new(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$").unwrap();
+    let others = ["action.yml".to_owned(), ".ci/act/workflow.yml".to_owned()];
+    let mut third_party = 0;
+    for file in workflows().iter().chain(&others) {
+        for line in read(file).lines() {
+            let line = line.trim_start().trim_start_matches("- ");
+            let Some(used) = line.strip_prefix("uses:").map(str::trim) else {
+                continue;
+            };
+            if used == "./" {
+                continue;
+            }
+            third_party += 1;
+            assert!(
+                pinned.is_match(used),
+                "{file}: `uses: {used}` is not pinned as owner/repo@<commit SHA> # vX.Y.Z"
+            );
+        }
+    }
+    assert!(
+        third_party > 0,
+        "no third-party action found: the check reads nothing"
+    );
 }
 
 #[test]
