@@ -37,6 +37,11 @@ impl Clock for Simulated {
     fn sleep(&self, duration: Duration) {
         self.0.set(self.0.get() + duration);
     }
+
+    /// No timestamps are read in a simulation.
+    fn wall(&self) -> std::time::SystemTime {
+        std::time::SystemTime::UNIX_EPOCH
+    }
 }
 
 /// A simulated job is never cancelled.
@@ -66,7 +71,7 @@ pub fn simulate(
         deploy_number: "NODION_DEPLOY_NUMBER".into(),
     };
     let clock = Simulated(Cell::new(t0));
-    let schedule = Schedule::new(min, max, jitter);
+    let schedule = Schedule::ladder(min, max, jitter);
     // Long enough for any deployment simulated here not to time out.
     let deadline = Deadline::at(t0 + takes * 2 + max * 2);
     let mut watch = Watch::new(1, rules, t0, schedule, t0, false);
@@ -105,22 +110,30 @@ pub fn worst_economy(takes: Duration, min: Duration, max: Duration) -> Economy {
     worst(|jitter| simulate(takes, min, max, jitter))
 }
 
-/// Jitter that an adversary picks: `first` for the first `count` waits, then `then`.
+/// Jitter that an adversary picks: `first` for the first `count` waits, then `then`; the parts of
+/// a schedule it is forked to count their waits together.
+#[derive(Clone)]
 struct Scripted {
     first: f64,
     count: usize,
     then: f64,
-    drawn: usize,
+    drawn: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl JitterSource for Scripted {
     fn sample(&mut self) -> f64 {
-        self.drawn += 1;
-        if self.drawn <= self.count {
+        let drawn = 1 + self
+            .drawn
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if drawn <= self.count {
             self.first
         } else {
             self.then
         }
+    }
+
+    fn fork(&mut self) -> Box<dyn JitterSource + Send> {
+        Box::new(self.clone())
     }
 }
 
@@ -129,7 +142,7 @@ fn scripted(first: f64, count: usize, then: f64) -> Box<dyn JitterSource + Send>
         first,
         count,
         then,
-        drawn: 0,
+        drawn: Default::default(),
     })
 }
 
@@ -192,7 +205,7 @@ pub fn simulate_checks(
     use nodion_deploy::verify::{Answered, Check};
     let t0 = Instant::now();
     let clock = Simulated(Cell::new(t0));
-    let schedule = Schedule::new(min, max, jitter);
+    let schedule = Schedule::ladder(min, max, jitter);
     let deadline = t0 + serves_after * 2 + max * 2;
     let deadline = Check::deadline(deadline, Duration::from_secs(30));
     let mut check = Check::new(t0, schedule, t0);

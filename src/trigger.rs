@@ -14,7 +14,7 @@ use crate::log::Log;
 use crate::model::{Deployment, Keep, Listing};
 use crate::report::Origin;
 use crate::retry::{Failure, Retrier};
-use crate::schedule::Schedule;
+use crate::schedule::Ladder;
 use crate::watch::{ATTACH_GRACE, ATTACH_GRACE_POLLS};
 
 /// After an answer that may have been acted on was lost, "nothing was created" is concluded only
@@ -102,7 +102,7 @@ struct Grace {
     /// The looks that answered without a new deployment so far.
     looks: u32,
     /// The waits between looks.
-    schedule: Schedule,
+    schedule: Ladder,
 }
 
 /// What the looks after a lost answer found.

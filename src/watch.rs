@@ -68,6 +68,8 @@ pub struct Watch {
     deploy_number: u64,
     rules: Rules,
     started: Instant,
+    /// When the wait began: the schedule counts from here.
+    begun: Instant,
     schedule: Schedule,
     due: Instant,
     deployment: Option<Deployment>,
@@ -97,12 +99,13 @@ impl Watch {
         let due = if attach {
             now
         } else {
-            now + schedule.next_wait()
+            now + schedule.next_wait(Duration::ZERO)
         };
         Watch {
             deploy_number,
             rules,
             started,
+            begun: now,
             schedule,
             due,
             deployment: None,
@@ -141,7 +144,9 @@ impl Watch {
         answer: Result<Listing, ApiError>,
     ) -> (Vec<Event>, News) {
         let mut events = Vec::new();
-        let mut wait = self.schedule.next_wait();
+        let mut wait = self
+            .schedule
+            .next_wait(now.saturating_duration_since(self.begun));
         match answer {
             Ok(Listing {
                 kept: list,
@@ -313,7 +318,7 @@ mod tests {
     }
 
     fn watch_with(t0: Instant, timeout: Duration, min: Duration, max: Duration) -> Waiting {
-        let schedule = Schedule::new(min, max, Box::new(0.0_f64));
+        let schedule = Schedule::ladder(min, max, Box::new(0.0_f64));
         waiting(
             Watch::new(3, rules(), t0, schedule, t0, false),
             t0 + timeout,
@@ -603,13 +608,13 @@ mod tests {
     #[test]
     fn attach_mode_polls_at_once() {
         let t0 = Instant::now();
-        let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
+        let schedule = Schedule::ladder(2 * S, 15 * S, Box::new(0.0_f64));
         let w = waiting(Watch::new(3, rules(), t0, schedule, t0, true), t0 + 60 * S);
         assert_eq!(w.next(t0), Next::Poll);
     }
 
     fn attached(t0: Instant, min: Duration, max: Duration) -> Waiting {
-        let schedule = Schedule::new(min, max, Box::new(0.0_f64));
+        let schedule = Schedule::ladder(min, max, Box::new(0.0_f64));
         waiting(
             Watch::new(99, rules(), t0, schedule, t0, true),
             t0 + 900 * S,
@@ -695,7 +700,7 @@ mod tests {
     fn detection_is_within_max_poll_interval_whenever_it_finishes() {
         for done_at in (0..=600).step_by(7) {
             let t0 = Instant::now();
-            let schedule = Schedule::new(2 * S, 15 * S, Box::new(-1.0_f64));
+            let schedule = Schedule::ladder(2 * S, 15 * S, Box::new(-1.0_f64));
             let watch = Watch::new(3, rules(), t0, schedule, t0, false);
             let mut w = waiting(watch, t0 + 900 * S);
             let done = done_at as f64;
