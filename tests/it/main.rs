@@ -26,6 +26,7 @@ mod refusals;
 mod release;
 mod reliability;
 mod rollback;
+mod schedule;
 mod session;
 mod support;
 mod verify;
