@@ -162,16 +162,19 @@ pub enum Schedule {
     /// The ladder of the user's intervals, or the defaults.
     Ladder(Ladder),
     /// Around an expected end.
-    Window {
-        /// Where the end is expected.
-        window: Window,
-        /// The sparse waits before the window.
-        before: Ladder,
-        /// The waits after it, growing again.
-        after: Ladder,
-        /// Jitter on the waits within it.
-        jitter: Box<dyn JitterSource + Send>,
-    },
+    Around(Box<Around>),
+}
+
+/// The waits around a [`Window`].
+pub struct Around {
+    /// Where the end is expected.
+    window: Window,
+    /// The sparse waits before the window.
+    before: Ladder,
+    /// The waits after it, growing again.
+    after: Ladder,
+    /// Jitter on the waits within it.
+    jitter: Box<dyn JitterSource + Send>,
 }
 
 impl Schedule {
@@ -182,12 +185,12 @@ impl Schedule {
 
     /// Around `window`; `jitter` is drawn from for every wait.
     pub fn around(window: Window, mut jitter: Box<dyn JitterSource + Send>) -> Schedule {
-        Schedule::Window {
+        Schedule::Around(Box::new(Around {
             window,
             before: Ladder::new(FIRST_LOOK, SPARSE_LONGEST, jitter.fork()),
             after: Ladder::new(window.every, LATE_LONGEST, jitter.fork()),
             jitter,
-        }
+        }))
     }
 
     /// The wait for a deployment: the user's intervals when either is set (nothing is learned
@@ -222,12 +225,13 @@ impl Schedule {
     pub fn next_wait(&mut self, elapsed: Duration) -> Duration {
         match self {
             Schedule::Ladder(ladder) => ladder.next_wait(),
-            Schedule::Window {
-                window,
-                before,
-                after,
-                jitter,
-            } => {
+            Schedule::Around(around) => {
+                let Around {
+                    window,
+                    before,
+                    after,
+                    jitter,
+                } = &mut **around;
                 if elapsed < window.from {
                     before.next_wait().min(window.from - elapsed)
                 } else if elapsed < window.to {
