@@ -160,7 +160,7 @@ impl Window {
 /// When to poll next, given how long the wait has lasted.
 pub enum Schedule {
     /// The ladder of the user's intervals, or the defaults.
-    Ladder(Ladder),
+    Ladder(Box<Ladder>),
     /// Around an expected end.
     Around(Box<Around>),
 }
@@ -180,7 +180,7 @@ pub struct Around {
 impl Schedule {
     /// The ladder from `min` growing to `max`.
     pub fn ladder(min: Duration, max: Duration, jitter: Box<dyn JitterSource + Send>) -> Schedule {
-        Schedule::Ladder(Ladder::new(min, max, jitter))
+        Schedule::Ladder(Box::new(Ladder::new(min, max, jitter)))
     }
 
     /// Around `window`; `jitter` is drawn from for every wait.
