@@ -1,6 +1,7 @@
 //! The ladder's waits, a learned window's and the check's, exactly (fixed jitter).
 
 use super::*;
+use crate::model::Deployment;
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
@@ -203,4 +204,61 @@ fn without_history_or_with_it_unset_the_defaults_are_two_seconds_growing_to_four
     let learned = expectation(12.0, 12.0, 12.0, 5);
     let schedule = Schedule::for_deployment(&settings, Some(&learned), Box::new(0.0));
     assert_eq!(times(schedule, 4), [2.0, 5.0, 9.5, 10.0]);
+}
+
+/// A past deployment of `status`, created at `created` and last updated at `updated` (RFC 3339;
+/// `None`: not shown).
+fn past(n: u64, status: &str, created: Option<&str>, updated: Option<&str>) -> Deployment {
+    Deployment {
+        deploy_number: Some(n),
+        status: Some(status.into()),
+        created_at: created.map(str::to_string),
+        updated_at: updated.map(str::to_string),
+        ..Deployment::default()
+    }
+}
+
+/// Acceptance (issue 20): timestamps that say nothing usable (missing, unparsable, negative, in the
+/// future of the run's clock) leave the default schedule, on a fake clock; three usable ones among
+/// them are learned from.
+#[test]
+fn unusable_timestamps_fall_back_to_the_default_schedule() {
+    use crate::clock::{Clock, tests::FakeClock};
+    let clock = FakeClock::at(std::time::Instant::now());
+    // The fake clock's date is 2026-01-01T00:00:00Z.
+    let (t, t12) = ("2025-12-31T23:00:00.000Z", "2025-12-31T23:00:12.000+00:00");
+    let unusable = vec![
+        past(9, "available", None, Some(t12)),
+        past(8, "available", Some(t), None),
+        past(7, "available", Some("an hour ago"), Some(t12)),
+        past(6, "available", Some(t12), Some(t)),
+        past(
+            5,
+            "available",
+            Some("2026-01-01T00:00:00Z"),
+            Some("2026-01-01T01:00:00+01:00"),
+        ),
+        past(
+            4,
+            "available",
+            Some("2026-02-01T00:00:00Z"),
+            Some("2026-02-01T00:00:12Z"),
+        ),
+        past(3, "failed", Some(t), Some(t12)),
+        past(2, "available", Some(t), Some(t12)),
+        past(1, "available", Some(t), Some(t12)),
+    ];
+    let success = ["available".to_string()];
+    let settings = settings_with(&[]);
+    let learned = crate::history::learn(&unusable, &success, clock.wall());
+    assert_eq!(learned, None);
+    let schedule = Schedule::for_deployment(&settings, learned.as_ref(), Box::new(0.0));
+    assert_eq!(times(schedule, 5), [2.0, 5.0, 9.5, 14.0, 18.5]);
+    // One more usable deployment makes three: then the window around 12 s.
+    let mut three = unusable;
+    three.push(past(10, "available", Some(t), Some(t12)));
+    let learned = crate::history::learn(&three, &success, clock.wall()).expect("learned");
+    assert_eq!((learned.expected, learned.count), (secs(12.0), 3));
+    let schedule = Schedule::for_deployment(&settings, Some(&learned), Box::new(0.0));
+    assert_eq!(times(schedule, 5), [2.0, 5.0, 9.5, 10.0, 11.0]);
 }
