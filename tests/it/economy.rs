@@ -4,7 +4,7 @@
 //! document shows exactly the tables that code computes.
 
 #[path = "../../bench/economy.rs"]
-mod sim;
+pub(crate) mod sim;
 
 use std::path::Path;
 use std::sync::OnceLock;
