@@ -605,6 +605,28 @@ mod tests {
         assert_eq!(w.deployment().unwrap().id.as_deref(), Some("ours"));
     }
 
+    /// A learned window past the deadline (history far longer than this run's timeout, or
+    /// timestamps from a clock far off): the wait still ends at the deadline, not after.
+    #[test]
+    fn a_learned_window_past_the_deadline_never_waits_past_it() {
+        use crate::history::Expectation;
+        use crate::schedule::Window;
+        let t0 = Instant::now();
+        let hours = Expectation {
+            expected: 7200 * S,
+            fastest: 7000 * S,
+            slowest: 7400 * S,
+            count: 5,
+        };
+        let schedule = Schedule::around(Window::learned(&hours), Box::new(1.0_f64));
+        let mut w = waiting(Watch::new(3, rules(), t0, schedule, t0, false), t0 + 900 * S);
+        let (v, polls, took, _) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
+        assert_eq!(v, Ending::TimedOut);
+        assert_eq!(took, 900 * S);
+        // Sparse until the deadline: 2.4 s, then waits growing to 30 s.
+        assert!((30..=40).contains(&polls), "{polls} polls");
+    }
+
     #[test]
     fn attach_mode_polls_at_once() {
         let t0 = Instant::now();

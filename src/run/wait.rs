@@ -27,9 +27,15 @@ pub(super) fn learn(
     if settings.intervals_set {
         return None;
     }
-    let learned = history::learn(&listing.kept, &settings.success_statuses, now)?;
-    log.line(&learned.describe());
-    Some(learned)
+    let learned = history::learn(&listing.kept, &settings.success_statuses, now);
+    match &learned {
+        Some(learned) => log.line(&learned.describe()),
+        None => log.debug(&format!(
+            "The default poll schedule: fewer than {} recent deployments with a success status show when they were created and last updated",
+            history::MIN_DEPLOYMENTS
+        )),
+    }
+    learned
 }
 
 /// One wait for a deployment: ours, or the rollback's.
