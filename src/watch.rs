@@ -619,7 +619,10 @@ mod tests {
             count: 5,
         };
         let schedule = Schedule::around(Window::learned(&hours), Box::new(1.0_f64));
-        let mut w = waiting(Watch::new(3, rules(), t0, schedule, t0, false), t0 + 900 * S);
+        let mut w = waiting(
+            Watch::new(3, rules(), t0, schedule, t0, false),
+            t0 + 900 * S,
+        );
         let (v, polls, took, _) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
         assert_eq!(v, Ending::TimedOut);
         assert_eq!(took, 900 * S);
