@@ -5,6 +5,7 @@ mod ci_steps;
 mod component;
 mod deploy;
 mod deployed;
+mod detection;
 mod doc_names;
 mod dry_run;
 mod economy;
