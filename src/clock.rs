@@ -1,6 +1,6 @@
 //! Time as the run sees it: injected, so the wait loop can be tested without sleeping.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Where the run gets "now" from and how it waits.
 pub trait Clock {
@@ -8,6 +8,8 @@ pub trait Clock {
     fn now(&self) -> Instant;
     /// Waits for `duration`.
     fn sleep(&self, duration: Duration);
+    /// The date and time, to compare with the API's timestamps (never to time a wait).
+    fn wall(&self) -> SystemTime;
 }
 
 /// The real clock: `Instant::now` and `thread::sleep`.
@@ -21,6 +23,10 @@ impl Clock for SystemClock {
     fn sleep(&self, duration: Duration) {
         std::thread::sleep(duration);
     }
+
+    fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
 }
 
 #[cfg(test)]
@@ -33,7 +39,13 @@ pub(crate) mod tests {
     /// (shareable across threads, as the retries' clock is).
     pub(crate) struct FakeClock {
         now: Mutex<Instant>,
+        started: Instant,
         slept: Mutex<Vec<Duration>>,
+    }
+
+    /// The date a [`FakeClock`] starts at: 2026-01-01T00:00:00Z.
+    pub(crate) fn fake_wall() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)
     }
 
     impl FakeClock {
@@ -41,6 +53,7 @@ pub(crate) mod tests {
         pub(crate) fn at(now: Instant) -> FakeClock {
             FakeClock {
                 now: Mutex::new(now),
+                started: now,
                 slept: Mutex::default(),
             }
         }
@@ -59,6 +72,10 @@ pub(crate) mod tests {
         fn sleep(&self, duration: Duration) {
             *self.now.lock().unwrap() += duration;
             self.slept.lock().unwrap().push(duration);
+        }
+
+        fn wall(&self) -> SystemTime {
+            fake_wall() + self.now().duration_since(self.started)
         }
     }
 }

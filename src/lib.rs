@@ -17,6 +17,7 @@ pub mod env;
 pub mod escape;
 pub mod failure_logs;
 pub mod help;
+pub mod history;
 pub mod http;
 pub mod inputs;
 pub mod log;

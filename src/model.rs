@@ -44,6 +44,9 @@ pub struct Deployment {
     /// When it was created.
     #[serde(deserialize_with = "lenient")]
     pub created_at: Option<String>,
+    /// When it last changed: for an ended deployment, about when it ended (where the API says).
+    #[serde(deserialize_with = "lenient")]
+    pub updated_at: Option<String>,
 }
 
 impl Deployment {
@@ -64,6 +67,7 @@ impl Deployment {
             strategy: clean(&self.strategy),
             image_reference: clean(&self.image_reference),
             created_at: clean(&self.created_at),
+            updated_at: clean(&self.updated_at),
         }
     }
 
@@ -326,6 +330,12 @@ mod tests {
         let d = parse_triggered(body.as_bytes()).unwrap();
         assert_eq!(d.deploy_number, Some(3));
         assert_eq!(d.status.as_deref(), Some("created"));
+        let body = r#"{"deployment":{"deploy_number":3,"created_at":"2023-04-25T08:58:59.771+02:00","updated_at":"2023-04-25T08:58:59.771+02:00"}}"#;
+        let d = parse_triggered(body.as_bytes()).unwrap();
+        assert_eq!(
+            d.updated_at.as_deref(),
+            Some("2023-04-25T08:58:59.771+02:00")
+        );
     }
 
     #[test]

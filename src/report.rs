@@ -303,6 +303,7 @@ pub(crate) mod tests {
         let deployment = Deployment {
             status: Some(format!("failed: {token}")),
             commit_message: Some(format!("x{token}\n{token}")),
+            updated_at: Some(format!("2023-04-25T{token}")),
             ..Deployment::default()
         };
         let mut report = report(
@@ -327,6 +328,7 @@ pub(crate) mod tests {
         let d = report.deployment.unwrap();
         assert_eq!(d.status.as_deref(), Some("failed: ***"));
         assert_eq!(d.commit_message.as_deref(), Some("x***\n***"));
+        assert_eq!(d.updated_at.as_deref(), Some("2023-04-25T***"));
     }
 
     /// The summary line of a run that ended as `ending`, our deployment #3 last seen `status`

@@ -13,7 +13,7 @@ use crate::duration::{self, Precision};
 use crate::ending::{Ending, Refused, Unreachable};
 use crate::inputs::{API_TOKEN, API_URL, APPLICATION_ID, PROJECT_ID, Settings};
 use crate::log::Log;
-use crate::schedule::{JitterSource, Schedule};
+use crate::schedule::{JitterSource, Ladder};
 
 /// Before a deployment is ours, transient failures are retried at most this many times.
 pub const MAX_RETRIES: u32 = 6;
@@ -44,7 +44,7 @@ pub struct Retrier<'a> {
     clock: SharedClock,
     deadline: Instant,
     /// The retry waits; the requests of one trigger share it (and [`Retrier::restart`] it).
-    schedule: RefCell<Schedule>,
+    schedule: RefCell<Ladder>,
     /// The retries taken so far, by every request.
     retries: Cell<u32>,
     /// Whether anything answered at `api_url` yet: if nothing ever did, the URL is what to check.
@@ -65,7 +65,7 @@ impl<'a> Retrier<'a> {
             settings,
             clock,
             deadline,
-            schedule: RefCell::new(Schedule::new(RETRY_FIRST, RETRY_LONGEST, jitter)),
+            schedule: RefCell::new(Ladder::new(RETRY_FIRST, RETRY_LONGEST, jitter)),
             retries: Cell::new(0),
             reached: Cell::new(false),
         }
@@ -93,9 +93,9 @@ impl<'a> Retrier<'a> {
 
     /// The poll schedule without jitter (`poll_interval`, growing to `max_poll_interval`): how
     /// far apart looks at the list are when waiting for something to show in it.
-    pub(crate) fn poll_schedule(&self) -> Schedule {
+    pub(crate) fn poll_schedule(&self) -> Ladder {
         let settings = self.settings;
-        Schedule::new(
+        Ladder::new(
             settings.poll_interval,
             settings.max_poll_interval,
             Box::new(0.0_f64),

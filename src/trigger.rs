@@ -14,7 +14,7 @@ use crate::log::Log;
 use crate::model::{Deployment, Keep, Listing};
 use crate::report::Origin;
 use crate::retry::{Failure, Retrier};
-use crate::schedule::Schedule;
+use crate::schedule::Ladder;
 use crate::watch::{ATTACH_GRACE, ATTACH_GRACE_POLLS};
 
 /// After an answer that may have been acted on was lost, "nothing was created" is concluded only
@@ -102,13 +102,13 @@ struct Grace {
     /// The looks that answered without a new deployment so far.
     looks: u32,
     /// The waits between looks.
-    schedule: Schedule,
+    schedule: Ladder,
 }
 
 /// What the looks after a lost answer found.
 enum Settled {
-    /// The one deployment that appeared since the snapshot: ours.
-    Adopted(Deployment),
+    /// The one deployment that appeared since the snapshot: ours (boxed: a deployment is large).
+    Adopted(Box<Deployment>),
     /// None appeared over the whole grace: the trigger did not get through.
     Nothing { looks: u32, over: Duration },
     /// The deadline comes before the next look is due.
@@ -185,7 +185,7 @@ impl<'a> Trigger<'a> {
         } = state
         {
             match self.settle(before, grace, checks)? {
-                Settled::Adopted(adopted) => return Ok((adopted, Origin::Adopted)),
+                Settled::Adopted(adopted) => return Ok((*adopted, Origin::Adopted)),
                 Settled::Nothing { looks, over } => self.log.line(&format!(
                     "{}: triggering again",
                     nothing_appeared(looks, over)
@@ -268,7 +268,7 @@ impl<'a> Trigger<'a> {
                     error,
                 })?;
             if let Some(adopted) = self.reconcile(listing).map_err(Failure::Stop)? {
-                return Ok(Settled::Adopted(adopted));
+                return Ok(Settled::Adopted(Box::new(adopted)));
             }
             grace.looks += 1;
             if grace.looks >= LOST_ANSWER_LOOKS {
@@ -346,7 +346,7 @@ impl<'a> Trigger<'a> {
             return Err(stop);
         }
         match self.settle(before, grace, &mut state.checks) {
-            Ok(Settled::Adopted(adopted)) => return Ok((adopted, Origin::Adopted)),
+            Ok(Settled::Adopted(adopted)) => return Ok((*adopted, Origin::Adopted)),
             Ok(Settled::Nothing { looks, over }) => self.log.line(&nothing_appeared(looks, over)),
             Err(Failure::Stop(stop)) => return Err(stop),
             Ok(Settled::Cut) | Err(Failure::Request { .. }) => unreachable.maybe_created = true,

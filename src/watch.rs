@@ -68,6 +68,8 @@ pub struct Watch {
     deploy_number: u64,
     rules: Rules,
     started: Instant,
+    /// When the wait began: the schedule counts from here.
+    begun: Instant,
     schedule: Schedule,
     due: Instant,
     deployment: Option<Deployment>,
@@ -97,12 +99,13 @@ impl Watch {
         let due = if attach {
             now
         } else {
-            now + schedule.next_wait()
+            now + schedule.next_wait(Duration::ZERO)
         };
         Watch {
             deploy_number,
             rules,
             started,
+            begun: now,
             schedule,
             due,
             deployment: None,
@@ -141,7 +144,9 @@ impl Watch {
         answer: Result<Listing, ApiError>,
     ) -> (Vec<Event>, News) {
         let mut events = Vec::new();
-        let mut wait = self.schedule.next_wait();
+        let mut wait = self
+            .schedule
+            .next_wait(now.saturating_duration_since(self.begun));
         match answer {
             Ok(Listing {
                 kept: list,
@@ -313,7 +318,7 @@ mod tests {
     }
 
     fn watch_with(t0: Instant, timeout: Duration, min: Duration, max: Duration) -> Waiting {
-        let schedule = Schedule::new(min, max, Box::new(0.0_f64));
+        let schedule = Schedule::ladder(min, max, Box::new(0.0_f64));
         waiting(
             Watch::new(3, rules(), t0, schedule, t0, false),
             t0 + timeout,
@@ -600,16 +605,41 @@ mod tests {
         assert_eq!(w.deployment().unwrap().id.as_deref(), Some("ours"));
     }
 
+    /// A learned window past the deadline (history far longer than this run's timeout, or
+    /// timestamps from a clock far off): the wait still ends at the deadline, not after.
+    #[test]
+    fn a_learned_window_past_the_deadline_never_waits_past_it() {
+        use crate::history::Expectation;
+        use crate::schedule::Window;
+        let t0 = Instant::now();
+        let hours = Expectation {
+            expected: 7200 * S,
+            fastest: 7000 * S,
+            slowest: 7400 * S,
+            count: 5,
+        };
+        let schedule = Schedule::around(Window::learned(&hours), Box::new(1.0_f64));
+        let mut w = waiting(
+            Watch::new(3, rules(), t0, schedule, t0, false),
+            t0 + 900 * S,
+        );
+        let (v, polls, took, _) = drive(&mut w, t0, |t| at(t, &[(0.0, "deploying")]));
+        assert_eq!(v, Ending::TimedOut);
+        assert_eq!(took, 900 * S);
+        // Sparse until the deadline: 2.4 s, then waits growing to 30 s.
+        assert!((30..=40).contains(&polls), "{polls} polls");
+    }
+
     #[test]
     fn attach_mode_polls_at_once() {
         let t0 = Instant::now();
-        let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
+        let schedule = Schedule::ladder(2 * S, 15 * S, Box::new(0.0_f64));
         let w = waiting(Watch::new(3, rules(), t0, schedule, t0, true), t0 + 60 * S);
         assert_eq!(w.next(t0), Next::Poll);
     }
 
     fn attached(t0: Instant, min: Duration, max: Duration) -> Waiting {
-        let schedule = Schedule::new(min, max, Box::new(0.0_f64));
+        let schedule = Schedule::ladder(min, max, Box::new(0.0_f64));
         waiting(
             Watch::new(99, rules(), t0, schedule, t0, true),
             t0 + 900 * S,
@@ -695,7 +725,7 @@ mod tests {
     fn detection_is_within_max_poll_interval_whenever_it_finishes() {
         for done_at in (0..=600).step_by(7) {
             let t0 = Instant::now();
-            let schedule = Schedule::new(2 * S, 15 * S, Box::new(-1.0_f64));
+            let schedule = Schedule::ladder(2 * S, 15 * S, Box::new(-1.0_f64));
             let watch = Watch::new(3, rules(), t0, schedule, t0, false);
             let mut w = waiting(watch, t0 + 900 * S);
             let done = done_at as f64;

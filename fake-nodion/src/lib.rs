@@ -329,6 +329,14 @@ impl FakeNodion {
             .count()
     }
 
+    /// How soon a client could have seen deployment `deploy_number` end: the time from its entering
+    /// its last stage (a timed hold's exact deadline) to the first successful List answer that
+    /// showed it there. None until such an answer (or if there is no such deployment). Count List
+    /// requests with [`FakeNodion::count`] and time them with [`FakeNodion::requests`].
+    pub fn noticed_after(&self, deploy_number: u64) -> Option<Duration> {
+        self.state().noticed_after(deploy_number)
+    }
+
     /// The deployments as a List would show them now, newest first (without counting as a List).
     pub fn deployments(&self) -> Vec<serde_json::Value> {
         self.state().deployments()

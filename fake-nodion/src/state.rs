@@ -51,6 +51,10 @@ struct Deployment {
     updated_at: SystemTime,
     /// Fields a test forced; they win over everything else when rendering.
     overrides: Map<String, Value>,
+    /// Fields a test left out of the JSON.
+    left_out: Vec<String>,
+    /// The first successful List answer that showed it in its last stage.
+    noticed: Option<Instant>,
 }
 
 impl Deployment {
@@ -85,6 +89,30 @@ impl Deployment {
         self.entered = Instant::now();
         self.lists_seen = 0;
         self.updated_at = SystemTime::now();
+        self.noticed = None;
+    }
+
+    fn in_last_stage(&self) -> bool {
+        self.stage + 1 >= self.stages.len()
+    }
+
+    /// How long after entering its last stage a List answer first showed it there.
+    fn noticed_after(&self) -> Option<Duration> {
+        let noticed = self.noticed?;
+        self.in_last_stage()
+            .then(|| noticed.saturating_duration_since(self.entered))
+    }
+
+    /// Shows raw timestamps instead of the real ones; none leaves the field out.
+    fn force_timestamps(&mut self, created_at: Option<&String>, updated_at: Option<&String>) {
+        for (field, value) in [("created_at", created_at), ("updated_at", updated_at)] {
+            match value {
+                Some(raw) => {
+                    self.overrides.insert(field.into(), raw.as_str().into());
+                }
+                None => self.left_out.push(field.into()),
+            }
+        }
     }
 
     fn to_json(&self) -> Value {
@@ -92,6 +120,9 @@ impl Deployment {
         out.insert("status".into(), self.status().into());
         out.insert("updated_at".into(), iso8601(self.updated_at).into());
         out.extend(self.overrides.clone());
+        for field in &self.left_out {
+            out.remove(field);
+        }
         Value::Object(out)
     }
 }
@@ -127,7 +158,11 @@ impl State {
             let message = format!("Earlier change #{}", seed.deploy_number);
             let source = state.source(seed.image_tag.as_deref(), seed.git_sha.clone(), message);
             let stages = vec![Stage::new(&seed.status, Hold::Forever)];
-            state.insert(seed.deploy_number, source, created, stages);
+            let d = state.insert(seed.deploy_number, source, created, stages);
+            d.updated_at = created.checked_add(seed.took).unwrap_or(created);
+            if let Some((created_at, updated_at)) = &seed.timestamps {
+                d.force_timestamps(created_at.as_ref(), updated_at.as_ref());
+            }
         }
         state
     }
@@ -138,7 +173,7 @@ impl State {
         source: Source,
         created: SystemTime,
         stages: Vec<Stage>,
-    ) -> &Deployment {
+    ) -> &mut Deployment {
         let fields = source.fields(&mut self.rng, number, created);
         self.deployments.push(Deployment {
             number,
@@ -149,8 +184,11 @@ impl State {
             lists_seen: 0,
             updated_at: created,
             overrides: Map::new(),
+            left_out: Vec::new(),
+            noticed: None,
         });
-        &self.deployments[self.deployments.len() - 1]
+        let last = self.deployments.len() - 1;
+        &mut self.deployments[last]
     }
 
     fn find(&mut self, deploy_number: u64) -> &mut Deployment {
@@ -216,14 +254,23 @@ impl State {
         }
     }
 
+    /// How long after deployment `deploy_number` entered its last stage a List answer first
+    /// showed it there; none while none has (or there is no such deployment).
+    pub fn noticed_after(&self, deploy_number: u64) -> Option<Duration> {
+        self.deployments
+            .iter()
+            .find(|d| d.number == deploy_number)
+            .and_then(Deployment::noticed_after)
+    }
+
     pub fn set_status(&mut self, deploy_number: u64, status: &str) {
         self.find(deploy_number).hold_forever(status);
     }
 
     pub fn set_field(&mut self, deploy_number: u64, field: &str, value: Value) {
-        self.find(deploy_number)
-            .overrides
-            .insert(field.to_string(), value);
+        let d = self.find(deploy_number);
+        d.left_out.retain(|f| f != field);
+        d.overrides.insert(field.to_string(), value);
     }
 
     pub fn set_log_messages(&mut self, messages: Vec<String>) {
@@ -280,9 +327,13 @@ impl State {
                 .is_some_and(|n| missing.contains(&n))
         });
         // Counted after rendering: the list that shows a stage is one of the lists it holds for.
+        let now = Instant::now();
         for d in &mut self.deployments {
             if !missing.contains(&d.number) {
                 d.lists_seen = d.lists_seen.saturating_add(1);
+                if d.in_last_stage() && d.noticed.is_none() {
+                    d.noticed = Some(now);
+                }
             }
         }
         Response::json(200, &json!({ "deployments": deployments }))

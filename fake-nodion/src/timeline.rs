@@ -45,6 +45,11 @@ pub struct Seed {
     pub image_tag: Option<String>,
     /// Its `git_sha` (none: a random one for a git deployment, null for an image).
     pub git_sha: Option<String>,
+    /// How long it took: its `updated_at` is its `created_at` plus this (zero: the same time).
+    pub took: Duration,
+    /// Raw `created_at` and `updated_at` shown instead of the real ones, for timestamps a client
+    /// cannot use (none: the real ones). Within, none leaves that field out of the JSON.
+    pub timestamps: Option<(Option<String>, Option<String>)>,
 }
 
 impl Seed {
@@ -55,6 +60,8 @@ impl Seed {
             status: status.to_string(),
             image_tag: None,
             git_sha: None,
+            took: Duration::ZERO,
+            timestamps: None,
         }
     }
 
@@ -71,6 +78,24 @@ impl Seed {
     pub fn with_git_sha(self, git_sha: &str) -> Seed {
         Seed {
             git_sha: Some(git_sha.to_string()),
+            ..self
+        }
+    }
+
+    /// The same deployment, which took `took`: `updated_at` is `created_at` plus `took`.
+    pub fn took(self, took: Duration) -> Seed {
+        Seed { took, ..self }
+    }
+
+    /// The same deployment showing these raw `created_at` and `updated_at` (none: the field is
+    /// absent from its JSON), e.g. `Some("yesterday")`: timestamps that say nothing of how long it
+    /// took. They win over [`Seed::took`].
+    pub fn with_timestamps(self, created_at: Option<&str>, updated_at: Option<&str>) -> Seed {
+        Seed {
+            timestamps: Some((
+                created_at.map(str::to_string),
+                updated_at.map(str::to_string),
+            )),
             ..self
         }
     }

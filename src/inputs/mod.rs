@@ -42,6 +42,9 @@ pub struct Settings {
     pub poll_interval: Duration,
     /// The longest wait between polls.
     pub max_poll_interval: Duration,
+    /// Whether the user set either interval: then they are kept exactly, and no schedule is
+    /// learned from the app's deployments.
+    pub intervals_set: bool,
     /// The limit for one request.
     pub request_timeout: Duration,
     /// Lower-cased statuses meaning success.
@@ -120,6 +123,7 @@ impl Settings {
                 timeout: parts.timeout?,
                 poll_interval: parts.poll_interval.value?,
                 max_poll_interval: parts.max_poll_interval.value?,
+                intervals_set: parts.poll_interval.set || parts.max_poll_interval.set,
                 request_timeout: parts.request_timeout?,
                 success_statuses: parts.success_statuses.value?,
                 failure_statuses: parts.failure_statuses.value?,
@@ -147,6 +151,19 @@ impl Settings {
                 destinations,
             })),
         }
+    }
+}
+
+/// A poll interval as read: its default when unset (no fixed default in the table, so that the
+/// action and the component pass nothing when the user sets nothing: then the schedule learns).
+fn interval(r: &mut Reader, input: &Input, default: Duration) -> Field<Duration> {
+    let field = r.read(input, parse_duration);
+    match field.set {
+        true => field,
+        false => Field {
+            value: Some(default),
+            ..field
+        },
     }
 }
 
@@ -193,8 +210,8 @@ impl Parts {
             image_tag: r.read(&IMAGE_TAG, parse_image_tag).value,
             wait: r.read(&WAIT, parse_bool).value.unwrap_or(true),
             timeout: r.read(&TIMEOUT, parse_duration).value,
-            poll_interval: r.read(&POLL_INTERVAL, parse_duration),
-            max_poll_interval: r.read(&MAX_POLL_INTERVAL, parse_duration),
+            poll_interval: interval(r, &POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
+            max_poll_interval: interval(r, &MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_INTERVAL),
             request_timeout: r.read(&REQUEST_TIMEOUT, parse_duration).value,
             success_statuses: r.read(&SUCCESS_STATUSES, parse_statuses),
             failure_statuses: r.read(&FAILURE_STATUSES, parse_statuses),
@@ -374,7 +391,9 @@ mod tests {
         assert!(s.wait);
         assert_eq!(s.timeout, Duration::from_secs(900));
         assert_eq!(s.poll_interval, Duration::from_secs(2));
-        assert_eq!(s.max_poll_interval, Duration::from_secs(15));
+        // Issue 20: 4.5 s, from the detection benchmark; neither set, so the schedule may learn.
+        assert_eq!(s.max_poll_interval, Duration::from_millis(4500));
+        assert!(!s.intervals_set);
         assert_eq!(s.request_timeout, Duration::from_secs(30));
         assert_eq!(s.success_statuses, ["available"]);
         assert_eq!(
@@ -431,6 +450,26 @@ mod tests {
         assert_eq!(variables, ["NODION_IMAGE_TAG", "NODION_WAIT", "timeout"]);
     }
 
+    #[test]
+    fn either_interval_set_even_to_its_default_is_kept_and_stops_the_learning() {
+        for set in [
+            ("NODION_POLL_INTERVAL", "2s"),
+            ("INPUT_MAX_POLL_INTERVAL", "15s"),
+        ] {
+            let mut e = minimal();
+            e.insert(set.0.into(), set.1.into());
+            let s = Settings::from_env(&e).unwrap();
+            assert!(s.intervals_set, "{set:?}");
+        }
+        // The action passes an input the user left out as empty: unset.
+        let mut e = minimal();
+        e.insert("INPUT_POLL_INTERVAL".into(), String::new());
+        e.insert("INPUT_MAX_POLL_INTERVAL".into(), " ".into());
+        let s = Settings::from_env(&e).unwrap();
+        assert!(!s.intervals_set);
+        assert_eq!(s.poll_interval, Duration::from_secs(2));
+    }
+
     /// The variables named by the one problem these intervals give.
     fn blamed(intervals: &[(&str, &str)]) -> String {
         let found = problems(intervals);
@@ -442,7 +481,7 @@ mod tests {
     fn a_poll_interval_above_the_default_maximum_blames_the_variable_that_was_set() {
         assert_eq!(
             blamed(&[("NODION_POLL_INTERVAL", "30s")]),
-            "NODION_POLL_INTERVAL: 30s is longer than max_poll_interval (15s by default): shorten it, or set max_poll_interval to at least 30s"
+            "NODION_POLL_INTERVAL: 30s is longer than max_poll_interval (4s 500ms by default): shorten it, or set max_poll_interval to at least 30s"
         );
         assert_eq!(
             blamed(&[("INPUT_MAX_POLL_INTERVAL", "1s")]),

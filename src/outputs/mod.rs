@@ -467,6 +467,7 @@ mod fixture {
                 strategy: Some("dockerfile".into()),
                 image_reference: None,
                 created_at: Some("2023-04-25T08:58:59.771+02:00".into()),
+                updated_at: None,
             }),
             timeline: vec![
                 (Duration::from_secs(0), "created".into()),

@@ -15,9 +15,10 @@ use crate::api::Api;
 use crate::deployed::Mismatch;
 use crate::ending::{Ending, Signal, Target};
 use crate::failure_logs;
+use crate::history::Expectation;
 use crate::inputs::Settings;
 use crate::log::Log;
-use crate::model::Deployment;
+use crate::model::{Deployment, Keep};
 use crate::poll::Cancelled;
 use crate::report::{Origin, Report};
 use crate::retry::{Retrier, SharedClock};
@@ -42,6 +43,8 @@ pub struct Seen {
     pub rollback_target: Option<Target>,
     /// The rollback's deployment as last seen, and its status changes since its trigger.
     pub rollback: Option<(Deployment, Vec<(Duration, String)>)>,
+    /// How long a deployment of the app takes, learned from the snapshot (the waits' schedule).
+    pub expected: Option<Expectation>,
 }
 
 /// [`Seen`], shared with the main thread for a run that ends from outside the flow (a signal, a
@@ -102,6 +105,15 @@ pub fn cancelled(
     let triggering = progress.triggering();
     let ending = Ending::Cancelled { signal, triggering };
     progress.report(ending, settings, elapsed)
+}
+
+/// What the snapshot keeps: the recent deployments when a rollback's target or the schedule is read
+/// from it, else only the highest number.
+fn snapshot_keep(settings: &Settings) -> Keep {
+    match settings.rollback || !settings.intervals_set {
+        true => Keep::Recent,
+        false => Keep::Nothing,
+    }
 }
 
 /// One run of the flow, with its collaborators injected.
@@ -233,18 +245,17 @@ impl<'a> Run<'a> {
             self.cancelled,
             &sending,
         );
-        let (keep, settings, log) = (
-            rollback::snapshot_keep(self.settings),
-            self.settings,
-            self.log,
-        );
-        let ((deployment, origin), target) = trigger.run_with(keep, |listing| {
-            rollback::before_trigger(settings, log, listing)
-        })?;
+        let (settings, log, wall) = (self.settings, self.log, self.clock.wall());
+        let ((deployment, origin), (target, expected)) =
+            trigger.run_with(snapshot_keep(settings), |listing| {
+                let target = rollback::before_trigger(settings, log, listing)?;
+                Ok((target, wait::learn(settings, log, listing, wall)))
+            })?;
         progress.update(|seen| {
             seen.deployment = Some(deployment.clone());
             seen.origin = Some(origin);
             seen.rollback_target = target;
+            seen.expected = expected;
         });
         Ok(deployment)
     }

@@ -11,19 +11,10 @@ use crate::ending::{Ending, Rollback, RollbackResult, Target};
 use crate::escape::shown;
 use crate::inputs::{ROLLBACK, Settings};
 use crate::log::Log;
-use crate::model::{Deployment, Keep, Listing};
+use crate::model::{Deployment, Listing};
 use crate::poll::Cancelled;
 use crate::report::{Origin, Report};
 use crate::trigger::{Trigger, Wanted};
-
-/// What the snapshot before our trigger keeps: with `rollback`, the recent deployments the target
-/// and the application's strategy are read from; else only the highest number.
-pub(super) fn snapshot_keep(settings: &Settings) -> Keep {
-    match settings.rollback {
-        true => Keep::Recent,
-        false => Keep::Nothing,
-    }
-}
 
 /// The last good deployment in `listing`: the highest-numbered one with a status in `success`
 /// and an image with a tag.

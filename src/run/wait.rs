@@ -1,17 +1,42 @@
 //! The wait for a deployment, ours or the rollback's: the list polled (by `poll.rs`) until the
 //! deployment is terminal, each status change recorded where the report reads it and logged.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use super::Run;
 use crate::duration::{self, Precision};
 use crate::ending::Ending;
 use crate::escape::shown;
+use crate::history::{self, Expectation};
 use crate::inputs::DEPLOY_NUMBER;
-use crate::model::{Deployment, Keep};
+use crate::inputs::Settings;
+use crate::log::Log;
+use crate::model::{Deployment, Keep, Listing};
 use crate::poll::{Cancelled, Deadline, Poller};
 use crate::schedule::Schedule;
 use crate::watch::{Event, Rules, Watch};
+
+/// How long a deployment of the app takes, from `listing` (the snapshot) at `now`, when the
+/// schedule may learn (neither interval set); the log says what was learned.
+pub(super) fn learn(
+    settings: &Settings,
+    log: &Log,
+    listing: &Listing,
+    now: SystemTime,
+) -> Option<Expectation> {
+    if settings.intervals_set {
+        return None;
+    }
+    let learned = history::learn(&listing.kept, &settings.success_statuses, now);
+    match &learned {
+        Some(learned) => log.line(&learned.describe()),
+        None => log.debug(&format!(
+            "The default poll schedule: fewer than {} recent deployments with a success status show when they were created and last updated",
+            history::MIN_DEPLOYMENTS
+        )),
+    }
+    learned
+}
 
 /// One wait for a deployment: ours, or the rollback's.
 pub(super) struct Waiting {
@@ -39,8 +64,8 @@ impl Run<'_> {
             failure: settings.failure_statuses.clone(),
             deploy_number: settings.names.name(&DEPLOY_NUMBER),
         };
-        let jitter = self.jitter();
-        let schedule = Schedule::new(settings.poll_interval, settings.max_poll_interval, jitter);
+        let expected = self.progress.seen().expected.clone();
+        let schedule = Schedule::for_deployment(settings, expected.as_ref(), self.jitter());
         let (number, now) = (w.number, self.clock.now());
         let mut watch = Watch::new(number, rules, w.since, schedule, now, w.seed.is_none());
         if !w.rollback {

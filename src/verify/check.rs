@@ -102,6 +102,8 @@ pub enum Event {
 /// The check's state: when the next request is due, and what the app last answered.
 pub struct Check {
     started: Instant,
+    /// When the check began: the schedule counts from here.
+    begun: Instant,
     schedule: Schedule,
     due: Instant,
     /// The app's last answer; a cut-short check only while there is none.
@@ -123,6 +125,7 @@ impl Check {
     pub fn new(started: Instant, schedule: Schedule, now: Instant) -> Check {
         Check {
             started,
+            begun: now,
             schedule,
             due: now,
             last: None,
@@ -145,7 +148,10 @@ impl Check {
     /// Takes in the answer to a check made just before `now`: an event for a change. A check the
     /// deadline cut short is no answer of the app's: it never replaces one, and is not logged.
     pub fn observe(&mut self, now: Instant, answer: Answered) -> (Vec<Event>, News) {
-        self.due = now + self.schedule.next_wait();
+        self.due = now
+            + self
+                .schedule
+                .next_wait(now.saturating_duration_since(self.begun));
         if let Answered::CutShort(_) = answer {
             if self
                 .last
@@ -237,7 +243,7 @@ mod tests {
     }
 
     fn check(t0: Instant, timeout: Duration) -> Checking {
-        let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
+        let schedule = Schedule::ladder(2 * S, 15 * S, Box::new(0.0_f64));
         checking(t0, schedule, timeout, 30 * S)
     }
 
@@ -301,7 +307,7 @@ mod tests {
     #[test]
     fn with_long_intervals_the_host_grace_ends_at_thirty_seconds() {
         let t0 = Instant::now();
-        let schedule = Schedule::new(20 * S, 60 * S, Box::new(0.0_f64));
+        let schedule = Schedule::ladder(20 * S, 60 * S, Box::new(0.0_f64));
         let mut c = checking(t0, schedule, 900 * S, 30 * S);
         let (finish, checks, _, took) = drive_timed(&mut c, t0, |_| no_such_host());
         assert!(matches!(finish, Next::Finish(Verdict::NoSuchHost(_))));
@@ -462,7 +468,7 @@ mod tests {
     #[test]
     fn the_floor_is_at_most_the_request_timeout() {
         let t0 = Instant::now();
-        let schedule = Schedule::new(2 * S, 15 * S, Box::new(0.0_f64));
+        let schedule = Schedule::ladder(2 * S, 15 * S, Box::new(0.0_f64));
         let c = checking(t0, schedule, 150 * MS, 100 * MS);
         assert_eq!(c.next(t0), Next::Poll);
         assert_eq!(

@@ -73,7 +73,7 @@ pub fn until_serving(
 ) -> Result<Result<(), NotServing>, Cancelled> {
     let settings = cx.settings;
     let text = settings.verify_contains.as_deref();
-    let schedule = Schedule::new(settings.poll_interval, settings.max_poll_interval, jitter);
+    let schedule = Schedule::for_check(settings, jitter);
     let mut check = Check::new(cx.started, schedule, cx.clock.now());
     let ends = Check::deadline(deadline, settings.request_timeout);
     let poller = Poller::new(&*cx.clock, ends, cx.cancelled);

@@ -47,6 +47,7 @@ fn report(fields: Vec<String>, number: Option<u64>) -> Report {
         strategy: f(5),
         image_reference: f(6),
         created_at: f(7),
+        updated_at: f(7),
     };
     // The step summary says it too: an image's tag as the API sent it, against another asked for.
     let mismatch = Mismatch::of(&deployment, None, Some("asked"));
@@ -186,6 +187,7 @@ fn sample_report() -> Report {
             strategy: Some("dockerfile".into()),
             image_reference: None,
             created_at: Some("2023-04-25T08:58:59.771+02:00".into()),
+            updated_at: Some("2023-04-25T09:01:09.771+02:00".into()),
         }),
         timeline: vec![
             (Duration::from_secs(0), "created".into()),

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fake_nodion::{FakeNodion, Hold, Options, testcerts};
+use nodion_deploy::inputs::Default;
 use regex::Regex;
 
 use crate::support::{Deploy, Ran, each_in_parallel, fake, shell_commands};
@@ -36,6 +37,28 @@ fn readme_documents_every_input_with_its_variables_and_default() {
                 input.name
             );
         }
+    }
+}
+
+#[test]
+fn readme_shows_the_default_poll_intervals_the_tool_uses() {
+    use nodion_deploy::inputs::{
+        DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, MAX_POLL_INTERVAL, POLL_INTERVAL,
+    };
+    for (input, default) in [
+        (POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
+        (MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_INTERVAL),
+    ] {
+        let row = README
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", input.name)))
+            .expect("a row");
+        let shown = format!("`{}s`", default.as_secs_f64());
+        assert!(row.contains(&shown), "{}: {shown}", input.name);
+        let Default::Note(note) = input.default else {
+            panic!("{}: the action must pass nothing when unset", input.name)
+        };
+        assert!(note.starts_with(&shown[1..shown.len() - 1]), "{note}");
     }
 }
 

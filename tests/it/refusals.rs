@@ -151,7 +151,7 @@ fn a_poll_interval_above_the_default_maximum_names_the_variable_that_was_set() {
         .run();
     assert_eq!(ran.code, 2, "{}", ran.stderr);
     ran.assert_says(
-        "  - NODION_POLL_INTERVAL: 30s is longer than max_poll_interval (15s by default)",
+        "  - NODION_POLL_INTERVAL: 30s is longer than max_poll_interval (4s 500ms by default)",
     );
     ran.assert_never_says("NODION_MAX_POLL_INTERVAL");
     assert!(api.requests().is_empty());

@@ -27,6 +27,10 @@ impl Clock for FirstSleep {
         Instant::now()
     }
 
+    fn wall(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+    }
+
     fn sleep(&self, duration: Duration) {
         let first = self.first.lock().unwrap().take();
         match first {
