@@ -186,7 +186,7 @@ fn no_request_is_sent_after_the_deadline() {
     assert_eq!(ran.code, 124);
     assert!(api.requests().len() >= 3);
     // The deadline counts from the binary's start, which is no later than its first request (and
-    // later than `ran.started`, by as long as the process took to start on a busy machine).
+    // later than the spawn, by as long as the process took to start on a busy machine).
     let first = api.requests()[0].at;
     // Only the application's logs are read after the deadline, once, to show why it timed out.
     let (logs, deployments): (Vec<_>, Vec<_>) = api

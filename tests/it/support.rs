@@ -249,7 +249,6 @@ impl Deploy {
             stdout: String::new(),
             stderr,
             took: ended_at.duration_since(started),
-            started,
             ended: ended_at,
             peak_rss_kib: None,
             dir: self.dir.path().to_path_buf(),
@@ -403,7 +402,6 @@ impl Running {
             stdout: self.stdout.text(),
             stderr: self.stderr.text(),
             took: ended.duration_since(self.started),
-            started: self.started,
             ended,
             peak_rss_kib: None,
             dir: self.dir.path().to_path_buf(),
@@ -422,8 +420,6 @@ pub struct Ran {
     pub stderr: String,
     /// Wall time.
     pub took: Duration,
-    /// When it was started.
-    pub started: Instant,
     /// When it exited.
     pub ended: Instant,
     /// Peak resident memory of the binary, KiB (only from [`Deploy::run_measured`], and only where
