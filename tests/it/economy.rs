@@ -193,3 +193,30 @@ fn a_stale_table_between_the_markers_is_found_and_replaced() {
     let unknown = "<!-- request-economy:polls:begin -->\n<!-- request-economy:polls:end -->\n";
     assert!(regenerate(unknown, tables()).is_err());
 }
+
+/// `--write` (`sim::write_documents`): a stale table in a document at the root or in `docs/` is
+/// rewritten, a document without markers is left byte for byte, and one with a broken marker fails
+/// the run.
+#[test]
+fn write_rewrites_each_stale_document_and_fails_on_a_broken_one() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("docs")).unwrap();
+    let stale = "<!-- request-economy:waits:begin -->\n| 30 s | 7 | 14 s |\n\
+                 <!-- request-economy:waits:end -->\n";
+    let (readme, guide, plain) = (
+        root.path().join("README.md"),
+        root.path().join("docs/guide.md"),
+        root.path().join("docs/plain.md"),
+    );
+    for (path, text) in [(&readme, stale), (&guide, stale), (&plain, "No tables.\n")] {
+        std::fs::write(path, text).unwrap();
+    }
+    let write = || sim::write_documents(root.path(), |doc| regenerate(doc, tables()));
+    assert_eq!(write(), std::process::ExitCode::SUCCESS);
+    let fresh = regenerate(stale, tables()).unwrap().0;
+    assert_eq!(std::fs::read_to_string(&readme).unwrap(), fresh);
+    assert_eq!(std::fs::read_to_string(&guide).unwrap(), fresh);
+    assert_eq!(std::fs::read_to_string(&plain).unwrap(), "No tables.\n");
+    std::fs::write(&plain, "<!-- request-economy:waits:begin -->\n").unwrap();
+    assert_eq!(write(), std::process::ExitCode::FAILURE);
+}
