@@ -2,6 +2,7 @@
 //! tests: what stands between a pair of markers, and the documents that may hold them.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 /// What the code computes and a document shows between two markers.
 pub struct Block {
@@ -69,4 +70,28 @@ pub fn documents(root: &Path) -> Vec<PathBuf> {
     }
     docs.sort();
     docs
+}
+
+/// Writes into every document what `regenerate` makes of it, saying which blocks changed where: an
+/// example's `--write`.
+pub fn write_documents(
+    root: &Path,
+    regenerate: impl Fn(&str) -> Result<(String, Vec<&'static str>), String>,
+) -> ExitCode {
+    for path in documents(root) {
+        let doc = std::fs::read_to_string(&path).expect("readable");
+        let shown = path.strip_prefix(root).unwrap_or(&path).display();
+        match regenerate(&doc) {
+            Ok((new, _)) if new == doc => {}
+            Ok((new, found)) => {
+                std::fs::write(&path, new).expect("writable");
+                println!("{shown}: wrote {}", found.join(", "));
+            }
+            Err(e) => {
+                eprintln!("{shown}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -20,7 +20,7 @@ use nodion_deploy::watch::{Rules, Watch};
 
 #[path = "blocks.rs"]
 mod blocks;
-pub use blocks::{Block, documents, replace_blocks};
+pub use blocks::{Block, documents, replace_blocks, write_documents};
 
 /// What waiting costs for a deployment that takes `takes` to become terminal (success), on the real
 /// wait loop and schedule with a simulated clock and instant requests.

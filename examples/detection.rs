@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 #[path = "../bench/economy.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod economy;
 
 #[path = "../bench/detection.rs"]
@@ -33,22 +33,7 @@ fn main() -> ExitCode {
         }
         Some("--write") => {
             let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-            for path in economy::documents(root) {
-                let doc = std::fs::read_to_string(&path).expect("readable");
-                let shown = path.strip_prefix(root).unwrap_or(&path).display();
-                match benchmark.regenerate(&doc) {
-                    Ok((new, _)) if new == doc => {}
-                    Ok((new, found)) => {
-                        std::fs::write(&path, new).expect("writable");
-                        println!("{shown}: wrote {}", found.join(", "));
-                    }
-                    Err(e) => {
-                        eprintln!("{shown}: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                }
-            }
-            ExitCode::SUCCESS
+            economy::write_documents(root, |doc| benchmark.regenerate(doc))
         }
         Some(other) => {
             eprintln!("detection: unknown argument {other}; the only one is --write");

@@ -22,6 +22,9 @@ Options:
   --token T         bearer token to accept (default test-token)
   --app ID          application id to serve (default app-1)
   --existing N      git deployments #1..#N already exist as available (default 2)
+  --existing-took D each of them took D (Ns, Nms or Nm) from created_at to updated_at;
+                    with 3 or more, nodion-deploy learns when to look from them
+                    (default 0s: they show nothing to learn from)
   --image REPO      serve a prebuilt-image application of this image repository, e.g.
                     registry.example.com/shop: a trigger deploys REPO:TAG from its image_tag
                     (REPO:latest without one); without it, a git-based application
@@ -100,7 +103,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         lifecycle: parse_lifecycle("--lifecycle", DEFAULT_LIFECYCLE)?,
         ..Options::default()
     };
-    let (mut git_seeds, mut image_seeds) = (2, Vec::new());
+    let (mut git_seeds, mut image_seeds, mut took) = (2, Vec::new(), Duration::ZERO);
     let mut args = args.iter();
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
@@ -131,6 +134,13 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
                     .map_err(|_| format!("--existing: not a count: {v}"))?;
                 git_seeds = n;
             }
+            "--existing-took" => {
+                let v = value()?;
+                took = match parse_hold(name, &v)? {
+                    Hold::For(d) => d,
+                    _ => return Err(format!("{name}: `{v}` is not a duration (Ns, Nms or Nm)")),
+                };
+            }
             "--image" => opts.image = Some(non_empty(name, value()?)?),
             "--existing-images" => image_seeds = parse_image_seeds(&value()?)?,
             "--lifecycle" => opts.lifecycle = parse_lifecycle(name, &value()?)?,
@@ -143,7 +153,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
             _ => return Err(format!("unknown argument: {flag}")),
         }
     }
-    opts.existing = seeds(git_seeds);
+    opts.existing = seeds(git_seeds, took);
     for (n, (tag, status)) in (git_seeds + 1..).zip(image_seeds) {
         opts.existing.push(Seed::image(n, &status, &tag));
     }
@@ -175,8 +185,10 @@ fn non_empty(name: &str, value: String) -> Result<String, String> {
     }
 }
 
-fn seeds(count: u64) -> Vec<Seed> {
-    (1..=count).map(|n| Seed::new(n, "available")).collect()
+fn seeds(count: u64, took: Duration) -> Vec<Seed> {
+    (1..=count)
+        .map(|n| Seed::new(n, "available").took(took))
+        .collect()
 }
 
 /// `created:2s,waiting:3lists,available` → stages; only the last may leave out its hold.

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 // The test that includes it too uses the rest.
 #[path = "../bench/economy.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod economy;
 
 fn main() -> ExitCode {
@@ -32,22 +32,7 @@ fn main() -> ExitCode {
         }
         Some("--write") => {
             let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-            for path in economy::documents(root) {
-                let doc = std::fs::read_to_string(&path).expect("readable");
-                let shown = path.strip_prefix(root).unwrap_or(&path).display();
-                match economy::regenerate(&doc, &tables) {
-                    Ok((new, _)) if new == doc => {}
-                    Ok((new, found)) => {
-                        std::fs::write(&path, new).expect("writable");
-                        println!("{shown}: wrote {}", found.join(", "));
-                    }
-                    Err(e) => {
-                        eprintln!("{shown}: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                }
-            }
-            ExitCode::SUCCESS
+            economy::write_documents(root, |doc| economy::regenerate(doc, &tables))
         }
         Some(other) => {
             eprintln!("request-economy: unknown argument {other}; the only one is --write");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 
 use crate::history::Expectation;
-use crate::inputs::Settings;
+use crate::inputs::{DEFAULT_MAX_POLL_INTERVAL, Settings};
 
 /// How much each wait grows over the previous one.
 pub const FACTOR: f32 = 1.5;
@@ -22,7 +22,7 @@ pub const FIRST_LOOK: Duration = Duration::from_secs(2);
 pub const SPARSE_LONGEST: Duration = Duration::from_secs(30);
 /// The densest polling: about every second.
 pub const DENSE: Duration = Duration::from_secs(1);
-/// After the window, the waits grow to this, as the ladder of earlier versions did.
+/// After a learned window, the waits grow to this, as the ladder of earlier versions did.
 pub const LATE_LONGEST: Duration = Duration::from_secs(15);
 /// The window reaches at least this far beyond the fastest and the slowest deployment seen...
 pub const MARGIN: Duration = Duration::from_secs(2);
@@ -125,6 +125,8 @@ pub struct Window {
     pub to: Duration,
     /// The wait within the window.
     pub every: Duration,
+    /// The longest wait after it, the waits growing ×1.5 from `every`.
+    pub then: Duration,
 }
 
 impl Window {
@@ -143,16 +145,20 @@ impl Window {
             from,
             to,
             every: every.clamp(DENSE, LATE_LONGEST),
+            then: LATE_LONGEST,
         }
     }
 
     /// The check of `verify_url`, from the deployment's success: about every second for
-    /// [`SETTLE`].
+    /// [`SETTLE`], then as the default ladder, growing to the default `max_poll_interval`: an app
+    /// that takes longer to serve is still seen within a few seconds (these requests go to the
+    /// app, never to the API).
     pub fn settling() -> Window {
         Window {
             from: Duration::ZERO,
             to: SETTLE,
             every: DENSE,
+            then: DEFAULT_MAX_POLL_INTERVAL,
         }
     }
 }
@@ -188,7 +194,7 @@ impl Schedule {
         Schedule::Around(Box::new(Around {
             window,
             before: Ladder::new(FIRST_LOOK, SPARSE_LONGEST, jitter.fork()),
-            after: Ladder::new(window.every, LATE_LONGEST, jitter.fork()),
+            after: Ladder::new(window.every, window.then, jitter.fork()),
             jitter,
         }))
     }

@@ -125,7 +125,8 @@ fn deployments_that_all_took_the_same_are_polled_every_second_two_seconds_either
         Window {
             from: secs(10.0),
             to: secs(14.0),
-            every: DENSE
+            every: DENSE,
+            then: LATE_LONGEST,
         }
     );
     // The margin grows to a twentieth of a long deployment.
@@ -174,12 +175,13 @@ fn a_wait_before_the_window_never_reaches_past_its_start_whatever_the_jitter() {
 }
 
 #[test]
-fn the_check_of_the_app_looks_every_second_for_ten_seconds_then_backs_off() {
+fn the_check_of_the_app_looks_every_second_for_ten_seconds_then_backs_off_to_the_default() {
     let schedule = Schedule::around(Window::settling(), Box::new(0.0));
     assert_eq!(
-        times(schedule, 13),
+        times(schedule, 16),
         [
-            1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.5, 14.75
+            1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.5, 14.75, 18.125, 22.625,
+            27.125
         ]
     );
 }

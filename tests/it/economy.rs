@@ -10,7 +10,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use nodion_deploy::schedule::{LATE_LONGEST, SETTLE};
+use nodion_deploy::inputs::DEFAULT_MAX_POLL_INTERVAL;
+use nodion_deploy::schedule::SETTLE;
 use sim::{PLACES, REGENERATE, Table, at_most, regenerate};
 
 const S: Duration = Duration::from_secs(1);
@@ -77,8 +78,8 @@ fn the_request_economy_holds_for_every_row_of_the_table() {
 }
 
 /// With `verify_url`, an app already serving the new version costs one check; one that takes a
-/// while is checked about every second for 10 s, then less and less often: seen within 1.2 s
-/// (a second and its jitter) in the first 10 s, and within 15 s after.
+/// while is checked about every second for 10 s, then as the default ladder: seen within 1.2 s
+/// (a second and its jitter) in the first 10 s, and within the default `max_poll_interval` after.
 #[test]
 fn the_check_of_verify_url_costs_what_the_table_says() {
     let checks = table("checks");
@@ -87,15 +88,15 @@ fn the_check_of_verify_url_costs_what_the_table_says() {
         [
             ("0 s (at once)", 1, "0 s".to_owned()),
             ("10 s", 14, "1.2 s".to_owned()),
-            ("30 s", 21, "13.7 s".to_owned()),
-            ("2 min", 27, "15 s".to_owned()),
+            ("30 s", 22, "4.5 s".to_owned()),
+            ("2 min", 42, "4.5 s".to_owned()),
         ]
     );
     for row in &checks.rows {
         let bound = if row.after <= SETTLE {
             1200 * MS
         } else {
-            LATE_LONGEST
+            DEFAULT_MAX_POLL_INTERVAL
         };
         assert!(row.economy.detected_after <= bound, "{:?}", row.economy);
     }
@@ -192,4 +193,31 @@ fn a_stale_table_between_the_markers_is_found_and_replaced() {
     assert!(regenerate(unpaired, tables()).is_err());
     let unknown = "<!-- request-economy:polls:begin -->\n<!-- request-economy:polls:end -->\n";
     assert!(regenerate(unknown, tables()).is_err());
+}
+
+/// `--write` (`sim::write_documents`): a stale table in a document at the root or in `docs/` is
+/// rewritten, a document without markers is left byte for byte, and one with a broken marker fails
+/// the run.
+#[test]
+fn write_rewrites_each_stale_document_and_fails_on_a_broken_one() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("docs")).unwrap();
+    let stale = "<!-- request-economy:waits:begin -->\n| 30 s | 7 | 14 s |\n\
+                 <!-- request-economy:waits:end -->\n";
+    let (readme, guide, plain) = (
+        root.path().join("README.md"),
+        root.path().join("docs/guide.md"),
+        root.path().join("docs/plain.md"),
+    );
+    for (path, text) in [(&readme, stale), (&guide, stale), (&plain, "No tables.\n")] {
+        std::fs::write(path, text).unwrap();
+    }
+    let write = || sim::write_documents(root.path(), |doc| regenerate(doc, tables()));
+    assert_eq!(write(), std::process::ExitCode::SUCCESS);
+    let fresh = regenerate(stale, tables()).unwrap().0;
+    assert_eq!(std::fs::read_to_string(&readme).unwrap(), fresh);
+    assert_eq!(std::fs::read_to_string(&guide).unwrap(), fresh);
+    assert_eq!(std::fs::read_to_string(&plain).unwrap(), "No tables.\n");
+    std::fs::write(&plain, "<!-- request-economy:waits:begin -->\n").unwrap();
+    assert_eq!(write(), std::process::ExitCode::FAILURE);
 }

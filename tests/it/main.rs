@@ -30,4 +30,5 @@ mod rollback;
 mod schedule;
 mod session;
 mod support;
+mod try_it;
 mod verify;
