@@ -35,20 +35,18 @@ struct Fake {
 }
 
 impl Fake {
-    /// Starts `fake-nodion` as built by `cargo test`, with README's arguments on a free port.
+    /// Runs README's `cargo run --example fake-nodion -- …` as written, but on a free port (cargo
+    /// builds the example when it is stale, then runs it in its own place).
     fn start(args: &str) -> Fake {
-        let deps = std::env::current_exe().expect("the test binary");
-        let example = deps
-            .parent()
-            .and_then(|d| d.parent())
-            .expect("target/debug");
         let args = args.replace("--port 8080", "--port 0");
-        let mut child = Command::new(example.join("examples/fake-nodion"))
+        let mut child = Command::new(env!("CARGO"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["run", "--quiet", "--example", "fake-nodion", "--"])
             .args(args.split_whitespace())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("the fake-nodion example is built by cargo test");
+            .expect("cargo runs");
         let mut first = String::new();
         let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
         stdout.read_line(&mut first).expect("readable");
