@@ -240,24 +240,10 @@ fn what_to_check(settings: &Settings, status: u16) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use crate::clock::tests::FakeClock;
-    use std::collections::HashMap;
 
     use super::*;
+    use crate::inputs::tests::settings;
     use crate::log::Flavor;
-
-    /// Settings for application `app-1` with the token from `NODION_API_TOKEN`, and `extra`.
-    pub(crate) fn settings(extra: &[(&str, &str)]) -> Settings {
-        let mut env: HashMap<String, String> = [
-            ("NODION_API_TOKEN", "token-123"),
-            ("NODION_APPLICATION_ID", "app-1"),
-        ]
-        .into_iter()
-        .chain(extra.iter().copied())
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        env.retain(|_, v| !v.is_empty());
-        Settings::from_env(&env).expect("valid settings")
-    }
 
     /// Why a retrier over `settings` stopped after `answers`, one per attempt (the last repeated).
     fn stopped(settings: &Settings, answers: &[ApiError]) -> String {

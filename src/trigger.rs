@@ -513,7 +513,7 @@ mod tests {
         let sent = Cell::new(0);
         let cancelled = || signal;
         let sending = || sent.set(sent.get() + 1);
-        let settings = crate::retry::tests::settings(&[]);
+        let settings = crate::inputs::tests::settings(&[]);
         let retrier = Retrier::new(
             &log,
             &settings,

@@ -356,7 +356,7 @@ fn no_proxy(env: &dyn Env) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::cell::RefCell;
     use std::collections::HashMap;
     use std::path::PathBuf;
@@ -375,6 +375,15 @@ mod tests {
             ("NODION_API_TOKEN", "token-123"),
             ("NODION_APPLICATION_ID", "app-1"),
         ])
+    }
+
+    /// Settings for application `app-1` with the token from `NODION_API_TOKEN`, and `extra` (an
+    /// empty value unsets): the other modules' tests start from these.
+    pub(crate) fn settings(extra: &[(&str, &str)]) -> Settings {
+        let mut env = minimal();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        env.retain(|_, v| !v.is_empty());
+        Settings::from_env(&env).expect("valid settings")
     }
 
     pub(in crate::inputs) fn problems(extra: &[(&str, &str)]) -> Vec<Problem> {

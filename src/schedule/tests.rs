@@ -1,6 +1,7 @@
 //! The ladder's waits, a learned window's and the check's, exactly (fixed jitter).
 
 use super::*;
+use crate::inputs::tests::settings as settings_with;
 use crate::model::Deployment;
 
 fn secs(s: f64) -> Duration {
@@ -85,19 +86,6 @@ fn times(mut schedule: Schedule, n: usize) -> Vec<f64> {
             (at.as_secs_f64() * 1000.0).round() / 1000.0
         })
         .collect()
-}
-
-/// Settings for an application with `extra` variables set.
-fn settings_with(extra: &[(&str, &str)]) -> Settings {
-    let env: std::collections::HashMap<String, String> = [
-        ("NODION_API_TOKEN", "token-123"),
-        ("NODION_APPLICATION_ID", "app-1"),
-    ]
-    .iter()
-    .chain(extra)
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    Settings::from_env(&env).expect("valid settings")
 }
 
 fn expectation(expected: f64, fastest: f64, slowest: f64, count: usize) -> Expectation {

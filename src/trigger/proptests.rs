@@ -201,7 +201,7 @@ fn run(script: Script) -> (Result<(Deployment, Origin), Ending>, World) {
         answered: RefCell::default(),
     };
     let log = Log::to(Box::new(std::io::sink()), Flavor::Plain, false);
-    let settings = crate::retry::tests::settings(&[]);
+    let settings = crate::inputs::tests::settings(&[]);
     let jitter = Box::new(script.jitter);
     let retrier = Retrier::new(&log, &settings, clock, deadline, jitter);
     let (cancelled, sending) = (|| None, || {});
