@@ -162,15 +162,19 @@ fn another_version_is_checked_against_its_sha256sums_with_one_note() {
         let what = format!("{setup:?}");
         let mirror = Mirror::start();
         mirror.publish(OTHER, &[(asset(host), stub(OTHER, "other"))]);
-        let sandbox = Sandbox::new(setup);
-        let dir = sandbox.dir("to");
+        // `install.sh --version OTHER` into a fresh sandbox: where it installs, what it said.
+        let install_other = || {
+            let sandbox = Sandbox::new(setup);
+            let dir = sandbox.dir("to");
+            let out = sandbox.run_script(
+                &script,
+                &mirror,
+                &["--version", OTHER, "--to", path_str(&dir)],
+            );
+            (sandbox, dir, out)
+        };
 
-        let out = sandbox.run_script(
-            &script,
-            &mirror,
-            &["--version", OTHER, "--to", path_str(&dir)],
-        );
-
+        let (_sandbox, dir, out) = install_other();
         out.assert_code(0, &what);
         assert_eq!(
             out.stdout,
@@ -195,13 +199,7 @@ fn another_version_is_checked_against_its_sha256sums_with_one_note() {
 
         // That SHA256SUMS still refuses a binary it does not list.
         mirror.put(&asset_path(OTHER, host), stub(OTHER, "tampered"));
-        let sandbox = Sandbox::new(setup);
-        let dir = sandbox.dir("to");
-        let out = sandbox.run_script(
-            &script,
-            &mirror,
-            &["--version", OTHER, "--to", path_str(&dir)],
-        );
+        let (_sandbox, dir, out) = install_other();
         out.assert_code(8, &what);
         let last = out.stderr.lines().last().unwrap_or_default();
         assert_says(last, &["checksum mismatch", "SHA256SUMS says"], &what);
